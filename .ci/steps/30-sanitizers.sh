@@ -1,0 +1,3 @@
+# Every test under AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cmake --workflow --preset asan

@@ -1,0 +1,9 @@
+// symphonic/symphonic.hpp - the umbrella header: everything that runs on the CPU.
+// It never includes a CUDA header; the CUDA backend has its own umbrella, symphonic/cuda.hpp.
+#pragma once
+
+#include "symphonic/config.hpp"
+#include "symphonic/error.hpp"
+#include "symphonic/version.hpp"
+
+#include "symphonic/midi/note.hpp"
