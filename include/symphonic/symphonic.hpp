@@ -7,3 +7,4 @@
 #include "symphonic/version.hpp"
 
 #include "symphonic/midi/note.hpp"
+#include "symphonic/nn/tensor.hpp"
