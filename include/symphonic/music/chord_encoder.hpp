@@ -32,6 +32,7 @@
 
 #include "symphonic/config.hpp"
 #include "symphonic/error.hpp"
+#include "symphonic/midi/file.hpp"
 #include "symphonic/midi/note.hpp"
 #include "symphonic/music/detail/music21_midi.hpp"
 #include "symphonic/music/encoder.hpp"
@@ -163,6 +164,51 @@ class ChordEncoder : public Encoder {
     }
     if (options_.markers) tokens.push_back(end_token());
     return tokens;
+  }
+
+  /// In recipe mode, the tokens music21 5.7.2 gives the recipe for this file (first instrument
+  /// part, music21's own note pairing, chords and quantization); otherwise encode(extract_notes).
+  std::vector<std::string> encode_file(const midi::File& file) const override {
+    if (!options_.recipe) return Encoder::encode_file(file);
+    return tokens_of(detail::music21_recipe_elements(music21_events(file), midi::ticks_per_quarter(file.division)));
+  }
+
+  /// The events of each track as music21's reader classifies them.
+  static std::vector<std::vector<detail::M21Event>> music21_events(const midi::File& file) {
+    std::vector<std::vector<detail::M21Event>> chunks(file.tracks.size());
+    for (std::size_t t = 0; t < file.tracks.size(); ++t) {
+      const auto& events = file.tracks[t].events;
+      auto& out = chunks[t];
+      out.reserve(events.size());
+      for (const midi::Event& e : events) {
+        detail::M21Event m;
+        m.tick = e.tick;
+        m.data1 = e.data1;
+        m.data2 = e.data2;
+        if (e.is_channel()) {
+          m.channel = static_cast<std::uint8_t>(e.channel());
+          switch (e.message()) {
+            case midi::Message::note_on: m.kind = detail::M21Event::note_on; break;
+            case midi::Message::note_off: m.kind = detail::M21Event::note_off; break;
+            case midi::Message::poly_aftertouch: m.kind = detail::M21Event::poly_pressure; break;
+            case midi::Message::control_change: m.kind = detail::M21Event::controller; break;
+            case midi::Message::program_change: m.kind = detail::M21Event::program; break;
+            case midi::Message::channel_pressure: m.kind = detail::M21Event::channel_pressure; break;
+            case midi::Message::pitch_bend: m.kind = detail::M21Event::pitch_bend; break;
+          }
+        } else if (e.is_meta(midi::meta::time_signature)) {
+          m.kind = detail::M21Event::time_signature;
+        } else if (e.is_meta(midi::meta::key_signature)) {
+          m.kind = detail::M21Event::key_signature;
+        } else if (e.is_meta(midi::meta::tempo)) {
+          m.kind = detail::M21Event::tempo;
+        } else {
+          continue;  // music21 ignores the rest; they change nothing it computes
+        }
+        out.push_back(m);
+      }
+    }
+    return chunks;
   }
 
   /// The recipe's tokens from music21-style elements (music/detail/music21_midi.hpp).

@@ -6,7 +6,8 @@
 // tokens that make no sense where they stand are skipped and counted in DecodeStats.
 // options_text() names the encoder and its options ("chord recipe=1", "event step_ms=10 ...");
 // make_encoder() (music/factory.hpp) rebuilds an equal encoder from that text, which is how a
-// vocabulary file or a checkpoint remembers how its tokens were made.
+// vocabulary file or a checkpoint remembers how its tokens were made. encode_file() tokenizes a
+// whole midi::File (by default through midi::extract_notes).
 #pragma once
 
 #include <cstdint>
@@ -17,7 +18,9 @@
 
 #include "symphonic/config.hpp"
 #include "symphonic/error.hpp"
+#include "symphonic/midi/file.hpp"
 #include "symphonic/midi/note.hpp"
+#include "symphonic/midi/notes.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
 namespace music {
@@ -53,6 +56,12 @@ class Encoder {
 
   /// The encoder's name and options, e.g. "event step_ms=10 max_shift=100 velocity_bins=32".
   virtual std::string options_text() const = 0;
+
+  /// Tokens of a whole MIDI file. The default is encode(midi::extract_notes(file)); the chord
+  /// encoder's recipe mode overrides it to read the raw events as music21 does.
+  virtual std::vector<std::string> encode_file(const midi::File& file) const {
+    return encode(midi::extract_notes(file));
+  }
 };
 
 namespace detail {

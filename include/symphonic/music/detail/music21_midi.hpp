@@ -5,11 +5,10 @@
 // The recipe runs converter.parse(file), instrument.partitionByInstrument(score).parts[0]
 // .recurse() (or score.flat.notes when no part has an instrument) and prints notes and chords.
 // music21 5.7.2 (midi/translate.py, stream/__init__.py, instrument.py) does, per track chunk:
-//   1. Pairs note-ons: a note-on (velocity > 0) ends at the next event of the track with the same
-//      channel and the same "pitch" attribute, whatever its type (music21 tests `isNoteOff`
-//      without calling it). Controllers, polyphonic pressure and pitch bends carry such an
-//      attribute (controller number, key, low data byte), so CC 64 ends an E4, and a second
-//      note-on of the same key ends the first and is itself used up. Unended note-ons vanish.
+//   1. Pairs note-ons: a note-on (velocity > 0) ends at the next note-on or note-off of the track
+//      with the same channel and key, whatever its velocity (music21 tests `isNoteOff` without
+//      calling it), so a second note-on of a sounding key ends the first one and is itself used
+//      up as that end. Note-ons that nothing ends vanish.
 //   2. Makes chords before quantizing: walking the notes in note-on order, later notes that start
 //      within ticks_per_quarter/16 ticks of a note and end within the same tolerance join its
 //      chord; one that starts close but ends elsewhere is skipped and marks the track as needing
@@ -216,9 +215,7 @@ inline Track read_track(const std::vector<M21Event>& events, int tpq) {
   const std::size_t n = events.size();
   // step 1: pairing, independently per (channel, pitch attribute)
   const auto has_pitch = [](const M21Event& e) {
-    return e.kind == M21Event::note_on || e.kind == M21Event::note_off ||
-           e.kind == M21Event::controller || e.kind == M21Event::poly_pressure ||
-           e.kind == M21Event::pitch_bend;
+    return e.kind == M21Event::note_on || e.kind == M21Event::note_off;
   };
   std::vector<std::vector<std::size_t>> by_key(16 * 128);
   for (std::size_t i = 0; i < n; ++i)
