@@ -75,6 +75,27 @@ def symphonic_tokens(binary, files):
     return result, seconds
 
 
+def fnv1a64(text):
+    h = 0xcbf29ce484222325
+    for byte in text.encode("utf-8"):
+        h = ((h ^ byte) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def write_digests(path, reference):
+    """name<TAB>token count<TAB>FNV-1a 64 of the tokens joined by single spaces (hex)."""
+    import music21
+    with open(path, "w") as f:
+        f.write("# music21 %s recipe tokens per file: name, count, fnv1a64 of ' '.join(tokens)\n"
+                % music21.__version__)
+        for file in sorted(reference, key=lambda p: os.path.basename(p)):
+            tokens = reference[file]
+            if isinstance(tokens, dict):
+                continue
+            f.write("%s\t%d\t%016x\n" % (os.path.basename(file), len(tokens),
+                                          fnv1a64(" ".join(tokens))))
+
+
 def first_difference(a, b):
     for i, (x, y) in enumerate(zip(a, b)):
         if x != y:
@@ -88,6 +109,7 @@ def main():
     parser.add_argument("--tokens", help="path of the symphonic-tokens program")
     parser.add_argument("--dump", help="write music21's tokens as JSON {file: [tokens]} here")
     parser.add_argument("--load", help="read music21's tokens from a --dump file instead")
+    parser.add_argument("--digest", help="write per-file token counts and hashes here (test data)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run symphonic-tokens this many times and keep the fastest")
     parser.add_argument("--allow-mismatch", action="store_true")
@@ -115,6 +137,9 @@ def main():
         if args.dump:
             with open(args.dump, "w") as f:
                 json.dump(reference, f)
+
+    if args.digest:
+        write_digests(args.digest, reference)
 
     if not args.tokens:
         print("music21: %d files in %.2f s" % (len(files), music21_seconds or 0.0))
