@@ -416,37 +416,60 @@ inline void pair_track(const File& file, int t, const TempoMap& tempo, const Cha
 }
 
 // Merges sorted runs all[bounds[r], bounds[r+1]) into `out` by (start_tick, pitch), ties in run
-// (track) order: one pass with a binary heap of run heads.
+// (track) order: one pass over a binary heap of run heads that caches each head's key, copying
+// from the leading run for as long as it stays ahead of every other head.
 inline void merge_runs(const std::vector<Note>& all, const std::vector<std::size_t>& bounds,
                        std::vector<Note>& out) {
   struct Head {
+    std::int64_t tick;
+    int pitch;
+    int run;
     std::size_t pos, end;
-    std::size_t run;
+  };
+  const auto after = [](const Head& a, const Head& b) {  // a comes after b
+    if (a.tick != b.tick) return a.tick > b.tick;
+    if (a.pitch != b.pitch) return a.pitch > b.pitch;
+    return a.run > b.run;
   };
   std::vector<Head> heap;
   for (std::size_t r = 0; r + 1 < bounds.size(); ++r)
-    if (bounds[r] != bounds[r + 1]) heap.push_back({bounds[r], bounds[r + 1], r});
-  const auto after = [&all](const Head& a, const Head& b) {  // a comes after b
-    const Note& x = all[a.pos];
-    const Note& y = all[b.pos];
-    if (x.start_tick != y.start_tick) return x.start_tick > y.start_tick;
-    if (x.pitch != y.pitch) return x.pitch > y.pitch;
-    return a.run > b.run;
-  };
+    if (bounds[r] != bounds[r + 1]) {
+      const Note& n = all[bounds[r]];
+      heap.push_back({n.start_tick, n.pitch, static_cast<int>(r), bounds[r], bounds[r + 1]});
+    }
   std::make_heap(heap.begin(), heap.end(), after);
   out.clear();
   out.reserve(all.size());
+  const Note* notes = all.data();
   while (!heap.empty()) {
     Head& top = heap.front();
-    out.push_back(all[top.pos]);
-    if (++top.pos == top.end) {
+    const std::size_t n = heap.size();
+    // The runner-up among the other heads; the top's run is copied up to it in one go.
+    const Head* second = nullptr;
+    if (n > 1) second = &heap[1];
+    if (n > 2 && after(heap[1], heap[2])) second = &heap[2];
+    std::size_t stop = top.pos + 1;
+    if (!second) {
+      stop = top.end;
+    } else {
+      while (stop < top.end) {
+        const Note& x = notes[stop];
+        const Head probe{x.start_tick, x.pitch, top.run, 0, 0};
+        if (after(probe, *second)) break;
+        ++stop;
+      }
+    }
+    out.insert(out.end(), notes + top.pos, notes + stop);
+    top.pos = stop;
+    if (top.pos == top.end) {
       std::pop_heap(heap.begin(), heap.end(), after);
       heap.pop_back();
       continue;
     }
+    top.tick = notes[top.pos].start_tick;
+    top.pitch = notes[top.pos].pitch;
     // Sift the advanced head down.
     std::size_t i = 0;
-    const std::size_t n = heap.size();
     for (;;) {
       std::size_t smallest = i;
       const std::size_t l = 2 * i + 1, r = l + 1;
