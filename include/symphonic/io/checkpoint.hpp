@@ -51,7 +51,7 @@ constexpr const char* header_checksum_key = "symphonic.header_checksum";
 struct SaveOptions {
   /// fsync the file and its directory (default). false only for tests and benchmarks.
   bool durable = true;
-  /// Called after each chunk (at most 4 MiB) is written, with bytes written so far and the total
+  /// Called after the header and after each chunk (at most 1 MiB) is written, with bytes written so far and the total
   /// file size. An exception thrown from it aborts the save; the previous file survives.
   std::function<void(std::uint64_t written, std::uint64_t total)> progress;
 };
@@ -101,38 +101,46 @@ inline std::string header_digest_text(const std::vector<TensorInfo>& tensors, co
 inline void save_tensors(const std::string& path, const std::vector<TensorSource>& sources,
                          const Metadata& metadata, const SaveOptions& options = {}) {
   const std::vector<TensorInfo> infos = safetensors::layout(sources);
-  std::uint32_t crc = 0;
-  for (std::size_t i = 0; i < sources.size(); ++i)
-    crc = io::detail::crc32(sources[i].data, static_cast<std::size_t>(infos[i].end - infos[i].begin), crc);
-  Metadata full = metadata;
-  full[format_version_key] = checkpoint_format_version;
-  full[checksum_key] = detail::hex32(crc);
-  full.erase(header_checksum_key);
-  const std::string digest = detail::header_digest_text(infos, full);
-  full[header_checksum_key] = detail::hex32(io::detail::crc32(digest.data(), digest.size()));
-  const std::string header = safetensors::header_json(infos, full);
+  // Both checksums are 8 hex digits, so the header has the same length before and after they are
+  // known: write it with placeholders, stream the tensors while computing the data CRC on each
+  // chunk (still in cache), then rewrite the header in place. One pass over the tensor memory.
+  auto header_for = [&](std::uint32_t data_crc) {
+    Metadata full = metadata;
+    full[format_version_key] = checkpoint_format_version;
+    full[checksum_key] = detail::hex32(data_crc);
+    full.erase(header_checksum_key);
+    const std::string digest = detail::header_digest_text(infos, full);
+    full[header_checksum_key] = detail::hex32(io::detail::crc32(digest.data(), digest.size()));
+    return safetensors::header_json(infos, full);
+  };
+  const std::string placeholder = header_for(0);
   const std::uint64_t data_size = infos.empty() ? 0 : infos.back().end;
-  const std::uint64_t total = 8 + header.size() + data_size;
+  const std::uint64_t total = 8 + placeholder.size() + data_size;
 
   io::detail::AtomicFile file(path, options.durable);
   unsigned char prefix[8];
-  safetensors::encode_length(header.size(), prefix);
+  safetensors::encode_length(placeholder.size(), prefix);
   file.write(prefix, sizeof prefix);
-  file.write(header.data(), header.size());
-  std::uint64_t written = 8 + header.size();
+  file.write(placeholder.data(), placeholder.size());
+  std::uint64_t written = 8 + placeholder.size();
   if (options.progress) options.progress(written, total);
-  constexpr std::uint64_t chunk = 4u << 20;
+  constexpr std::uint64_t chunk = 1u << 20;
+  std::uint32_t crc = 0;
   for (std::size_t i = 0; i < sources.size(); ++i) {
     const auto* bytes = static_cast<const unsigned char*>(sources[i].data);
     const std::uint64_t size = infos[i].end - infos[i].begin;
     for (std::uint64_t done = 0; done < size;) {
       const std::uint64_t n = std::min(chunk, size - done);
+      crc = io::detail::crc32(bytes + done, static_cast<std::size_t>(n), crc);
       file.write(bytes + done, static_cast<std::size_t>(n));
       done += n;
       written += n;
       if (options.progress) options.progress(written, total);
     }
   }
+  const std::string header = header_for(crc);
+  SYMPHONIC_ASSERT(header.size() == placeholder.size());
+  file.write_at(8, header.data(), header.size());
   file.commit();
 }
 
@@ -151,7 +159,7 @@ class Checkpoint {
  public:
   /// Reads and validates `path` (see the file comment for the errors).
   static Checkpoint read(const std::string& path, const ReadOptions& options = {}) {
-    return from_bytes(symphonic::detail::read_file(path), options);
+    return from_bytes(io::detail::read_whole_file(path), options);
   }
 
   /// Validates a checkpoint already in memory (takes ownership of the bytes).

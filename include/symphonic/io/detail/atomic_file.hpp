@@ -1,5 +1,5 @@
 // symphonic/io/detail/atomic_file.hpp - a file written piece by piece that appears under its
-// name only when complete.
+// name only when complete, and a whole-file reader with one allocation.
 //
 // The bytes go to "<path>.tmp.<pid>.<n>" in the same directory (so the final rename stays on one
 // file system and is atomic); commit() flushes, fsyncs, closes and renames it over <path>, then
@@ -12,7 +12,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <fcntl.h>
@@ -57,6 +59,15 @@ class AtomicFile {
       SYMPHONIC_THROW(FileError(path_, std::string("write failed: ") + std::strerror(errno)));
   }
 
+  /// Overwrites `size` bytes at `offset` (already written), then continues at the end.
+  void write_at(long offset, const void* data, std::size_t size) {
+    if (std::fseek(file_, offset, SEEK_SET) != 0)
+      SYMPHONIC_THROW(FileError(path_, std::string("seek failed: ") + std::strerror(errno)));
+    write(data, size);
+    if (std::fseek(file_, 0, SEEK_END) != 0)
+      SYMPHONIC_THROW(FileError(path_, std::string("seek failed: ") + std::strerror(errno)));
+  }
+
   /// Makes the new content visible under the final name.
   void commit() {
     bool ok = std::fflush(file_) == 0;
@@ -93,6 +104,33 @@ class AtomicFile {
   bool durable_ = true;
   bool committed_ = false;
 };
+
+/// Reads a whole file with one allocation of its current size (io::FileError when it cannot).
+/// The size comes from the file system, not from the file's content; a file that changes while
+/// being read is still read to its end.
+inline std::vector<std::uint8_t> read_whole_file(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (!file) SYMPHONIC_THROW(FileError(path, std::string("cannot open for reading: ") + std::strerror(errno)));
+  std::vector<std::uint8_t> bytes;
+  long size = -1;
+  if (std::fseek(file, 0, SEEK_END) == 0) size = std::ftell(file);
+  std::rewind(file);
+  if (size > 0) bytes.resize(static_cast<std::size_t>(size));
+  std::size_t got = bytes.empty() ? 0 : std::fread(bytes.data(), 1, bytes.size(), file);
+  bytes.resize(got);
+  if (size <= 0 || got == static_cast<std::size_t>(size)) {  // the file may have grown: read on
+    unsigned char chunk[1 << 16];
+    for (;;) {
+      const std::size_t n = std::fread(chunk, 1, sizeof chunk, file);
+      bytes.insert(bytes.end(), chunk, chunk + n);
+      if (n < sizeof chunk) break;
+    }
+  }
+  const bool failed = std::ferror(file) != 0;
+  std::fclose(file);
+  if (failed) SYMPHONIC_THROW(FileError(path, "read failed"));
+  return bytes;
+}
 
 }  // namespace detail
 }  // namespace io
