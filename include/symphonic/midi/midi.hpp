@@ -1,0 +1,16 @@
+// symphonic/midi/midi.hpp - the midi module: Standard MIDI File model, reader, writer, notes.
+//
+//   midi/event.hpp   midi::Event (16 bytes), status and meta constants
+//   midi/file.hpp    midi::File, midi::Division, midi::Track, midi::ticks_per_quarter
+//   midi/read.hpp    midi::read, midi::read_file, ReadOptions, Warning (tolerant or strict)
+//   midi/write.hpp   midi::write, midi::write_file (atomic), WriteOptions
+//   midi/note.hpp    midi::Note, midi::NoteList
+//   midi/notes.hpp   midi::TempoMap, midi::extract_notes, midi::notes_to_file
+#pragma once
+
+#include "symphonic/midi/event.hpp"
+#include "symphonic/midi/file.hpp"
+#include "symphonic/midi/note.hpp"
+#include "symphonic/midi/notes.hpp"
+#include "symphonic/midi/read.hpp"
+#include "symphonic/midi/write.hpp"

@@ -1,0 +1,216 @@
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include <symphonic/midi/notes.hpp>
+
+using namespace symphonic;
+
+TEST_SUITE("midi") {
+
+TEST_CASE("tempo map: piecewise exact seconds for ticks per quarter") {
+  midi::File file;
+  file.division = midi::Division::quarter(480);
+  file.tracks.resize(2);
+  file.tracks[0].add_tempo(960, 250000);   // 240 bpm from tick 960
+  file.tracks[1].add_tempo(1440, 1000000); // 60 bpm from tick 1440, in another track
+  const midi::TempoMap map(file);
+  CHECK(map.segments().size() == 3);
+  CHECK(map.change_count() == 2);
+  CHECK(map.seconds(0) == 0.0);
+  CHECK(map.seconds(480) == doctest::Approx(0.5).epsilon(1e-15));
+  CHECK(map.seconds(960) == doctest::Approx(1.0).epsilon(1e-15));
+  CHECK(map.seconds(1440) == doctest::Approx(1.25).epsilon(1e-15));
+  CHECK(map.seconds(1920) == doctest::Approx(2.25).epsilon(1e-15));
+  CHECK(map.tempo_at(1000) == 250000);
+  CHECK(map.bpm_at(2000) == doctest::Approx(60.0));
+  CHECK(map.tick(1.25) == 1440);
+  CHECK(map.tick(2.25) == 1920);
+
+  SUBCASE("a far tick costs one segment") {
+    CHECK(map.seconds(std::int64_t{1} << 28) ==
+          doctest::Approx(1.25 + double((std::int64_t{1} << 28) - 1440) / 480.0));
+  }
+  SUBCASE("two tempos at one tick: the later track wins") {
+    file.tracks[1].events.clear();
+    file.tracks[1].data.clear();
+    file.tracks[1].add_tempo(960, 1000000);
+    const midi::TempoMap tie(file);
+    CHECK(tie.segments().size() == 2);
+    CHECK(tie.tempo_at(960) == 1000000);
+  }
+  SUBCASE("the cursor agrees with the map, backwards too") {
+    midi::TempoMap::Cursor cursor(map);
+    for (std::int64_t t : {0, 500, 960, 1500, 3000, 100, 1440, 5})
+      CHECK(cursor.seconds(t) == map.seconds(t));
+  }
+}
+
+TEST_CASE("tempo map: SMPTE time ignores tempo events") {
+  midi::File file;
+  file.division = midi::Division::smpte(25, 40);
+  file.tracks.resize(1);
+  file.tracks[0].add_tempo(0, 250000);
+  const midi::TempoMap map(file);
+  CHECK(map.is_smpte());
+  CHECK(map.seconds(1000) == doctest::Approx(1.0));
+  file.division = midi::Division::smpte(29, 100);
+  CHECK(midi::TempoMap(file).seconds(2997) == doctest::Approx(1.0));
+  CHECK(midi::ticks_per_quarter(file.division) == 1499);
+}
+
+namespace {
+
+midi::File one_track(std::vector<midi::Event> events, int division = 480) {
+  midi::File file;
+  file.format = 0;
+  file.division = midi::Division::quarter(division);
+  file.tracks.resize(1);
+  file.tracks[0].events = std::move(events);
+  return file;
+}
+
+midi::Event on(std::int64_t tick, int pitch, int velocity, int channel = 0) {
+  return midi::Event::channel_message(tick, static_cast<std::uint8_t>(0x90 | channel),
+                                      static_cast<std::uint8_t>(pitch),
+                                      static_cast<std::uint8_t>(velocity));
+}
+midi::Event off(std::int64_t tick, int pitch, int channel = 0) {
+  return midi::Event::channel_message(tick, static_cast<std::uint8_t>(0x80 | channel),
+                                      static_cast<std::uint8_t>(pitch), 0);
+}
+midi::Event cc(std::int64_t tick, int controller, int value, int channel = 0) {
+  return midi::Event::channel_message(tick, static_cast<std::uint8_t>(0xB0 | channel),
+                                      static_cast<std::uint8_t>(controller),
+                                      static_cast<std::uint8_t>(value));
+}
+
+}  // namespace
+
+TEST_CASE("notes: pairing, velocity-0 note-offs and notes left open") {
+  const midi::File file =
+      one_track({on(0, 60, 100), on(240, 60, 50), off(480, 60), on(600, 64, 0) /* stray off */,
+                 on(720, 60, 0), on(800, 67, 90), off(960, 99)});
+  SUBCASE("first in, first out") {
+    const midi::NoteList list = midi::extract_notes(file);
+    CHECK(list.ticks_per_quarter == 480);
+    REQUIRE(list.notes.size() == 3);
+    CHECK(list.notes[0].start_tick == 0);
+    CHECK(list.notes[0].end_tick == 480);
+    CHECK(list.notes[0].velocity == 100);
+    CHECK(list.notes[1].start_tick == 240);
+    CHECK(list.notes[1].end_tick == 720);
+    CHECK(list.notes[2].pitch == 67);
+    CHECK(list.notes[2].end_tick == 960);  // never ended: closes at the track's last tick
+    CHECK(list.notes[1].start_s == doctest::Approx(0.25));
+    CHECK(list.notes[1].end_s == doctest::Approx(0.75));
+  }
+  SUBCASE("last in, first out") {
+    const midi::NoteList list = midi::extract_notes(file, {midi::Pairing::lifo, false});
+    REQUIRE(list.notes.size() == 3);
+    CHECK(list.notes[0].end_tick == 720);
+    CHECK(list.notes[1].end_tick == 480);
+  }
+}
+
+TEST_CASE("notes: the sustain pedal extends released notes") {
+  const midi::File file = one_track({cc(0, 64, 127), on(0, 60, 100), off(100, 60),
+                                     on(200, 62, 100), off(250, 62), on(300, 62, 80),
+                                     off(310, 62), cc(400, 64, 0), on(500, 65, 70),
+                                     cc(550, 64, 100), off(600, 65)});
+  SUBCASE("off by default") {
+    const auto notes = midi::extract_notes(file).notes;
+    REQUIRE(notes.size() == 4);
+    CHECK(notes[0].end_tick == 100);
+  }
+  SUBCASE("on") {
+    const auto notes = midi::extract_notes(file, {midi::Pairing::fifo, true}).notes;
+    REQUIRE(notes.size() == 4);
+    CHECK(notes[0].end_tick == 400);  // until the pedal lifts
+    CHECK(notes[1].end_tick == 300);  // re-struck on the same key first
+    CHECK(notes[2].end_tick == 400);
+    CHECK(notes[3].end_tick == 600);  // pedal down again at 550 is never lifted: track end
+  }
+}
+
+TEST_CASE("notes: programs across tracks, drums, sort order") {
+  midi::File file;
+  file.format = 1;
+  file.division = midi::Division::quarter(96);
+  file.tracks.resize(3);
+  file.tracks[0].add_program_change(0, 2, 40);
+  file.tracks[0].add_program_change(96, 2, 41);
+  file.tracks[0].add_end_of_track(96);
+  file.tracks[1].add_note_on(0, 2, 70, 80);
+  file.tracks[1].add_note_on(96, 2, 72, 80);
+  file.tracks[1].add_note_off(192, 2, 70);
+  file.tracks[1].add_note_off(192, 2, 72);
+  file.tracks[2].add_note_on(0, 9, 36, 127);
+  file.tracks[2].add_note_on(0, 9, 35, 127);
+  file.tracks[2].add_note_off(10, 9, 36);
+  file.tracks[2].add_note_off(10, 9, 35);
+  const auto notes = midi::extract_notes(file).notes;
+  REQUIRE(notes.size() == 4);
+  CHECK(notes[0].pitch == 35);
+  CHECK(notes[0].drum);
+  CHECK(notes[0].track == 2);
+  CHECK(notes[1].pitch == 36);
+  CHECK(notes[2].pitch == 70);
+  CHECK(notes[2].program == 40);
+  CHECK_FALSE(notes[2].drum);
+  CHECK(notes[3].program == 41);  // a change at the same tick in an earlier track applies
+  CHECK(notes[3].track == 1);
+}
+
+TEST_CASE("notes: notes_to_file plays the same notes back") {
+  midi::NoteList list;
+  list.ticks_per_quarter = 96;
+  auto note = [](int pitch, std::int64_t start, std::int64_t end, int channel, int program) {
+    midi::Note n;
+    n.pitch = pitch;
+    n.velocity = 90;
+    n.start_tick = start;
+    n.end_tick = end;
+    n.channel = channel;
+    n.program = program;
+    n.drum = channel == 9;
+    return n;
+  };
+  list.notes = {note(60, 0, 96, 0, 0), note(60, 96, 192, 0, 0), note(64, 0, 192, 1, 33),
+                note(36, 48, 49, 9, 0), note(67, 100, 100, 1, 34)};
+  const midi::File file = midi::notes_to_file(list, {90, 96, 3, 4, "tune"});
+  CHECK(file.format == 1);
+  CHECK(file.tracks.size() == 4);  // conductor + three (track, channel) groups
+  const midi::TempoMap map(file);
+  CHECK(map.bpm_at(0) == doctest::Approx(90.0).epsilon(1e-6));
+  const auto back = midi::extract_notes(file).notes;
+  REQUIRE(back.size() == 5);
+  CHECK(back[0].pitch == 60);
+  CHECK(back[0].end_tick == 96);  // re-struck at 96: the off comes first
+  CHECK(back[1].pitch == 64);
+  CHECK(back[1].program == 33);
+  CHECK(back[2].pitch == 36);
+  CHECK(back[2].drum);
+  CHECK(back[3].pitch == 60);
+  CHECK(back[3].start_tick == 96);
+  CHECK(back[4].pitch == 67);
+  CHECK(back[4].end_tick == 101);  // at least one tick long
+  CHECK(back[4].program == 34);
+
+  SUBCASE("by seconds when the list has no ticks") {
+    midi::NoteList seconds;
+    seconds.ticks_per_quarter = 0;
+    midi::Note n;
+    n.start_s = 0.5;
+    n.end_s = 1.0;
+    seconds.notes = {n};
+    const auto placed = midi::extract_notes(midi::notes_to_file(seconds)).notes;
+    REQUIRE(placed.size() == 1);
+    CHECK(placed[0].start_tick == 480);
+    CHECK(placed[0].end_tick == 960);
+    CHECK(placed[0].end_s == doctest::Approx(1.0));
+  }
+}
+
+}  // TEST_SUITE
