@@ -127,3 +127,37 @@ TEST_CASE("tune text: every tune of the demo corpus parses and passes its bar ch
 }
 
 }  // TEST_SUITE
+
+#include <symphonic/midi/midi.hpp>
+
+TEST_SUITE("generate") {
+
+TEST_CASE("tune text: the demo tunes survive MIDI writing and reading note for note") {
+  for (const std::string& file : demo_tunes()) {
+    CAPTURE(file);
+    const Tune tune = read_tune(file);
+    symphonic::midi::NotesToFileOptions options;
+    options.bpm = tune.bpm;
+    options.name = tune.title;
+    options.numerator = tune.meter_numerator > 0 ? tune.meter_numerator : 4;
+    options.denominator = tune.meter_denominator;
+    const auto bytes = symphonic::midi::write(symphonic::midi::notes_to_file(tune.notes, options));
+    symphonic::midi::ReadOptions strict;
+    strict.strict = true;
+    const auto back = symphonic::midi::extract_notes(symphonic::midi::read(bytes, strict));
+    REQUIRE(back.notes.size() == tune.notes.notes.size());
+    for (std::size_t i = 0; i < back.notes.size(); ++i) {
+      const auto& a = tune.notes.notes[i];
+      const auto& b = back.notes[i];
+      CHECK(a.pitch == b.pitch);
+      CHECK(a.velocity == b.velocity);
+      CHECK(a.start_tick == b.start_tick);
+      CHECK(a.end_tick == b.end_tick);
+      CHECK(b.start_s == doctest::Approx(a.start_s));
+      CHECK(b.program == tune.program);
+      CHECK(b.channel == a.channel);
+    }
+  }
+}
+
+}  // TEST_SUITE

@@ -11,6 +11,8 @@
 //   program 0                           General MIDI program of the piece (default 0, piano)
 //   voice melody                        a new voice, starting again at time 0
 //   velocity 84                         note-on velocity from here on (default 80)
+//   channel 1                           MIDI channel index from here on, 0..15 (default 0); a
+//                                       voice that overlaps another on one pitch needs its own
 //   len 1/2                             default length in quarter notes (default 1)
 //   transpose -2                        semitones added to every following pitch
 //   | E4 E4 F4 G4 | G4 F4 E4 D4 |       notes; '|' is a bar line
@@ -19,7 +21,8 @@
 //                                       same pitch in the same voice
 //
 // Pitches are a letter, optional accidentals (# or b, up to two) and an octave (C4 = 60, middle C).
-// Every voice goes to track 0, channel 0, so a one-part encoder sees the harmony too.
+// Every voice goes to track 0 and, unless told otherwise, channel 0, so a one-part encoder sees
+// the harmony too.
 // Errors are TuneError values that name the source and line.
 #pragma once
 
@@ -101,7 +104,7 @@ inline Tune parse_tune(const std::string& text, const std::string& source = "<tu
   constexpr std::int64_t tpq = 480;
   Tune tune;
   tune.notes.ticks_per_quarter = static_cast<int>(tpq);
-  int velocity = 80, transpose = 0, line_number = 0;
+  int velocity = 80, transpose = 0, channel = 0, line_number = 0;
   std::int64_t default_length = tpq, now = 0;
   bool in_voice = false;
   // bar check state for the current voice
@@ -213,6 +216,10 @@ inline Tune parse_tune(const std::string& text, const std::string& source = "<tu
       if (words.size() != 2 || !detail::parse_int(words[1], value) || value < 1 || value > 127)
         fail("velocity needs a number 1..127");
       velocity = static_cast<int>(value);
+    } else if (keyword == "channel") {
+      if (words.size() != 2 || !detail::parse_int(words[1], value) || value < 0 || value > 15)
+        fail("channel needs a number 0..15");
+      channel = static_cast<int>(value);
     } else if (keyword == "len") {
       if (words.size() != 2) fail("len needs one length");
       default_length = parse_length(words[1]);
@@ -268,6 +275,8 @@ inline Tune parse_tune(const std::string& text, const std::string& source = "<tu
             midi::Note n;
             n.pitch = pitch;
             n.velocity = velocity;
+            n.channel = channel;
+            n.drum = channel == 9;
             n.start_tick = now;
             n.end_tick = now + length;
             n.program = tune.program;
