@@ -8,6 +8,7 @@
 
 #include "symphonic/data/batch.hpp"
 #include "symphonic/data/dataset.hpp"
+#include "symphonic/midi/file.hpp"
 
 using namespace symphonic;
 
@@ -133,6 +134,35 @@ TEST_CASE("transpose: moves pitches, keeps drums, drops notes out of range") {
   REQUIRE(down.notes.size() == 2);
   CHECK(down.notes[0].pitch == 122);
   CHECK(data::transpose(list.notes, 0).size() == 3);
+}
+
+}  // TEST_SUITE
+
+TEST_SUITE("data") {
+
+TEST_CASE("transpose: a whole MIDI file, drums kept, out-of-range notes removed with their offs") {
+  midi::File file;
+  file.tracks.resize(1);
+  midi::Track& t = file.tracks[0];
+  t.add_program_change(0, 0, 0);
+  t.add_note_on(0, 0, 60, 80);
+  t.add_note_on(0, 9, 36, 80);   // drum
+  t.add_note_on(0, 1, 126, 80);  // leaves the range at +3
+  t.add_note_off(480, 0, 60);
+  t.add_note_off(480, 9, 36);
+  t.add_note_off(480, 1, 126);
+  t.add_end_of_track(480);
+  const midi::File up = data::transpose(file, 3);
+  REQUIRE(up.tracks[0].events.size() == 6);
+  CHECK(up.tracks[0].events[1].data1 == 63);
+  CHECK(up.tracks[0].events[2].data1 == 36);
+  CHECK(up.tracks[0].events[3].data1 == 63);
+  CHECK(up.tracks[0].events[4].data1 == 36);
+  CHECK(up.tracks[0].events[5].is_end_of_track());
+  CHECK(data::transpose(file, 0) == file);
+  const midi::File down = data::transpose(file, -61);  // 60 - 61 < 0: removed; 126 -> 65
+  REQUIRE(down.tracks[0].events.size() == 6);
+  CHECK(down.tracks[0].events[2].data1 == 65);
 }
 
 }  // TEST_SUITE
