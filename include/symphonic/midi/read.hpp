@@ -129,7 +129,7 @@ class SmfReader {
     if (size_ < 12 || std::memcmp(base_ + 8, "RMID", 4) != 0)
       fail(size_ < 12 ? size_ : 8, -1, "a RIFF form of type \"RMID\"");
     std::size_t pos = 12;
-    while (size_ - pos >= 8) {
+    while (pos < size_ && size_ - pos >= 8) {
       const std::uint32_t length = read_le32(base_ + pos + 4);
       const std::size_t body = pos + 8;
       if (std::memcmp(base_ + pos, "data", 4) == 0) {
@@ -145,7 +145,7 @@ class SmfReader {
       if (length > size_ - body) break;
       pos = body + length + (length & 1u);
     }
-    fail(pos, -1, "a RIFF \"data\" chunk holding the MIDI file");
+    fail(pos < size_ ? pos : size_, -1, "a RIFF \"data\" chunk holding the MIDI file");
   }
 
   static bool is_chunk_id(const std::uint8_t* p) {
