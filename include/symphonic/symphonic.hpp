@@ -6,5 +6,5 @@
 #include "symphonic/error.hpp"
 #include "symphonic/version.hpp"
 
-#include "symphonic/midi/note.hpp"
+#include "symphonic/midi/midi.hpp"
 #include "symphonic/nn/tensor.hpp"
