@@ -370,14 +370,15 @@ class SmfReader {
             d2 &= 0x7F;
           }
           p += need;
-          Event e;
-          e.tick = tick + delta;
+          tick += delta;
+          // Filled in place: building it on the stack and copying it stalls store forwarding.
+          events.emplace_back();
+          Event& e = events.back();
+          e.tick = tick;
           e.status = st;
           e.data1 = d1;
           e.data2 = d2;
           e.flags = flags;
-          events.push_back(e);
-          tick = e.tick;
           running = st;
           cancelled = false;
           continue;
