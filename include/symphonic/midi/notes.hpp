@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <memory>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -441,64 +442,33 @@ class NoteMaker {
   std::vector<std::pair<TempoMap::Cursor, TempoMap::Cursor>> clocks_;  // starts, ends
 };
 
-// Merges sorted runs all[bounds[r], bounds[r+1]) by (start_tick, pitch), ties in run (track)
-// order, into Notes: one pass over a binary heap of run heads that caches each head's key,
-// copying from the leading run for as long as it stays ahead of every other head.
-inline void merge_runs(const std::vector<Paired>& all, const std::vector<std::size_t>& bounds,
-                       NoteMaker& make) {
-  struct Head {
-    std::int64_t tick;
-    int pitch;
-    int run;
-    std::size_t pos, end;
+// Merges the sorted runs all[bounds[r], bounds[r+1]) by (start_tick, pitch), ties in run
+// (track) order: neighbouring runs are merged pairwise, log2(runs) passes of std::merge (stable)
+// between `all` and one scratch buffer. Returns the merged sequence.
+inline const Paired* merge_runs(std::vector<Paired>& all, std::vector<std::size_t> bounds,
+                                std::unique_ptr<Paired[]>& scratch) {
+  const auto less = [](const Paired& a, const Paired& b) {
+    return a.start_tick != b.start_tick ? a.start_tick < b.start_tick : a.pitch < b.pitch;
   };
-  const auto after = [](const Head& a, const Head& b) {  // a comes after b
-    if (a.tick != b.tick) return a.tick > b.tick;
-    if (a.pitch != b.pitch) return a.pitch > b.pitch;
-    return a.run > b.run;
-  };
-  std::vector<Head> heap;
-  for (std::size_t r = 0; r + 1 < bounds.size(); ++r)
-    if (bounds[r] != bounds[r + 1]) {
-      const Paired& n = all[bounds[r]];
-      heap.push_back({n.start_tick, n.pitch, static_cast<int>(r), bounds[r], bounds[r + 1]});
+  scratch.reset(new Paired[all.size()]);  // trivial type: left uninitialised
+  Paired* from = all.data();
+  Paired* to = scratch.get();
+  while (bounds.size() > 2) {
+    std::vector<std::size_t> merged{0};
+    for (std::size_t r = 0; r + 1 < bounds.size(); r += 2) {
+      if (r + 2 < bounds.size()) {
+        std::merge(from + bounds[r], from + bounds[r + 1], from + bounds[r + 1],
+                   from + bounds[r + 2], to + bounds[r], less);
+        merged.push_back(bounds[r + 2]);
+      } else {
+        std::copy(from + bounds[r], from + bounds[r + 1], to + bounds[r]);
+        merged.push_back(bounds[r + 1]);
+      }
     }
-  std::make_heap(heap.begin(), heap.end(), after);
-  const Paired* notes = all.data();
-  while (!heap.empty()) {
-    Head& top = heap.front();
-    const std::size_t n = heap.size();
-    // The runner-up among the other heads; the top's run is copied up to it in one go.
-    const Head* second = nullptr;
-    if (n > 1) second = &heap[1];
-    if (n > 2 && after(heap[1], heap[2])) second = &heap[2];
-    std::size_t stop = top.pos;
-    make.add(notes[stop++]);
-    for (; stop < top.end; ++stop) {
-      const Paired& x = notes[stop];
-      if (second && after(Head{x.start_tick, x.pitch, top.run, 0, 0}, *second)) break;
-      make.add(x);
-    }
-    top.pos = stop;
-    if (top.pos == top.end) {
-      std::pop_heap(heap.begin(), heap.end(), after);
-      heap.pop_back();
-      continue;
-    }
-    top.tick = notes[top.pos].start_tick;
-    top.pitch = notes[top.pos].pitch;
-    // Sift the advanced head down.
-    std::size_t i = 0;
-    for (;;) {
-      std::size_t smallest = i;
-      const std::size_t l = 2 * i + 1, r = l + 1;
-      if (l < n && after(heap[smallest], heap[l])) smallest = l;
-      if (r < n && after(heap[smallest], heap[r])) smallest = r;
-      if (smallest == i) break;
-      std::swap(heap[i], heap[smallest]);
-      i = smallest;
-    }
+    std::swap(from, to);
+    bounds.swap(merged);
   }
+  return from;
 }
 
 }  // namespace detail
@@ -540,13 +510,12 @@ inline NoteList extract_notes(const File& file, NoteOptions options = {}) {
       if (all.size() != bounds.back()) bounds.push_back(all.size());
     }
   }
+  std::unique_ptr<detail::Paired[]> scratch;
+  const detail::Paired* merged =
+      bounds.size() <= 2 ? all.data() : detail::merge_runs(all, std::move(bounds), scratch);
   result.notes.reserve(all.size());
   detail::NoteMaker make(maps, result.notes);
-  if (bounds.size() <= 2) {
-    for (const detail::Paired& p : all) make.add(p);
-  } else {
-    detail::merge_runs(all, bounds, make);
-  }
+  for (std::size_t i = 0; i < all.size(); ++i) make.add(merged[i]);
   return result;
 }
 
