@@ -316,3 +316,20 @@ TEST_CASE("read: a missing file is an io::FileError") {
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("midi") {
+
+TEST_CASE("read_into: reusing a File gives the same result as a fresh read") {
+  const Bytes three = smf(1, 96, {with_eot({0x00, 0x90, 60, 1}), end_of_track, end_of_track});
+  const Bytes one = smf(0, 48, {with_eot({0x00, 0xFF, 0x01, 0x02, 'h', 'i', 0x00, 0xC0, 3})});
+  midi::File reused;
+  midi::read_into(reused, three.data(), three.size());
+  CHECK(reused == midi::read(three));
+  midi::read_into(reused, one.data(), one.size());
+  CHECK(reused == midi::read(one));
+  CHECK(reused.tracks.size() == 1);
+  CHECK(reused.tracks[0].payload(reused.tracks[0].events[0]).text() == "hi");
+  CHECK_THROWS_AS(midi::read_into(reused, three.data(), 5), midi::ParseError);
+}
+
+}  // TEST_SUITE

@@ -75,9 +75,10 @@ class SmfReader {
             std::vector<Warning>* warnings)
       : base_(data), size_(size), options_(options), warnings_(warnings) {}
 
-  File run() {
-    if (size_ >= 4 && std::memcmp(base_, "RIFF", 4) == 0) return read_riff();
-    return read_smf(0, size_);
+  // Reads into `file`, reusing the memory of the tracks it already has.
+  void run(File& file) {
+    if (size_ >= 4 && std::memcmp(base_, "RIFF", 4) == 0) return read_riff(file);
+    read_smf(file, 0, size_);
   }
 
  private:
@@ -124,7 +125,7 @@ class SmfReader {
     }
   }
 
-  File read_riff() {
+  void read_riff(File& file) {
     // RIFF <u32 LE size> "RMID", then sub-chunks <id> <u32 LE size> <bytes> padded to even.
     if (size_ < 12 || std::memcmp(base_ + 8, "RMID", 4) != 0)
       fail(size_ < 12 ? size_ : 8, -1, "a RIFF form of type \"RMID\"");
@@ -140,7 +141,7 @@ class SmfReader {
                      " runs past the end of the file; read to the end");
           end = size_;
         }
-        return read_smf(body, end);
+        return read_smf(file, body, end);
       }
       if (length > size_ - body) break;
       pos = body + length + (length & 1u);
@@ -154,7 +155,7 @@ class SmfReader {
     return true;
   }
 
-  File read_smf(std::size_t begin, std::size_t end) {
+  void read_smf(File& file, std::size_t begin, std::size_t end) {
     end_ = base_ + end;
     if (end - begin < 4 || std::memcmp(base_ + begin, "MThd", 4) != 0)
       fail(begin, -1, "a Standard MIDI File starting with \"MThd\"");
@@ -171,7 +172,6 @@ class SmfReader {
         pos += header_length - 6;
       }
     }
-    File file;
     file.format = read_be16(base_ + begin + 8);
     const int declared_tracks = read_be16(base_ + begin + 10);
     const std::uint16_t division_word = read_be16(base_ + begin + 12);
@@ -192,13 +192,14 @@ class SmfReader {
       fail(begin + 12, -1, "a nonzero number of ticks per quarter note");
     }
     // Never trust the declared count for an allocation: a track chunk takes at least 8 bytes.
+    used_ = 0;
     file.tracks.reserve(static_cast<std::size_t>(declared_tracks) < (end - pos) / 8
                             ? static_cast<std::size_t>(declared_tracks)
                             : (end - pos) / 8);
 
     while (pos < end) {
       if (end - pos < 8) {
-        trailing_bytes(pos, end, file.tracks.size() >= static_cast<std::size_t>(declared_tracks));
+        trailing_bytes(pos, end, used_ >= static_cast<std::size_t>(declared_tracks));
         break;
       }
       const std::uint8_t* chunk = base_ + pos;
@@ -208,7 +209,7 @@ class SmfReader {
         continue;
       }
       if (!is_chunk_id(chunk)) {
-        trailing_bytes(pos, end, file.tracks.size() >= static_cast<std::size_t>(declared_tracks));
+        trailing_bytes(pos, end, used_ >= static_cast<std::size_t>(declared_tracks));
         break;
       }
       if (length > end - pos - 8) {
@@ -220,6 +221,7 @@ class SmfReader {
       pos += 8 + std::size_t{length};  // unknown chunk: skipped, as the standard asks
     }
 
+    file.tracks.resize(used_);  // drops reused tracks the file does not fill
     if (file.tracks.size() != static_cast<std::size_t>(declared_tracks))
       repair(begin + 10, -1,
              "as many track chunks as the header declares (" + std::to_string(declared_tracks) +
@@ -229,7 +231,6 @@ class SmfReader {
     if (file.format == 0 && file.tracks.size() != 1)
       repair(begin + 8, -1, "exactly one track in a format 0 file",
              "format 0 file with " + std::to_string(file.tracks.size()) + " tracks");
-    return file;
   }
 
   // Bytes after the chunks. Padding (NUL, CR, LF, ^Z: what file transfers and editors append)
@@ -247,9 +248,14 @@ class SmfReader {
 
   // Reads one MTrk chunk starting at `pos` (its header); returns where the next chunk starts.
   std::size_t read_track(File& file, std::size_t pos, std::uint32_t declared_length) {
-    const int index = static_cast<int>(file.tracks.size());
-    file.tracks.emplace_back();
-    Track& track = file.tracks.back();
+    const int index = static_cast<int>(used_);
+    if (used_ < file.tracks.size()) {
+      file.tracks[used_].events.clear();
+      file.tracks[used_].data.clear();
+    } else {
+      file.tracks.emplace_back();
+    }
+    Track& track = file.tracks[used_++];
     const std::uint8_t* data = base_ + pos + 8;
     const std::size_t remaining = static_cast<std::size_t>(end_ - data);
     const bool length_in_file = declared_length <= remaining;
@@ -440,6 +446,7 @@ class SmfReader {
   const std::uint8_t* end_ = nullptr;
   ReadOptions options_;
   std::vector<Warning>* warnings_;
+  std::size_t used_ = 0;  // track chunks read so far
   int repeats_[kind_count] = {0, 0, 0};
   std::size_t first_warning_[kind_count] = {0, 0, 0};
 };
@@ -450,7 +457,17 @@ class SmfReader {
 /// `options.strict`; repairs go to `warnings` when given. Throws ParseError.
 inline File read(const std::uint8_t* data, std::size_t size, ReadOptions options = {},
                  std::vector<Warning>* warnings = nullptr) {
-  return detail::SmfReader(data, size, options, warnings).run();
+  File file;
+  detail::SmfReader(data, size, options, warnings).run(file);
+  return file;
+}
+
+/// Like read(), into an existing `file` whose tracks' memory is reused: reading many files in
+/// a loop into one File allocates (and page-faults) only when a file is bigger than any before.
+/// After a ParseError `file` holds whatever was read up to the error.
+inline void read_into(File& file, const std::uint8_t* data, std::size_t size,
+                      ReadOptions options = {}, std::vector<Warning>* warnings = nullptr) {
+  detail::SmfReader(data, size, options, warnings).run(file);
 }
 
 inline File read(const std::vector<std::uint8_t>& bytes, ReadOptions options = {},
