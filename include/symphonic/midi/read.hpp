@@ -32,6 +32,7 @@
 // the file before checking it against the bytes that remain.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -91,7 +92,9 @@ class SmfReader {
     std::uint8_t running = 0;     // last channel status, 0 when none
     bool cancelled = false;       // a meta or sysex came after `running`
   };
-  enum class Stop { end_of_track, limit, partial };
+  // Where parse_events stopped: after an end-of-track event, at its limit, at a partial event,
+  // or (only while speculative_) at bytes that cannot be events.
+  enum class Stop { end_of_track, limit, partial, invalid };
 
   [[noreturn]] void fail(std::size_t offset, int track, const std::string& expected) const {
     SYMPHONIC_THROW(ParseError(offset, track, expected));
@@ -299,13 +302,34 @@ class SmfReader {
         const bool next_is_chunk =
             more && static_cast<std::size_t>(end_ - limit) >= 8 && is_chunk_id(limit);
         if (more && !(stop == Stop::limit && next_is_chunk)) {
-          // The declared length is too short: the events go on past it.
+          // The declared length may be too short, the events going on past it. Try: keep the
+          // result only if an end-of-track event comes before anything unreadable; otherwise
+          // undo it, and the bytes after the chunk are dealt with as what follows a chunk.
+          const Cursor saved_cursor = cursor;
+          const std::size_t saved_events = track.events.size();
+          const std::size_t saved_data = track.data.size();
+          const std::size_t saved_warnings = warnings_ ? warnings_->size() : 0;
+          int saved_repeats[kind_count];
+          std::size_t saved_first[kind_count];
+          std::copy(repeats_, repeats_ + kind_count, saved_repeats);
+          std::copy(first_warning_, first_warning_ + kind_count, saved_first);
           repair(pos + 4, index, "a track chunk length that covers its events",
                  "track chunk length " + std::to_string(declared_length) +
                      " is too short; events continue past byte " + std::to_string(offset_of(limit)));
-          limit = end_;
-          stop = parse_events(track, cursor, limit, index);
-          continue;
+          speculative_ = true;
+          const Stop extended = parse_events(track, cursor, end_, index);
+          speculative_ = false;
+          if (extended == Stop::end_of_track) {
+            limit = end_;
+            stop = extended;
+            continue;
+          }
+          cursor = saved_cursor;
+          track.events.resize(saved_events);
+          track.data.resize(saved_data);
+          if (warnings_) warnings_->resize(saved_warnings);
+          std::copy(saved_repeats, saved_repeats + kind_count, repeats_);
+          std::copy(saved_first, saved_first + kind_count, first_warning_);
         }
         if (stop == Stop::partial) {
           repair(offset_of(cursor.p), index, "a complete event before the end of the data",
@@ -339,7 +363,10 @@ class SmfReader {
         delta &= 0x7F;
         for (int n = 1;; ++n) {
           if (p >= limit) goto partial;
-          if (n == 4) fail(offset_of(p), index, "a variable-length quantity of at most 4 bytes");
+          if (n == 4) {
+            if (speculative_) goto invalid;
+            fail(offset_of(p), index, "a variable-length quantity of at most 4 bytes");
+          }
           const std::uint8_t b = *p++;
           delta = (delta << 7) | (b & 0x7Fu);
           if (!(b & 0x80)) break;
@@ -352,8 +379,10 @@ class SmfReader {
         if (st & 0x80) {
           ++p;
         } else {
-          if (!running)
+          if (!running) {
+            if (speculative_) goto invalid;
             fail(offset_of(p), index, "a status byte, got data byte " + hex_byte(st));
+          }
           if (cancelled)
             repeated_repair(running_after_meta, p, index,
                             "a status byte after a meta or sysex event, got " + hex_byte(st),
@@ -401,6 +430,7 @@ class SmfReader {
             case VlqStatus::ok: break;
             case VlqStatus::truncated: goto partial;
             case VlqStatus::too_long:
+              if (speculative_) goto invalid;
               fail(offset_of(length_at), index, "a payload length of at most 4 bytes");
           }
           if (length > static_cast<std::size_t>(limit - p)) goto partial;
@@ -433,6 +463,10 @@ class SmfReader {
       p = start;
       stop = Stop::partial;
       break;
+    invalid:
+      p = start;
+      stop = Stop::invalid;
+      break;
     }
     cursor.p = p;
     cursor.tick = tick;
@@ -447,6 +481,7 @@ class SmfReader {
   ReadOptions options_;
   std::vector<Warning>* warnings_;
   std::size_t used_ = 0;  // track chunks read so far
+  bool speculative_ = false;  // reading past a track's declared end: unreadable bytes stop it
   int repeats_[kind_count] = {0, 0, 0};
   std::size_t first_warning_[kind_count] = {0, 0, 0};
 };
