@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
+#include <unistd.h>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -52,7 +53,10 @@ struct Store {
   }
 };
 
-std::string temp_path(const std::string& name) { return "symphonic_test_io_" + name + ".safetensors"; }
+// ctest runs the float and double cases of one test in parallel: the process id keeps their files apart.
+std::string temp_path(const std::string& name) {
+  return "symphonic_test_io_" + std::to_string(::getpid()) + "_" + name + ".safetensors";
+}
 
 std::vector<std::uint8_t> bytes_of(const std::string& path) { return detail::read_file(path); }
 
