@@ -403,7 +403,8 @@ TEST_CASE("save: the previous checkpoint survives a write interrupted mid-way") 
 // (.ci/steps/45-optim-io-torch.sh); otherwise only checks they read back.
 TEST_CASE("torch export: checkpoints for the PyTorch cross-check") {
   const char* dir = std::getenv("SYMPHONIC_IO_EXPORT_DIR");
-  const std::string prefix = dir ? std::string(dir) + "/" : std::string("symphonic_test_io_export_");
+  const std::string prefix =
+      dir ? std::string(dir) + "/" : "symphonic_test_io_" + std::to_string(::getpid()) + "_export_";
   // nn.LSTM(input_size=3, hidden_size=4, num_layers=2) and nn.Linear(4, 5) names and shapes; the
   // values are sin(1000 k + i) for tensor k, element i, so Python recomputes them.
   const std::vector<std::pair<std::string, std::vector<std::int64_t>>> layout = {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include <symphonic/io/io.hpp>
@@ -60,6 +61,11 @@ void save_training_state(const std::string& path, nn::Model<float>& model, optim
                        {"symphonic.rng", std::to_string(model.rng_state())}});
 }
 
+// ctest runs test cases in parallel processes: the process id keeps their files apart.
+std::string temp_path(const std::string& name) {
+  return "symphonic_test_io_" + std::to_string(::getpid()) + "_" + name + ".safetensors";
+}
+
 }  // namespace
 
 TEST_SUITE("io") {
@@ -76,7 +82,7 @@ TEST_CASE("model checkpoint: a resumed run gives exactly the losses of an uninte
     }
 
     std::vector<double> resumed;
-    const std::string path = "symphonic_test_io_resume.safetensors";
+    const std::string path = temp_path("resume");
     {
       nn::Model<float> model(small_recipe(), 5);
       auto optimizer = optim::make_optimizer<float>(options, model.parameter_count());
@@ -106,7 +112,7 @@ TEST_CASE("model checkpoint: a resumed run gives exactly the losses of an uninte
 TEST_CASE("model checkpoint: a checkpoint of another configuration is refused before loading") {
   nn::Model<float> small(small_recipe(), 1);
   auto optimizer = optim::make_optimizer<float>("rmsprop", small.parameter_count());
-  const std::string path = "symphonic_test_io_other.safetensors";
+  const std::string path = temp_path("other");
   save_training_state(path, small, *optimizer);
   nn::ModelConfig bigger = small_recipe();
   bigger.lstm_size = 16;
@@ -132,7 +138,7 @@ TEST_CASE("torch export: a recipe model checkpoint") {
   auto optimizer = optim::make_optimizer<float>("rmsprop", model.parameter_count());
   const char* dir = std::getenv("SYMPHONIC_IO_EXPORT_DIR");
   const std::string path = dir ? std::string(dir) + "/export_model.safetensors"
-                               : std::string("symphonic_test_io_export_model.safetensors");
+                               : temp_path("export_model");
   save_training_state(path, model, *optimizer);
   const io::Checkpoint c = io::Checkpoint::read(path);
   CHECK(c.shape("lstm.weight_ih_l0") == std::vector<std::int64_t>{96, 1});
