@@ -136,7 +136,7 @@ def random_file(rng):
 
 def music21_tokens(path):
     from music21 import chord, converter, instrument, note
-    midi = converter.parse(path)
+    midi = converter.parse(path, forceSource=True, storePickle=False)
     try:
         notes_to_parse = instrument.partitionByInstrument(midi).parts[0].recurse()
     except Exception:
