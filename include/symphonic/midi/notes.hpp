@@ -65,14 +65,7 @@ class TempoMap {
 
   /// The map of `file`; `track` >= 0 restricts it to that track's tempo events (format 2).
   /// A negative `track` uses every track's (for format 2 files, track 0's).
-  explicit TempoMap(const File& file, int track = -1)
-      : ticks_per_quarter_(midi::ticks_per_quarter(file.division)) {
-    if (file.division.is_smpte()) {
-      smpte_ = true;
-      segments_.push_back(Segment{0, 0.0, 1.0 / file.division.smpte_ticks_per_second(), 0});
-    } else {
-      segments_.push_back(Segment{0, 0.0, 500000.0 / (1e6 * ticks_per_quarter_), 500000});
-    }
+  explicit TempoMap(const File& file, int track = -1) {
     if (file.format == 2 && track < 0) track = 0;
     std::vector<std::pair<std::int64_t, std::uint32_t>> changes;
     for (std::size_t t = 0; t < file.tracks.size(); ++t) {
@@ -84,11 +77,25 @@ class TempoMap {
         if (tempo) changes.emplace_back(e.tick < 0 ? 0 : e.tick, tempo);
       }
     }
-    change_count_ = changes.size();
-    if (smpte_) return;
     // Stable: equal ticks keep track order, so the later track wins a tie.
     std::stable_sort(changes.begin(), changes.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
+    *this = TempoMap(file.division, changes);
+  }
+
+  /// The map of a file with `division` whose tempo changes are `changes`: (tick, microseconds
+  /// per quarter) in the order a sequencer meets them (ticks non-decreasing; at one tick the
+  /// last wins).
+  TempoMap(const Division& division,
+           const std::vector<std::pair<std::int64_t, std::uint32_t>>& changes)
+      : ticks_per_quarter_(midi::ticks_per_quarter(division)), change_count_(changes.size()) {
+    if (division.is_smpte()) {
+      smpte_ = true;
+      segments_.push_back(Segment{0, 0.0, 1.0 / division.smpte_ticks_per_second(), 0});
+      return;
+    }
+    segments_.reserve(changes.size() + 1);
+    segments_.push_back(Segment{0, 0.0, 500000.0 / (1e6 * ticks_per_quarter_), 500000});
     for (const auto& change : changes) add_change(change.first, change.second);
   }
 
@@ -187,27 +194,61 @@ struct NoteOptions {
 
 namespace detail {
 
-// Channel state that changes over time (program, pedal) as sorted lists of
-// (tick, track, event index) keys, so a note can ask what was in force when it started.
-struct ChannelTimeline {
-  struct Change {
-    std::int64_t tick;
-    std::int32_t track;
-    std::int32_t index;
-    std::int32_t value;
-  };
-  std::vector<Change> changes[16];
-
-  static bool before(const Change& c, std::int64_t tick, int track, int index) {
-    return std::tie(c.tick, c.track, c.index) < std::tie(tick, track, index);
-  }
-  void sort() {
-    for (auto& list : changes)
-      std::stable_sort(list.begin(), list.end(), [](const Change& a, const Change& b) {
-        return std::tie(a.tick, a.track, a.index) < std::tie(b.tick, b.track, b.index);
-      });
-  }
+// A channel setting (program, pedal) that changed at (tick, track, event index): the key is the
+// order in which a sequencer merging the tracks meets the events.
+struct TimedValue {
+  std::int64_t tick;
+  std::int32_t track;
+  std::int32_t index;
+  std::int32_t value;
 };
+
+inline bool key_less(const TimedValue& a, const TimedValue& b) {
+  return std::tie(a.tick, a.track, a.index) < std::tie(b.tick, b.track, b.index);
+}
+
+// What extract_notes needs besides the notes themselves, gathered in one scan of the events.
+struct ChannelState {
+  std::vector<TimedValue> program[16];
+  std::vector<TimedValue> pedal[16];
+  std::vector<std::pair<std::int64_t, std::uint32_t>> tempos;  // merged order
+};
+
+inline void scan_state(const File& file, int only_track, bool want_pedal, ChannelState& state) {
+  for (std::size_t t = 0; t < file.tracks.size(); ++t) {
+    if (only_track >= 0 && static_cast<std::size_t>(only_track) != t) continue;
+    const Track& track = file.tracks[t];
+    const Event* events = track.events.data();
+    const std::size_t n = track.events.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const Event& e = events[i];
+      if (e.status < 0xB0) continue;  // notes and aftertouch: most events leave here
+      const std::uint8_t kind = e.status & 0xF0;
+      if (kind == 0xC0) {
+        state.program[e.status & 0x0F].push_back(
+            {e.tick, static_cast<std::int32_t>(t), static_cast<std::int32_t>(i), e.data1});
+      } else if (kind == 0xB0) {
+        if (want_pedal && e.data1 == 64)
+          state.pedal[e.status & 0x0F].push_back(
+              {e.tick, static_cast<std::int32_t>(t), static_cast<std::int32_t>(i), e.data2});
+      } else if (e.status == status::meta && e.data1 == meta::tempo) {
+        const std::uint32_t tempo = tempo_of(track, e);
+        if (tempo) state.tempos.emplace_back(e.tick < 0 ? 0 : e.tick, tempo);
+      }
+    }
+  }
+  for (int c = 0; c < 16; ++c) {
+    for (auto* list : {&state.program[c], &state.pedal[c]})
+      if (!std::is_sorted(list->begin(), list->end(), key_less))
+        std::stable_sort(list->begin(), list->end(), key_less);
+  }
+  const auto by_tick = [](const std::pair<std::int64_t, std::uint32_t>& a,
+                          const std::pair<std::int64_t, std::uint32_t>& b) {
+    return a.first < b.first;
+  };
+  if (!std::is_sorted(state.tempos.begin(), state.tempos.end(), by_tick))
+    std::stable_sort(state.tempos.begin(), state.tempos.end(), by_tick);
+}
 
 // Sustain intervals [down, up) per channel.
 struct PedalIntervals {
@@ -216,6 +257,7 @@ struct PedalIntervals {
   // The tick the pedal lifts if it is down at `tick` on `channel`, or -1.
   std::int64_t release_after(int channel, std::int64_t tick) const {
     const auto& list = down[channel];
+    if (list.empty()) return -1;
     auto it = std::upper_bound(
         list.begin(), list.end(), tick,
         [](std::int64_t t, const std::pair<std::int64_t, std::int64_t>& iv) { return t < iv.first; });
@@ -224,12 +266,12 @@ struct PedalIntervals {
     return tick < it->second ? it->second : -1;
   }
 
-  static PedalIntervals from(const ChannelTimeline& cc64) {
+  static PedalIntervals from(const ChannelState& state) {
     PedalIntervals result;
     for (int c = 0; c < 16; ++c) {
       bool is_down = false;
       std::int64_t since = 0;
-      for (const auto& change : cc64.changes[c]) {
+      for (const TimedValue& change : state.pedal[c]) {
         const bool now_down = change.value >= 64;
         if (now_down && !is_down) since = change.tick;
         if (!now_down && is_down && change.tick > since)
@@ -242,60 +284,49 @@ struct PedalIntervals {
   }
 };
 
-// Collects program changes (and CC 64 when asked) of the given tracks.
-inline void collect_channel_state(const File& file, int only_track, ChannelTimeline& programs,
-                                  ChannelTimeline* pedal) {
-  for (std::size_t t = 0; t < file.tracks.size(); ++t) {
-    if (only_track >= 0 && static_cast<std::size_t>(only_track) != t) continue;
-    const auto& events = file.tracks[t].events;
-    for (std::size_t i = 0; i < events.size(); ++i) {
-      const Event& e = events[i];
-      const std::uint8_t kind = e.status & 0xF0;
-      if (kind == 0xC0) {
-        programs.changes[e.status & 0x0F].push_back(
-            {e.tick, static_cast<std::int32_t>(t), static_cast<std::int32_t>(i), e.data1});
-      } else if (pedal && kind == 0xB0 && e.data1 == 64) {
-        pedal->changes[e.status & 0x0F].push_back(
-            {e.tick, static_cast<std::int32_t>(t), static_cast<std::int32_t>(i), e.data2});
-      }
-    }
-  }
-  programs.sort();
-  if (pedal) pedal->sort();
+// Per-key lists of sounding notes, reused from track to track (every entry is -1 between
+// tracks). Notes are indices into the current track's part of the output.
+struct Pairer {
+  std::vector<std::int32_t> head = std::vector<std::int32_t>(16 * 128, -1);
+  std::vector<std::int32_t> tail = std::vector<std::int32_t>(16 * 128, -1);
+  std::vector<std::int32_t> sustained = std::vector<std::int32_t>(16 * 128, -1);
+  std::vector<std::int32_t> next;  // per note: the next sounding note of its key
+};
+
+inline bool note_less_in_track(const Note& a, const Note& b) {
+  return std::tie(a.start_tick, a.pitch, a.channel) < std::tie(b.start_tick, b.pitch, b.channel);
 }
 
-// Pairs the notes of one track into `out` (appended in note-on order).
-inline void extract_track_notes(const File& file, int t, const TempoMap& tempo,
-                                const ChannelTimeline& programs, const PedalIntervals* pedal,
-                                Pairing pairing, std::vector<Note>& out) {
+// Pairs the notes of track `t` and appends them to `out`, sorted by (start_tick, pitch, channel).
+inline void pair_track(const File& file, int t, const TempoMap& tempo, const ChannelState& state,
+                       const PedalIntervals* pedal, Pairing pairing, Pairer& pairer,
+                       std::vector<Note>& out) {
   const Track& track = file.tracks[static_cast<std::size_t>(t)];
-  const std::vector<Event>& events = track.events;
+  const Event* events = track.events.data();
+  const std::size_t count = track.events.size();
   const std::size_t first = out.size();
-  std::vector<std::int32_t> next;  // per note (relative to first): next open note of the key
-  std::int32_t head[16 * 128];
-  std::int32_t tail[16 * 128];
-  std::int32_t sustained[16 * 128];
-  std::fill(std::begin(head), std::end(head), -1);
-  std::fill(std::begin(tail), std::end(tail), -1);
-  if (pedal) std::fill(std::begin(sustained), std::end(sustained), -1);
+  std::int32_t* head = pairer.head.data();
+  std::int32_t* tail = pairer.tail.data();
+  std::int32_t* sustained = pairer.sustained.data();
+  std::vector<std::int32_t>& next = pairer.next;
+  next.clear();
   std::size_t program_cursor[16] = {};
   int program[16] = {};
   TempoMap::Cursor clock(tempo);
-  std::int64_t last_tick = 0;
 
-  for (std::size_t i = 0; i < events.size(); ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     const Event& e = events[i];
     const std::uint8_t kind = e.status & 0xF0;
     if (kind != 0x90 && kind != 0x80) continue;
     const int channel = e.status & 0x0F;
     const int key = channel << 7 | e.data1;
     if (kind == 0x90 && e.data2 != 0) {
-      // Program in force: advance this channel's cursor past changes before (tick, t, i).
-      const auto& list = programs.changes[channel];
+      // Program in force: the channel's changes that come before (tick, t, i) in merged order.
+      const std::vector<TimedValue>& changes = state.program[channel];
       std::size_t& pc = program_cursor[channel];
-      while (pc < list.size() &&
-             ChannelTimeline::before(list[pc], e.tick, t, static_cast<int>(i))) {
-        program[channel] = list[pc].value;
+      while (pc < changes.size() &&
+             key_less(changes[pc], TimedValue{e.tick, t, static_cast<std::int32_t>(i), 0})) {
+        program[channel] = changes[pc].value;
         ++pc;
       }
       if (pedal && sustained[key] >= 0) {
@@ -306,7 +337,9 @@ inline void extract_track_notes(const File& file, int t, const TempoMap& tempo,
         }
         sustained[key] = -1;
       }
-      Note note;
+      const auto index = static_cast<std::int32_t>(out.size() - first);
+      out.emplace_back();
+      Note& note = out.back();
       note.pitch = e.data1;
       note.velocity = e.data2;
       note.start_tick = e.tick;
@@ -316,8 +349,6 @@ inline void extract_track_notes(const File& file, int t, const TempoMap& tempo,
       note.track = t;
       note.program = program[channel];
       note.drum = channel == 9;
-      const auto index = static_cast<std::int32_t>(out.size() - first);
-      out.push_back(note);
       next.push_back(-1);
       if (head[key] < 0) {
         head[key] = tail[key] = index;
@@ -334,72 +365,120 @@ inline void extract_track_notes(const File& file, int t, const TempoMap& tempo,
       head[key] = next[static_cast<std::size_t>(index)];
       if (head[key] < 0) tail[key] = -1;
       Note& note = out[first + static_cast<std::size_t>(index)];
-      std::int64_t end = e.tick;
       if (pedal) {
         const std::int64_t release = pedal->release_after(channel, e.tick);
         if (release >= 0) {
-          end = release;
+          note.end_tick = release;
+          note.end_s = tempo.seconds(release);
           sustained[key] = index;
+          continue;
         }
       }
-      note.end_tick = end;
-      note.end_s = end == e.tick ? clock.seconds(end) : tempo.seconds(end);
+      note.end_tick = e.tick;
+      note.end_s = clock.seconds(e.tick);
     }
   }
-  last_tick = track.events.empty() ? 0 : track.events.back().tick;
+
+  // Close what is still sounding (or held by a pedal never lifted) at the track's last tick,
+  // and leave the per-key lists empty for the next track.
+  const std::int64_t last_tick = count ? events[count - 1].tick : 0;
   for (std::size_t i = first; i < out.size(); ++i) {
     Note& note = out[i];
-    if (note.end_tick < 0 || note.end_tick > last_tick) {
-      // Never ended, or held by a pedal lifted after the track's end (or never).
-      if (note.end_tick < 0 || note.end_tick == std::numeric_limits<std::int64_t>::max()) {
-        note.end_tick = std::max(last_tick, note.start_tick);
-        note.end_s = tempo.seconds(note.end_tick);
-      }
+    const int key = note.channel << 7 | note.pitch;
+    head[key] = tail[key] = sustained[key] = -1;
+    if (note.end_tick < 0 || note.end_tick == std::numeric_limits<std::int64_t>::max()) {
+      note.end_tick = std::max(last_tick, note.start_tick);
+      note.end_s = tempo.seconds(note.end_tick);
     }
+  }
+
+  // Notes are in note-on order, so by start tick; order each run of equal start ticks (chords:
+  // short) by pitch and channel with an insertion sort. Ticks going backwards (a hand-made
+  // track) fall back to a full sort.
+  Note* begin = out.data() + first;
+  Note* end = out.data() + out.size();
+  for (Note* run = begin; run != end;) {
+    Note* stop = run + 1;
+    while (stop != end && stop->start_tick == run->start_tick) ++stop;
+    if (stop != end && stop->start_tick < run->start_tick) {
+      std::stable_sort(begin, end, note_less_in_track);
+      break;
+    }
+    for (Note* j = run + 1; j < stop; ++j) {
+      if (!note_less_in_track(*j, *(j - 1))) continue;
+      Note moving = *j;
+      Note* k = j;
+      for (; k != run && note_less_in_track(moving, *(k - 1)); --k) *k = *(k - 1);
+      *k = moving;
+    }
+    run = stop;
   }
 }
 
-// Sorts each track's notes (already in start order) by (start_tick, pitch, channel) and merges
-// the tracks, which keeps ties in track order.
-inline void merge_track_notes(std::vector<Note>& notes, std::vector<std::size_t> bounds) {
-  const auto less = [](const Note& a, const Note& b) {
-    return a.start_tick != b.start_tick ? a.start_tick < b.start_tick : a.pitch < b.pitch;
+// Merges sorted runs all[bounds[r], bounds[r+1]) into `out` by (start_tick, pitch), ties in run
+// (track) order: one pass over a binary heap of run heads that caches each head's key, copying
+// from the leading run for as long as it stays ahead of every other head.
+inline void merge_runs(const std::vector<Note>& all, const std::vector<std::size_t>& bounds,
+                       std::vector<Note>& out) {
+  struct Head {
+    std::int64_t tick;
+    int pitch;
+    int run;
+    std::size_t pos, end;
   };
-  const auto within_track = [](const Note& a, const Note& b) {
-    return std::tie(a.start_tick, a.pitch, a.channel) < std::tie(b.start_tick, b.pitch, b.channel);
+  const auto after = [](const Head& a, const Head& b) {  // a comes after b
+    if (a.tick != b.tick) return a.tick > b.tick;
+    if (a.pitch != b.pitch) return a.pitch > b.pitch;
+    return a.run > b.run;
   };
-  for (std::size_t r = 0; r + 1 < bounds.size(); ++r) {
-    auto begin = notes.begin() + static_cast<std::ptrdiff_t>(bounds[r]);
-    auto end = notes.begin() + static_cast<std::ptrdiff_t>(bounds[r + 1]);
-    // Runs of equal start tick are short: sort each one; fall back if ticks go backwards.
-    bool ordered = true;
-    for (auto run = begin; run != end;) {
-      auto stop = run + 1;
-      while (stop != end && stop->start_tick == run->start_tick) ++stop;
-      if (stop != end && stop->start_tick < run->start_tick) ordered = false;
-      if (stop - run > 1) std::stable_sort(run, stop, within_track);
-      run = stop;
+  std::vector<Head> heap;
+  for (std::size_t r = 0; r + 1 < bounds.size(); ++r)
+    if (bounds[r] != bounds[r + 1]) {
+      const Note& n = all[bounds[r]];
+      heap.push_back({n.start_tick, n.pitch, static_cast<int>(r), bounds[r], bounds[r + 1]});
     }
-    if (!ordered) std::stable_sort(begin, end, within_track);
-  }
-  if (bounds.size() <= 2) return;
-  std::vector<Note> buffer(notes.size());
-  while (bounds.size() > 2) {
-    std::vector<std::size_t> merged{0};
-    for (std::size_t r = 0; r + 1 < bounds.size(); r += 2) {
-      const auto a = notes.begin() + static_cast<std::ptrdiff_t>(bounds[r]);
-      const auto b = notes.begin() + static_cast<std::ptrdiff_t>(bounds[r + 1]);
-      if (r + 2 < bounds.size()) {
-        const auto c = notes.begin() + static_cast<std::ptrdiff_t>(bounds[r + 2]);
-        std::merge(a, b, b, c, buffer.begin() + static_cast<std::ptrdiff_t>(bounds[r]), less);
-        merged.push_back(bounds[r + 2]);
-      } else {
-        std::copy(a, b, buffer.begin() + static_cast<std::ptrdiff_t>(bounds[r]));
-        merged.push_back(bounds[r + 1]);
+  std::make_heap(heap.begin(), heap.end(), after);
+  out.clear();
+  out.reserve(all.size());
+  const Note* notes = all.data();
+  while (!heap.empty()) {
+    Head& top = heap.front();
+    const std::size_t n = heap.size();
+    // The runner-up among the other heads; the top's run is copied up to it in one go.
+    const Head* second = nullptr;
+    if (n > 1) second = &heap[1];
+    if (n > 2 && after(heap[1], heap[2])) second = &heap[2];
+    std::size_t stop = top.pos + 1;
+    if (!second) {
+      stop = top.end;
+    } else {
+      while (stop < top.end) {
+        const Note& x = notes[stop];
+        const Head probe{x.start_tick, x.pitch, top.run, 0, 0};
+        if (after(probe, *second)) break;
+        ++stop;
       }
     }
-    notes.swap(buffer);
-    bounds.swap(merged);
+    out.insert(out.end(), notes + top.pos, notes + stop);
+    top.pos = stop;
+    if (top.pos == top.end) {
+      std::pop_heap(heap.begin(), heap.end(), after);
+      heap.pop_back();
+      continue;
+    }
+    top.tick = notes[top.pos].start_tick;
+    top.pitch = notes[top.pos].pitch;
+    // Sift the advanced head down.
+    std::size_t i = 0;
+    for (;;) {
+      std::size_t smallest = i;
+      const std::size_t l = 2 * i + 1, r = l + 1;
+      if (l < n && after(heap[smallest], heap[l])) smallest = l;
+      if (r < n && after(heap[smallest], heap[r])) smallest = r;
+      if (smallest == i) break;
+      std::swap(heap[i], heap[smallest]);
+      i = smallest;
+    }
   }
 }
 
@@ -410,40 +489,44 @@ inline void merge_track_notes(std::vector<Note>& notes, std::vector<std::size_t>
 inline NoteList extract_notes(const File& file, NoteOptions options = {}) {
   NoteList result;
   result.ticks_per_quarter = ticks_per_quarter(file.division);
-  std::size_t estimate = 0;
-  for (const Track& t : file.tracks) estimate += t.events.size() / 2;
-  result.notes.reserve(estimate);
-  std::vector<std::size_t> bounds{0};
+  std::size_t events = 0;
+  for (const Track& t : file.tracks) events += t.events.size();
 
-  const bool independent = file.format == 2;
-  detail::ChannelTimeline programs;
-  detail::ChannelTimeline cc64;
-  detail::PedalIntervals pedal;
-  if (!independent) {
-    detail::collect_channel_state(file, -1, programs, options.sustain_pedal ? &cc64 : nullptr);
-    if (options.sustain_pedal) pedal = detail::PedalIntervals::from(cc64);
-  }
-  const TempoMap shared = independent ? TempoMap(result.ticks_per_quarter) : TempoMap(file);
-  for (std::size_t t = 0; t < file.tracks.size(); ++t) {
-    const int track = static_cast<int>(t);
-    if (independent) {
-      const TempoMap own(file, track);
-      detail::ChannelTimeline own_programs;
-      detail::ChannelTimeline own_cc64;
-      detail::collect_channel_state(file, track, own_programs,
-                                    options.sustain_pedal ? &own_cc64 : nullptr);
-      const detail::PedalIntervals own_pedal = detail::PedalIntervals::from(own_cc64);
-      detail::extract_track_notes(file, track, own, own_programs,
-                                  options.sustain_pedal ? &own_pedal : nullptr, options.pairing,
-                                  result.notes);
-    } else {
-      detail::extract_track_notes(file, track, shared, programs,
-                                  options.sustain_pedal ? &pedal : nullptr, options.pairing,
-                                  result.notes);
+  std::vector<Note> all;
+  all.reserve(events / 2 + 1);  // a note takes two events; untouched capacity costs nothing
+  std::vector<std::size_t> bounds{0};
+  detail::Pairer pairer;
+  const auto run_track = [&](int track, const detail::ChannelState& state) {
+    const TempoMap tempo(file.division, state.tempos);
+    const detail::PedalIntervals pedal =
+        options.sustain_pedal ? detail::PedalIntervals::from(state) : detail::PedalIntervals{};
+    detail::pair_track(file, track, tempo, state, options.sustain_pedal ? &pedal : nullptr,
+                       options.pairing, pairer, all);
+  };
+  if (file.format == 2) {
+    for (std::size_t t = 0; t < file.tracks.size(); ++t) {
+      detail::ChannelState state;
+      detail::scan_state(file, static_cast<int>(t), options.sustain_pedal, state);
+      run_track(static_cast<int>(t), state);
+      if (all.size() != bounds.back()) bounds.push_back(all.size());
     }
-    if (result.notes.size() != bounds.back()) bounds.push_back(result.notes.size());
+  } else {
+    detail::ChannelState state;
+    detail::scan_state(file, -1, options.sustain_pedal, state);
+    const TempoMap tempo(file.division, state.tempos);
+    const detail::PedalIntervals pedal =
+        options.sustain_pedal ? detail::PedalIntervals::from(state) : detail::PedalIntervals{};
+    for (std::size_t t = 0; t < file.tracks.size(); ++t) {
+      detail::pair_track(file, static_cast<int>(t), tempo, state,
+                         options.sustain_pedal ? &pedal : nullptr, options.pairing, pairer, all);
+      if (all.size() != bounds.back()) bounds.push_back(all.size());
+    }
   }
-  detail::merge_track_notes(result.notes, std::move(bounds));
+  if (bounds.size() <= 2) {
+    result.notes = std::move(all);
+  } else {
+    detail::merge_runs(all, bounds, result.notes);
+  }
   return result;
 }
 

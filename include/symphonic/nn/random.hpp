@@ -1,0 +1,64 @@
+// symphonic/nn/random.hpp - the seeded random generator behind initialisation and dropout.
+//
+// SplitMix64: the whole state is one 64-bit counter, so a model's dropout stream can be saved in a
+// checkpoint as one integer and resumed exactly (Model::rng_state / set_rng_state). Each draw adds
+// the golden-ratio increment to the counter and scrambles it; the output passes BigCrush and is the
+// same on every platform (integer arithmetic only; floats are built from the top bits).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include <Eigen/Core>
+
+#include "symphonic/config.hpp"
+
+SYMPHONIC_NAMESPACE_BEGIN
+namespace nn {
+
+/// Deterministic generator; never seeded from the clock or std::random_device.
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed = 1) : state_(seed) {}
+
+  /// The next 64 random bits.
+  std::uint64_t next() {
+    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+
+  /// Uniform in [0, 1) with 53 random bits.
+  double uniform() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
+
+  /// Uniform in [low, high).
+  double uniform(double low, double high) { return low + (high - low) * uniform(); }
+
+  /// Standard normal (Box-Muller, one value per call).
+  double normal() {
+    double u1 = uniform();
+    while (u1 <= 0.0) u1 = uniform();
+    const double u2 = uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  }
+
+  std::uint64_t state() const { return state_; }
+  void set_state(std::uint64_t state) { state_ = state; }
+
+ private:
+  std::uint64_t state_;
+};
+
+/// Fills `mask` with an inverted-dropout mask: 0 with probability `rate`, else 1 / (1 - rate).
+template <class Derived>
+void fill_dropout_mask(Eigen::DenseBase<Derived>& mask, double rate, Rng& rng) {
+  using Scalar = typename Derived::Scalar;
+  const Scalar keep = static_cast<Scalar>(1.0 / (1.0 - rate));
+  for (Eigen::Index j = 0; j < mask.cols(); ++j)
+    for (Eigen::Index i = 0; i < mask.rows(); ++i)
+      mask(i, j) = rng.uniform() < rate ? Scalar(0) : keep;
+}
+
+}  // namespace nn
+SYMPHONIC_NAMESPACE_END
