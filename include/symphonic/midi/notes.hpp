@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <memory>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -65,14 +66,7 @@ class TempoMap {
 
   /// The map of `file`; `track` >= 0 restricts it to that track's tempo events (format 2).
   /// A negative `track` uses every track's (for format 2 files, track 0's).
-  explicit TempoMap(const File& file, int track = -1)
-      : ticks_per_quarter_(midi::ticks_per_quarter(file.division)) {
-    if (file.division.is_smpte()) {
-      smpte_ = true;
-      segments_.push_back(Segment{0, 0.0, 1.0 / file.division.smpte_ticks_per_second(), 0});
-    } else {
-      segments_.push_back(Segment{0, 0.0, 500000.0 / (1e6 * ticks_per_quarter_), 500000});
-    }
+  explicit TempoMap(const File& file, int track = -1) {
     if (file.format == 2 && track < 0) track = 0;
     std::vector<std::pair<std::int64_t, std::uint32_t>> changes;
     for (std::size_t t = 0; t < file.tracks.size(); ++t) {
@@ -84,11 +78,25 @@ class TempoMap {
         if (tempo) changes.emplace_back(e.tick < 0 ? 0 : e.tick, tempo);
       }
     }
-    change_count_ = changes.size();
-    if (smpte_) return;
     // Stable: equal ticks keep track order, so the later track wins a tie.
     std::stable_sort(changes.begin(), changes.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
+    *this = TempoMap(file.division, changes);
+  }
+
+  /// The map of a file with `division` whose tempo changes are `changes`: (tick, microseconds
+  /// per quarter) in the order a sequencer meets them (ticks non-decreasing; at one tick the
+  /// last wins).
+  TempoMap(const Division& division,
+           const std::vector<std::pair<std::int64_t, std::uint32_t>>& changes)
+      : ticks_per_quarter_(midi::ticks_per_quarter(division)), change_count_(changes.size()) {
+    if (division.is_smpte()) {
+      smpte_ = true;
+      segments_.push_back(Segment{0, 0.0, 1.0 / division.smpte_ticks_per_second(), 0});
+      return;
+    }
+    segments_.reserve(changes.size() + 1);
+    segments_.push_back(Segment{0, 0.0, 500000.0 / (1e6 * ticks_per_quarter_), 500000});
     for (const auto& change : changes) add_change(change.first, change.second);
   }
 
@@ -187,27 +195,61 @@ struct NoteOptions {
 
 namespace detail {
 
-// Channel state that changes over time (program, pedal) as sorted lists of
-// (tick, track, event index) keys, so a note can ask what was in force when it started.
-struct ChannelTimeline {
-  struct Change {
-    std::int64_t tick;
-    std::int32_t track;
-    std::int32_t index;
-    std::int32_t value;
-  };
-  std::vector<Change> changes[16];
-
-  static bool before(const Change& c, std::int64_t tick, int track, int index) {
-    return std::tie(c.tick, c.track, c.index) < std::tie(tick, track, index);
-  }
-  void sort() {
-    for (auto& list : changes)
-      std::stable_sort(list.begin(), list.end(), [](const Change& a, const Change& b) {
-        return std::tie(a.tick, a.track, a.index) < std::tie(b.tick, b.track, b.index);
-      });
-  }
+// A channel setting (program, pedal) that changed at (tick, track, event index): the key is the
+// order in which a sequencer merging the tracks meets the events.
+struct TimedValue {
+  std::int64_t tick;
+  std::int32_t track;
+  std::int32_t index;
+  std::int32_t value;
 };
+
+inline bool key_less(const TimedValue& a, const TimedValue& b) {
+  return std::tie(a.tick, a.track, a.index) < std::tie(b.tick, b.track, b.index);
+}
+
+// What extract_notes needs besides the notes themselves, gathered in one scan of the events.
+struct ChannelState {
+  std::vector<TimedValue> program[16];
+  std::vector<TimedValue> pedal[16];
+  std::vector<std::pair<std::int64_t, std::uint32_t>> tempos;  // merged order
+};
+
+inline void scan_state(const File& file, int only_track, bool want_pedal, ChannelState& state) {
+  for (std::size_t t = 0; t < file.tracks.size(); ++t) {
+    if (only_track >= 0 && static_cast<std::size_t>(only_track) != t) continue;
+    const Track& track = file.tracks[t];
+    const Event* events = track.events.data();
+    const std::size_t n = track.events.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const Event& e = events[i];
+      if (e.status < 0xB0) continue;  // notes and aftertouch: most events leave here
+      const std::uint8_t kind = e.status & 0xF0;
+      if (kind == 0xC0) {
+        state.program[e.status & 0x0F].push_back(
+            {e.tick, static_cast<std::int32_t>(t), static_cast<std::int32_t>(i), e.data1});
+      } else if (kind == 0xB0) {
+        if (want_pedal && e.data1 == 64)
+          state.pedal[e.status & 0x0F].push_back(
+              {e.tick, static_cast<std::int32_t>(t), static_cast<std::int32_t>(i), e.data2});
+      } else if (e.status == status::meta && e.data1 == meta::tempo) {
+        const std::uint32_t tempo = tempo_of(track, e);
+        if (tempo) state.tempos.emplace_back(e.tick < 0 ? 0 : e.tick, tempo);
+      }
+    }
+  }
+  for (int c = 0; c < 16; ++c) {
+    for (auto* list : {&state.program[c], &state.pedal[c]})
+      if (!std::is_sorted(list->begin(), list->end(), key_less))
+        std::stable_sort(list->begin(), list->end(), key_less);
+  }
+  const auto by_tick = [](const std::pair<std::int64_t, std::uint32_t>& a,
+                          const std::pair<std::int64_t, std::uint32_t>& b) {
+    return a.first < b.first;
+  };
+  if (!std::is_sorted(state.tempos.begin(), state.tempos.end(), by_tick))
+    std::stable_sort(state.tempos.begin(), state.tempos.end(), by_tick);
+}
 
 // Sustain intervals [down, up) per channel.
 struct PedalIntervals {
@@ -216,6 +258,7 @@ struct PedalIntervals {
   // The tick the pedal lifts if it is down at `tick` on `channel`, or -1.
   std::int64_t release_after(int channel, std::int64_t tick) const {
     const auto& list = down[channel];
+    if (list.empty()) return -1;
     auto it = std::upper_bound(
         list.begin(), list.end(), tick,
         [](std::int64_t t, const std::pair<std::int64_t, std::int64_t>& iv) { return t < iv.first; });
@@ -224,12 +267,12 @@ struct PedalIntervals {
     return tick < it->second ? it->second : -1;
   }
 
-  static PedalIntervals from(const ChannelTimeline& cc64) {
+  static PedalIntervals from(const ChannelState& state) {
     PedalIntervals result;
     for (int c = 0; c < 16; ++c) {
       bool is_down = false;
       std::int64_t since = 0;
-      for (const auto& change : cc64.changes[c]) {
+      for (const TimedValue& change : state.pedal[c]) {
         const bool now_down = change.value >= 64;
         if (now_down && !is_down) since = change.tick;
         if (!now_down && is_down && change.tick > since)
@@ -242,82 +285,75 @@ struct PedalIntervals {
   }
 };
 
-// Collects program changes (and CC 64 when asked) of the given tracks.
-inline void collect_channel_state(const File& file, int only_track, ChannelTimeline& programs,
-                                  ChannelTimeline* pedal) {
-  for (std::size_t t = 0; t < file.tracks.size(); ++t) {
-    if (only_track >= 0 && static_cast<std::size_t>(only_track) != t) continue;
-    const auto& events = file.tracks[t].events;
-    for (std::size_t i = 0; i < events.size(); ++i) {
-      const Event& e = events[i];
-      const std::uint8_t kind = e.status & 0xF0;
-      if (kind == 0xC0) {
-        programs.changes[e.status & 0x0F].push_back(
-            {e.tick, static_cast<std::int32_t>(t), static_cast<std::int32_t>(i), e.data1});
-      } else if (pedal && kind == 0xB0 && e.data1 == 64) {
-        pedal->changes[e.status & 0x0F].push_back(
-            {e.tick, static_cast<std::int32_t>(t), static_cast<std::int32_t>(i), e.data2});
-      }
-    }
-  }
-  programs.sort();
-  if (pedal) pedal->sort();
+// A paired note before it gets its seconds: 24 bytes instead of Note's 56, so pairing and
+// merging move less memory; each becomes a Note exactly once, in its final place.
+struct Paired {
+  std::int64_t start_tick;
+  std::int64_t end_tick;  // while sounding: -1; while held by the pedal: the release tick
+  std::int32_t track;
+  std::uint8_t pitch, velocity, channel, program;
+};
+
+// Per-key lists of sounding notes, reused from track to track (every entry is -1 between
+// tracks). Notes are indices into the current track's part of the output.
+struct Pairer {
+  std::vector<std::int32_t> head = std::vector<std::int32_t>(16 * 128, -1);
+  std::vector<std::int32_t> tail = std::vector<std::int32_t>(16 * 128, -1);
+  std::vector<std::int32_t> sustained = std::vector<std::int32_t>(16 * 128, -1);
+  std::vector<std::int32_t> next;  // per note: the next sounding note of its key
+};
+
+inline bool paired_less_in_track(const Paired& a, const Paired& b) {
+  return std::tie(a.start_tick, a.pitch, a.channel) < std::tie(b.start_tick, b.pitch, b.channel);
 }
 
-// Pairs the notes of one track into `out` (appended in note-on order).
-inline void extract_track_notes(const File& file, int t, const TempoMap& tempo,
-                                const ChannelTimeline& programs, const PedalIntervals* pedal,
-                                Pairing pairing, std::vector<Note>& out) {
+// Pairs the notes of track `t` and appends them to `out`, sorted by (start_tick, pitch, channel).
+inline void pair_track(const File& file, int t, const ChannelState& state,
+                       const PedalIntervals* pedal, Pairing pairing, Pairer& pairer,
+                       std::vector<Paired>& out) {
   const Track& track = file.tracks[static_cast<std::size_t>(t)];
-  const std::vector<Event>& events = track.events;
+  const Event* events = track.events.data();
+  const std::size_t count = track.events.size();
   const std::size_t first = out.size();
-  std::vector<std::int32_t> next;  // per note (relative to first): next open note of the key
-  std::int32_t head[16 * 128];
-  std::int32_t tail[16 * 128];
-  std::int32_t sustained[16 * 128];
-  std::fill(std::begin(head), std::end(head), -1);
-  std::fill(std::begin(tail), std::end(tail), -1);
-  if (pedal) std::fill(std::begin(sustained), std::end(sustained), -1);
+  std::int32_t* head = pairer.head.data();
+  std::int32_t* tail = pairer.tail.data();
+  std::int32_t* sustained = pairer.sustained.data();
+  std::vector<std::int32_t>& next = pairer.next;
+  next.clear();
   std::size_t program_cursor[16] = {};
-  int program[16] = {};
-  TempoMap::Cursor clock(tempo);
-  std::int64_t last_tick = 0;
+  std::uint8_t program[16] = {};
 
-  for (std::size_t i = 0; i < events.size(); ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     const Event& e = events[i];
     const std::uint8_t kind = e.status & 0xF0;
     if (kind != 0x90 && kind != 0x80) continue;
     const int channel = e.status & 0x0F;
     const int key = channel << 7 | e.data1;
     if (kind == 0x90 && e.data2 != 0) {
-      // Program in force: advance this channel's cursor past changes before (tick, t, i).
-      const auto& list = programs.changes[channel];
+      // Program in force: the channel's changes that come before (tick, t, i) in merged order.
+      const std::vector<TimedValue>& changes = state.program[channel];
       std::size_t& pc = program_cursor[channel];
-      while (pc < list.size() &&
-             ChannelTimeline::before(list[pc], e.tick, t, static_cast<int>(i))) {
-        program[channel] = list[pc].value;
+      while (pc < changes.size() &&
+             key_less(changes[pc], TimedValue{e.tick, t, static_cast<std::int32_t>(i), 0})) {
+        program[channel] = static_cast<std::uint8_t>(changes[pc].value);
         ++pc;
       }
       if (pedal && sustained[key] >= 0) {
-        Note& held = out[first + static_cast<std::size_t>(sustained[key])];
-        if (held.end_tick > e.tick) {
-          held.end_tick = e.tick;
-          held.end_s = clock.seconds(e.tick);
-        }
+        Paired& held = out[first + static_cast<std::size_t>(sustained[key])];
+        if (held.end_tick > e.tick) held.end_tick = e.tick;
         sustained[key] = -1;
       }
-      Note note;
-      note.pitch = e.data1;
-      note.velocity = e.data2;
-      note.start_tick = e.tick;
-      note.start_s = clock.seconds(e.tick);
-      note.end_tick = -1;
-      note.channel = channel;
-      note.track = t;
-      note.program = program[channel];
-      note.drum = channel == 9;
       const auto index = static_cast<std::int32_t>(out.size() - first);
-      out.push_back(note);
+      // Filled in place: building it on the stack and copying it stalls store forwarding.
+      out.emplace_back();
+      Paired& added = out.back();
+      added.start_tick = e.tick;
+      added.end_tick = -1;
+      added.track = t;
+      added.pitch = e.data1;
+      added.velocity = e.data2;
+      added.channel = static_cast<std::uint8_t>(channel);
+      added.program = program[channel];
       next.push_back(-1);
       if (head[key] < 0) {
         head[key] = tail[key] = index;
@@ -333,74 +369,106 @@ inline void extract_track_notes(const File& file, int t, const TempoMap& tempo,
       if (index < 0) continue;  // nothing sounding on this key
       head[key] = next[static_cast<std::size_t>(index)];
       if (head[key] < 0) tail[key] = -1;
-      Note& note = out[first + static_cast<std::size_t>(index)];
-      std::int64_t end = e.tick;
+      Paired& note = out[first + static_cast<std::size_t>(index)];
+      note.end_tick = e.tick;
       if (pedal) {
         const std::int64_t release = pedal->release_after(channel, e.tick);
         if (release >= 0) {
-          end = release;
+          note.end_tick = release;
           sustained[key] = index;
         }
       }
-      note.end_tick = end;
-      note.end_s = end == e.tick ? clock.seconds(end) : tempo.seconds(end);
     }
   }
-  last_tick = track.events.empty() ? 0 : track.events.back().tick;
+
+  // Close what is still sounding (or held by a pedal never lifted) at the track's last tick,
+  // and leave the per-key lists empty for the next track.
+  const std::int64_t last_tick = count ? events[count - 1].tick : 0;
   for (std::size_t i = first; i < out.size(); ++i) {
-    Note& note = out[i];
-    if (note.end_tick < 0 || note.end_tick > last_tick) {
-      // Never ended, or held by a pedal lifted after the track's end (or never).
-      if (note.end_tick < 0 || note.end_tick == std::numeric_limits<std::int64_t>::max()) {
-        note.end_tick = std::max(last_tick, note.start_tick);
-        note.end_s = tempo.seconds(note.end_tick);
-      }
+    Paired& note = out[i];
+    const int key = note.channel << 7 | note.pitch;
+    head[key] = tail[key] = sustained[key] = -1;
+    if (note.end_tick < 0 || note.end_tick == std::numeric_limits<std::int64_t>::max())
+      note.end_tick = std::max(last_tick, note.start_tick);
+  }
+
+  // Notes are in note-on order, so by start tick; order each run of equal start ticks (chords:
+  // short) by pitch and channel with an insertion sort. Ticks going backwards (a hand-made
+  // track) fall back to a full sort.
+  Paired* begin = out.data() + first;
+  Paired* end = out.data() + out.size();
+  for (Paired* run = begin; run != end;) {
+    Paired* stop = run + 1;
+    while (stop != end && stop->start_tick == run->start_tick) ++stop;
+    if (stop != end && stop->start_tick < run->start_tick) {
+      std::stable_sort(begin, end, paired_less_in_track);
+      break;
     }
+    for (Paired* j = run + 1; j < stop; ++j) {
+      if (!paired_less_in_track(*j, *(j - 1))) continue;
+      const Paired moving = *j;
+      Paired* k = j;
+      for (; k != run && paired_less_in_track(moving, *(k - 1)); --k) *k = *(k - 1);
+      *k = moving;
+    }
+    run = stop;
   }
 }
 
-// Sorts each track's notes (already in start order) by (start_tick, pitch, channel) and merges
-// the tracks, which keeps ties in track order.
-inline void merge_track_notes(std::vector<Note>& notes, std::vector<std::size_t> bounds) {
-  const auto less = [](const Note& a, const Note& b) {
+// Turns paired notes into Notes with seconds, in the order they are given.
+class NoteMaker {
+ public:
+  NoteMaker(const std::vector<TempoMap>& maps, std::vector<Note>& out) : out_(out) {
+    for (const TempoMap& m : maps) clocks_.emplace_back(m, m);
+  }
+  void add(const Paired& p) {
+    auto& clock = clocks_.size() == 1 ? clocks_[0] : clocks_[static_cast<std::size_t>(p.track)];
+    out_.emplace_back();
+    Note& n = out_.back();
+    n.pitch = p.pitch;
+    n.velocity = p.velocity;
+    n.start_tick = p.start_tick;
+    n.end_tick = p.end_tick;
+    n.start_s = clock.first.seconds(p.start_tick);
+    n.end_s = clock.second.seconds(p.end_tick);
+    n.channel = p.channel;
+    n.track = p.track;
+    n.program = p.program;
+    n.drum = p.channel == 9;
+  }
+
+ private:
+  std::vector<Note>& out_;
+  std::vector<std::pair<TempoMap::Cursor, TempoMap::Cursor>> clocks_;  // starts, ends
+};
+
+// Merges the sorted runs all[bounds[r], bounds[r+1]) by (start_tick, pitch), ties in run
+// (track) order: neighbouring runs are merged pairwise, log2(runs) passes of std::merge (stable)
+// between `all` and one scratch buffer. Returns the merged sequence.
+inline const Paired* merge_runs(std::vector<Paired>& all, std::vector<std::size_t> bounds,
+                                std::unique_ptr<Paired[]>& scratch) {
+  const auto less = [](const Paired& a, const Paired& b) {
     return a.start_tick != b.start_tick ? a.start_tick < b.start_tick : a.pitch < b.pitch;
   };
-  const auto within_track = [](const Note& a, const Note& b) {
-    return std::tie(a.start_tick, a.pitch, a.channel) < std::tie(b.start_tick, b.pitch, b.channel);
-  };
-  for (std::size_t r = 0; r + 1 < bounds.size(); ++r) {
-    auto begin = notes.begin() + static_cast<std::ptrdiff_t>(bounds[r]);
-    auto end = notes.begin() + static_cast<std::ptrdiff_t>(bounds[r + 1]);
-    // Runs of equal start tick are short: sort each one; fall back if ticks go backwards.
-    bool ordered = true;
-    for (auto run = begin; run != end;) {
-      auto stop = run + 1;
-      while (stop != end && stop->start_tick == run->start_tick) ++stop;
-      if (stop != end && stop->start_tick < run->start_tick) ordered = false;
-      if (stop - run > 1) std::stable_sort(run, stop, within_track);
-      run = stop;
-    }
-    if (!ordered) std::stable_sort(begin, end, within_track);
-  }
-  if (bounds.size() <= 2) return;
-  std::vector<Note> buffer(notes.size());
+  scratch.reset(new Paired[all.size()]);  // trivial type: left uninitialised
+  Paired* from = all.data();
+  Paired* to = scratch.get();
   while (bounds.size() > 2) {
     std::vector<std::size_t> merged{0};
     for (std::size_t r = 0; r + 1 < bounds.size(); r += 2) {
-      const auto a = notes.begin() + static_cast<std::ptrdiff_t>(bounds[r]);
-      const auto b = notes.begin() + static_cast<std::ptrdiff_t>(bounds[r + 1]);
       if (r + 2 < bounds.size()) {
-        const auto c = notes.begin() + static_cast<std::ptrdiff_t>(bounds[r + 2]);
-        std::merge(a, b, b, c, buffer.begin() + static_cast<std::ptrdiff_t>(bounds[r]), less);
+        std::merge(from + bounds[r], from + bounds[r + 1], from + bounds[r + 1],
+                   from + bounds[r + 2], to + bounds[r], less);
         merged.push_back(bounds[r + 2]);
       } else {
-        std::copy(a, b, buffer.begin() + static_cast<std::ptrdiff_t>(bounds[r]));
+        std::copy(from + bounds[r], from + bounds[r + 1], to + bounds[r]);
         merged.push_back(bounds[r + 1]);
       }
     }
-    notes.swap(buffer);
+    std::swap(from, to);
     bounds.swap(merged);
   }
+  return from;
 }
 
 }  // namespace detail
@@ -410,40 +478,44 @@ inline void merge_track_notes(std::vector<Note>& notes, std::vector<std::size_t>
 inline NoteList extract_notes(const File& file, NoteOptions options = {}) {
   NoteList result;
   result.ticks_per_quarter = ticks_per_quarter(file.division);
-  std::size_t estimate = 0;
-  for (const Track& t : file.tracks) estimate += t.events.size() / 2;
-  result.notes.reserve(estimate);
-  std::vector<std::size_t> bounds{0};
+  std::size_t events = 0;
+  for (const Track& t : file.tracks) events += t.events.size();
 
-  const bool independent = file.format == 2;
-  detail::ChannelTimeline programs;
-  detail::ChannelTimeline cc64;
-  detail::PedalIntervals pedal;
-  if (!independent) {
-    detail::collect_channel_state(file, -1, programs, options.sustain_pedal ? &cc64 : nullptr);
-    if (options.sustain_pedal) pedal = detail::PedalIntervals::from(cc64);
-  }
-  const TempoMap shared = independent ? TempoMap(result.ticks_per_quarter) : TempoMap(file);
-  for (std::size_t t = 0; t < file.tracks.size(); ++t) {
-    const int track = static_cast<int>(t);
-    if (independent) {
-      const TempoMap own(file, track);
-      detail::ChannelTimeline own_programs;
-      detail::ChannelTimeline own_cc64;
-      detail::collect_channel_state(file, track, own_programs,
-                                    options.sustain_pedal ? &own_cc64 : nullptr);
-      const detail::PedalIntervals own_pedal = detail::PedalIntervals::from(own_cc64);
-      detail::extract_track_notes(file, track, own, own_programs,
-                                  options.sustain_pedal ? &own_pedal : nullptr, options.pairing,
-                                  result.notes);
-    } else {
-      detail::extract_track_notes(file, track, shared, programs,
-                                  options.sustain_pedal ? &pedal : nullptr, options.pairing,
-                                  result.notes);
+  std::vector<detail::Paired> all;
+  all.reserve(events / 2 + 1);  // a note takes two events; untouched capacity costs nothing
+  std::vector<std::size_t> bounds{0};
+  std::vector<TempoMap> maps;
+  detail::Pairer pairer;
+  if (file.format == 2) {
+    // Independent tracks: each has its own tempo map, programs and pedal.
+    for (std::size_t t = 0; t < file.tracks.size(); ++t) {
+      detail::ChannelState state;
+      detail::scan_state(file, static_cast<int>(t), options.sustain_pedal, state);
+      maps.emplace_back(file.division, state.tempos);
+      const detail::PedalIntervals pedal =
+          options.sustain_pedal ? detail::PedalIntervals::from(state) : detail::PedalIntervals{};
+      detail::pair_track(file, static_cast<int>(t), state,
+                         options.sustain_pedal ? &pedal : nullptr, options.pairing, pairer, all);
+      if (all.size() != bounds.back()) bounds.push_back(all.size());
     }
-    if (result.notes.size() != bounds.back()) bounds.push_back(result.notes.size());
+  } else {
+    detail::ChannelState state;
+    detail::scan_state(file, -1, options.sustain_pedal, state);
+    maps.emplace_back(file.division, state.tempos);
+    const detail::PedalIntervals pedal =
+        options.sustain_pedal ? detail::PedalIntervals::from(state) : detail::PedalIntervals{};
+    for (std::size_t t = 0; t < file.tracks.size(); ++t) {
+      detail::pair_track(file, static_cast<int>(t), state,
+                         options.sustain_pedal ? &pedal : nullptr, options.pairing, pairer, all);
+      if (all.size() != bounds.back()) bounds.push_back(all.size());
+    }
   }
-  detail::merge_track_notes(result.notes, std::move(bounds));
+  std::unique_ptr<detail::Paired[]> scratch;
+  const detail::Paired* merged =
+      bounds.size() <= 2 ? all.data() : detail::merge_runs(all, std::move(bounds), scratch);
+  result.notes.reserve(all.size());
+  detail::NoteMaker make(maps, result.notes);
+  for (std::size_t i = 0; i < all.size(); ++i) make.add(merged[i]);
   return result;
 }
 

@@ -1,0 +1,200 @@
+// symphonic-inspect: what is in a MIDI file, one line (or one JSON object) per file.
+//
+//   symphonic-inspect [--json] [--strict] [--notes] [--lifo] [--sustain] FILE...
+//
+//   (default)  FILE: format F, T tracks, division D, E events, N notes, S s, K tempo changes, W warnings
+//   --json     one JSON object per file per line: file, ok, format, tracks, division, events,
+//              note_ons, notes, duration_s, tempo_changes, warnings (strings) and, when ok is
+//              false, error (the message, naming the byte offset)
+//   --notes    the paired notes as TSV: track, channel, program, pitch, velocity, start_tick,
+//              end_tick, start_s, end_s; a line "# file: FILE" before each file's notes
+//   --strict   strict reading: the first problem is an error instead of a repair
+//   --lifo     pair overlapping notes of one key last-in-first-out (default first-in-first-out)
+//   --sustain  let the sustain pedal (CC 64) extend notes
+//
+// Exit status: 0 when every file was read, 1 when any was not, 2 on a usage error.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include <symphonic/detail/file_io.hpp>
+#include <symphonic/midi/midi.hpp>
+
+namespace {
+
+using namespace symphonic;
+
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+          out += buffer;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string warning_text(const midi::Warning& w) {
+  std::string text = "byte " + std::to_string(w.byte_offset);
+  if (w.track >= 0) text += ", track " + std::to_string(w.track);
+  return text + ": " + w.message;
+}
+
+std::string division_text(const midi::Division& d, bool json) {
+  if (!d.is_smpte()) return std::to_string(d.ticks_per_quarter);
+  const std::string text =
+      "smpte " + std::to_string(d.frames_per_second) + "x" + std::to_string(d.ticks_per_frame);
+  return json ? json_string(text) : text;
+}
+
+struct Summary {
+  std::size_t events = 0, note_ons = 0, notes = 0, tempo_changes = 0;
+  double duration_s = 0;
+};
+
+Summary summarize(const midi::File& file, const midi::NoteList& notes) {
+  Summary s;
+  s.events = file.event_count();
+  std::int64_t last = 0;
+  for (const midi::Track& t : file.tracks) {
+    for (const midi::Event& e : t.events) s.note_ons += e.is_note_on() ? 1 : 0;
+    if (t.end_tick() > last) last = t.end_tick();
+  }
+  s.notes = notes.notes.size();
+  if (file.format == 2) {
+    for (std::size_t t = 0; t < file.tracks.size(); ++t) {
+      const midi::TempoMap map(file, static_cast<int>(t));
+      s.tempo_changes += map.change_count();
+      const double d = map.seconds(file.tracks[t].end_tick());
+      if (d > s.duration_s) s.duration_s = d;
+    }
+  } else {
+    const midi::TempoMap map(file);
+    s.tempo_changes = map.change_count();
+    s.duration_s = map.seconds(last);
+  }
+  return s;
+}
+
+void print_notes(const std::string& path, const midi::NoteList& list) {
+  std::printf("# file: %s\n", path.c_str());
+  for (const midi::Note& n : list.notes)
+    std::printf("%d\t%d\t%d\t%d\t%d\t%lld\t%lld\t%.9f\t%.9f\n", n.track, n.channel, n.program,
+                n.pitch, n.velocity, static_cast<long long>(n.start_tick),
+                static_cast<long long>(n.end_tick), n.start_s, n.end_s);
+}
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: symphonic-inspect [--json] [--strict] [--notes] [--lifo] [--sustain] "
+               "FILE...\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool json = false, notes_tsv = false;
+  midi::ReadOptions read_options;
+  midi::NoteOptions note_options;
+  std::vector<std::string> paths;
+  bool options_done = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (!options_done && arg == "--") {
+      options_done = true;
+    } else if (!options_done && arg == "--json") {
+      json = true;
+    } else if (!options_done && arg == "--strict") {
+      read_options.strict = true;
+    } else if (!options_done && arg == "--notes") {
+      notes_tsv = true;
+    } else if (!options_done && arg == "--lifo") {
+      note_options.pairing = midi::Pairing::lifo;
+    } else if (!options_done && arg == "--sustain") {
+      note_options.sustain_pedal = true;
+    } else if (!options_done && (arg == "--help" || arg == "-h")) {
+      usage();
+      return 0;
+    } else if (!options_done && arg.size() > 1 && arg[0] == '-') {
+      std::fprintf(stderr, "symphonic-inspect: unknown option %s\n", arg.c_str());
+      return usage();
+    } else {
+      paths.push_back(arg);
+    }
+  }
+  if (paths.empty()) return usage();
+  if (notes_tsv)
+    std::printf("# track\tchannel\tprogram\tpitch\tvelocity\tstart_tick\tend_tick\tstart_s\tend_s\n");
+
+  int status = 0;
+  for (const std::string& path : paths) {
+    std::vector<midi::Warning> warnings;
+    std::string error;
+    midi::File file;
+    midi::NoteList notes;
+    try {
+      file = midi::read_file(path, read_options, &warnings);
+      notes = midi::extract_notes(file, note_options);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    if (!error.empty()) status = 1;
+
+    if (notes_tsv) {
+      if (error.empty()) print_notes(path, notes);
+      else std::fprintf(stderr, "%s: %s\n", path.c_str(), error.c_str());
+      continue;
+    }
+    if (json) {
+      std::string line = "{\"file\":" + json_string(path) + ",\"ok\":" + (error.empty() ? "true" : "false");
+      if (error.empty()) {
+        const Summary s = summarize(file, notes);
+        char duration[64];
+        std::snprintf(duration, sizeof duration, "%.6f", s.duration_s);
+        line += ",\"format\":" + std::to_string(file.format) +
+                ",\"tracks\":" + std::to_string(file.tracks.size()) +
+                ",\"division\":" + division_text(file.division, true) +
+                ",\"events\":" + std::to_string(s.events) +
+                ",\"note_ons\":" + std::to_string(s.note_ons) +
+                ",\"notes\":" + std::to_string(s.notes) + ",\"duration_s\":" + duration +
+                ",\"tempo_changes\":" + std::to_string(s.tempo_changes);
+      }
+      line += ",\"warnings\":[";
+      for (std::size_t i = 0; i < warnings.size(); ++i)
+        line += (i ? "," : "") + json_string(warning_text(warnings[i]));
+      line += "]";
+      if (!error.empty()) line += ",\"error\":" + json_string(error);
+      std::printf("%s}\n", line.c_str());
+      continue;
+    }
+    if (!error.empty()) {
+      std::printf("%s: error: %s\n", path.c_str(), error.c_str());
+      continue;
+    }
+    const Summary s = summarize(file, notes);
+    std::printf("%s: format %d, %zu tracks, division %s, %zu events, %zu notes, %.3f s, "
+                "%zu tempo changes, %zu warnings\n",
+                path.c_str(), file.format, file.tracks.size(),
+                division_text(file.division, false).c_str(), s.events, s.notes, s.duration_s,
+                s.tempo_changes, warnings.size());
+    for (const midi::Warning& w : warnings)
+      std::printf("  warning: %s\n", warning_text(w).c_str());
+  }
+  return status;
+}

@@ -1,0 +1,133 @@
+// symphonic-tokens: print the tokens of MIDI files, one line per file, to inspect encodings and
+// cross-check them (scripts/compare_music21.py compares --recipe with music21 itself).
+//
+//   symphonic-tokens FILE_OR_FOLDER... [--recipe | --encoder TEXT] [--names] [--vocab]
+//                    [--min-count N] [--threads N]
+//
+//   --recipe          the recipe's tokens ("chord recipe=1"; the default)
+//   --encoder TEXT    any encoder options text: "chord timing=1", "event", "event step_ms=20" ...
+//   --names           prefix each line with the file's path and a tab
+//   --vocab           print the vocabulary of all the files instead (its text form)
+//   --min-count N     with --vocab: leave out tokens seen fewer than N times
+//   --threads N       files tokenized in parallel (default: one per hardware thread)
+// Folders are searched recursively for *.mid and *.midi. Files that cannot be read are reported
+// on stderr and make the exit status 1; the others are still printed.
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <sys/stat.h>
+
+#include "symphonic/data/corpus.hpp"
+#include "symphonic/music/factory.hpp"
+#include "symphonic/music/vocabulary.hpp"
+
+namespace {
+
+int usage(const char* message) {
+  if (message) std::cerr << "symphonic-tokens: " << message << "\n";
+  std::cerr << "usage: symphonic-tokens FILE_OR_FOLDER... [--recipe | --encoder TEXT] [--names] [--vocab]\n"
+               "                        [--min-count N] [--threads N]\n";
+  return 2;
+}
+
+bool is_directory(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+int parse_count(const std::string& text, int& out) {
+  char* end = nullptr;
+  const long v = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || v < 0 || v > 1000000) return 0;
+  out = static_cast<int>(v);
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace symphonic;
+  std::string encoder_text = "chord recipe=1";
+  bool names = false, vocab = false;
+  int min_count = 1, threads = 0;
+  std::vector<std::string> inputs;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const auto value = [&](const char* what) -> std::string {
+      if (i + 1 >= argc) {
+        std::exit(usage((std::string(what) + " needs a value").c_str()));
+      }
+      return argv[++i];
+    };
+    if (arg == "--recipe") {
+      encoder_text = "chord recipe=1";
+    } else if (arg == "--encoder") {
+      encoder_text = value("--encoder");
+    } else if (arg == "--names") {
+      names = true;
+    } else if (arg == "--vocab") {
+      vocab = true;
+    } else if (arg == "--min-count") {
+      if (!parse_count(value("--min-count"), min_count) || min_count < 1) return usage("bad --min-count");
+    } else if (arg == "--threads") {
+      if (!parse_count(value("--threads"), threads)) return usage("bad --threads");
+    } else if (arg == "-h" || arg == "--help") {
+      usage(nullptr);
+      return 0;
+    } else if (!arg.empty() && arg[0] == '-') {
+      return usage(("unknown option " + arg).c_str());
+    } else {
+      inputs.push_back(arg);
+    }
+  }
+  if (inputs.empty()) return usage("no input files");
+
+  try {
+    const std::unique_ptr<music::Encoder> encoder = music::make_encoder(encoder_text);
+    std::vector<std::string> files;
+    for (const auto& input : inputs) {
+      if (is_directory(input)) {
+        for (auto& f : data::list_midi_files(input)) files.push_back(std::move(f));
+      } else {
+        files.push_back(input);
+      }
+    }
+    const std::vector<data::TokenizedFile> results = data::tokenize_files(files, *encoder, threads);
+    int status = 0;
+    std::vector<std::vector<std::string>> pieces;
+    std::string out;
+    for (const auto& r : results) {
+      if (!r.error.empty()) {
+        std::cerr << "symphonic-tokens: " << r.path << ": " << r.error << "\n";
+        status = 1;
+        continue;
+      }
+      if (vocab) {
+        pieces.push_back(r.tokens);
+        continue;
+      }
+      if (names) {
+        out += r.path;
+        out += '\t';
+      }
+      for (std::size_t i = 0; i < r.tokens.size(); ++i) {
+        if (i) out += ' ';
+        out += r.tokens[i];
+      }
+      out += '\n';
+    }
+    if (vocab) {
+      music::VocabularyOptions options;
+      options.min_count = min_count;
+      out = music::Vocabulary::build(pieces, options, encoder->options_text()).to_text();
+    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return status;
+  } catch (const std::exception& e) {
+    std::cerr << "symphonic-tokens: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,256 @@
+// symphonic/music/event_encoder.hpp - timed, lossless-on-a-grid tokens in the manner of
+// performance-RNN models: note-on, note-off, time-shift and velocity events.
+//
+//   "velocity:20" "note_on:60" "note_on:64" "time_shift:50" "note_off:60" "note_off:64" ...
+//
+// Time runs in steps of step_ms milliseconds (default 10); a time-shift token moves it by 1 to
+// max_shift steps (default 100 = 1 s), longer gaps use several. A velocity token (one of
+// velocity_bins bins, default 32) comes before a note-on whenever the bin differs from the
+// previous note-on's. At one instant the note-offs come first (ascending pitch), then the note-ons
+// (ascending pitch), so a key released and struck again at the same step survives.
+//
+// Round trip: decode(encode(x)) gives back x's pitch, velocity, start_s and end_s exactly when the
+// times are multiples of step_ms, the velocities are bin representatives (velocity_of_bin) and no
+// two notes of one pitch overlap (a key cannot be struck twice before it is released: decode
+// pairs note-offs with the oldest open note-on of that pitch). A note shorter than one step
+// after rounding is given one step. Drum notes (channel index 9) are dropped unless drums=1.
+// Decoded notes carry seconds, and ticks at 120 bpm and 480 ticks per quarter. With sustain=1,
+// encode_file() lengthens notes released while the sustain pedal (CC 64) is down until it lifts.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "symphonic/config.hpp"
+#include "symphonic/error.hpp"
+#include "symphonic/midi/note.hpp"
+#include "symphonic/music/encoder.hpp"
+
+SYMPHONIC_NAMESPACE_BEGIN
+namespace music {
+
+struct EventEncoderOptions {
+  int step_ms = 10;         ///< time grid, milliseconds per step (1..1000)
+  int max_shift = 100;      ///< longest single time-shift token, in steps (1..10000)
+  int velocity_bins = 32;   ///< velocity resolution (1..127)
+  bool markers = false;     ///< add <begin> and <end>
+  bool drums = false;       ///< keep drum notes (channel index 9)
+  bool sustain = false;     ///< encode_file: hold notes released under the sustain pedal (CC 64)
+};
+
+class EventEncoder : public Encoder {
+ public:
+  explicit EventEncoder(EventEncoderOptions options = {}) : options_(options) {
+    if (options_.step_ms < 1 || options_.step_ms > 1000 || options_.max_shift < 1 ||
+        options_.max_shift > 10000 || options_.velocity_bins < 1 || options_.velocity_bins > 127)
+      SYMPHONIC_THROW(VocabularyError("event encoder options out of range: " + options_text()));
+  }
+
+  /// Builds one from options text such as "event step_ms=10 velocity_bins=32".
+  static EventEncoder from_text(const std::string& text) {
+    std::map<std::string, std::string> kv;
+    if (detail::parse_options(text, kv) != "event")
+      SYMPHONIC_THROW(VocabularyError("not event encoder options: \"" + text + "\""));
+    EventEncoderOptions o;
+    o.step_ms = detail::take_int(kv, "step_ms", o.step_ms, 1, 1000);
+    o.max_shift = detail::take_int(kv, "max_shift", o.max_shift, 1, 10000);
+    o.velocity_bins = detail::take_int(kv, "velocity_bins", o.velocity_bins, 1, 127);
+    o.markers = detail::take_int(kv, "markers", 0, 0, 1) != 0;
+    o.drums = detail::take_int(kv, "drums", 0, 0, 1) != 0;
+    o.sustain = detail::take_int(kv, "sustain", 0, 0, 1) != 0;
+    detail::reject_unknown(kv, "event");
+    return EventEncoder(o);
+  }
+
+  const EventEncoderOptions& options() const { return options_; }
+
+  std::string options_text() const override {
+    return "event step_ms=" + std::to_string(options_.step_ms) +
+           " max_shift=" + std::to_string(options_.max_shift) +
+           " velocity_bins=" + std::to_string(options_.velocity_bins) +
+           " markers=" + std::to_string(options_.markers ? 1 : 0) +
+           " drums=" + std::to_string(options_.drums ? 1 : 0) + (options_.sustain ? " sustain=1" : "");
+  }
+
+  /// encode(extract_notes(file)), with the sustain pedal applied when the sustain option is on.
+  std::vector<std::string> encode_file(const midi::File& file) const override {
+    midi::NoteOptions note_options;
+    note_options.sustain_pedal = options_.sustain;
+    return encode(midi::extract_notes(file, note_options));
+  }
+
+  /// Bin 0..velocity_bins-1 of a velocity 1..127 (values outside are clamped).
+  int bin_of_velocity(int velocity) const {
+    velocity = std::min(127, std::max(1, velocity));
+    return (velocity - 1) * options_.velocity_bins / 127;
+  }
+  /// The smallest velocity in a bin; bin_of_velocity(velocity_of_bin(b)) == b.
+  int velocity_of_bin(int bin) const {
+    return 1 + (bin * 127 + options_.velocity_bins - 1) / options_.velocity_bins;
+  }
+
+  /// Every token this encoder can produce, in a fixed order (for a complete vocabulary).
+  std::vector<std::string> all_tokens() const {
+    std::vector<std::string> t;
+    if (options_.markers) {
+      t.push_back(begin_token());
+      t.push_back(end_token());
+    }
+    for (int p = 0; p < 128; ++p) t.push_back("note_on:" + std::to_string(p));
+    for (int p = 0; p < 128; ++p) t.push_back("note_off:" + std::to_string(p));
+    for (int s = 1; s <= options_.max_shift; ++s) t.push_back("time_shift:" + std::to_string(s));
+    for (int b = 0; b < options_.velocity_bins; ++b) t.push_back("velocity:" + std::to_string(b));
+    return t;
+  }
+
+  std::vector<std::string> encode(const midi::NoteList& notes) const override {
+    struct Event {
+      std::int64_t step;
+      int kind;  // 0 = off, 1 = on (offs sort first)
+      int pitch;
+      int velocity;
+    };
+    std::vector<Event> events;
+    events.reserve(notes.notes.size() * 2);
+    const double steps_per_s = 1000.0 / options_.step_ms;
+    for (const midi::Note& n : notes.notes) {
+      if (n.drum && !options_.drums) continue;
+      if (n.pitch < 0 || n.pitch > 127) continue;
+      const std::int64_t on = std::llround(std::max(0.0, n.start_s) * steps_per_s);
+      std::int64_t off = std::llround(std::max(0.0, n.end_s) * steps_per_s);
+      if (off <= on) off = on + 1;
+      events.push_back({on, 1, n.pitch, n.velocity});
+      events.push_back({off, 0, n.pitch, 0});
+    }
+    std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
+      if (a.step != b.step) return a.step < b.step;
+      if (a.kind != b.kind) return a.kind < b.kind;
+      return a.pitch < b.pitch;
+    });
+    std::vector<std::string> tokens;
+    tokens.reserve(events.size() * 2 + 2);
+    if (options_.markers) tokens.push_back(begin_token());
+    std::int64_t now = 0;
+    int bin = -1;
+    for (const Event& e : events) {
+      for (std::int64_t gap = e.step - now; gap > 0; gap -= options_.max_shift)
+        tokens.push_back("time_shift:" + std::to_string(std::min<std::int64_t>(gap, options_.max_shift)));
+      now = e.step;
+      if (e.kind == 1) {
+        const int b = bin_of_velocity(e.velocity);
+        if (b != bin) {
+          tokens.push_back("velocity:" + std::to_string(b));
+          bin = b;
+        }
+        tokens.push_back("note_on:" + std::to_string(e.pitch));
+      } else {
+        tokens.push_back("note_off:" + std::to_string(e.pitch));
+      }
+    }
+    if (options_.markers) tokens.push_back(end_token());
+    return tokens;
+  }
+
+  midi::NoteList decode(const std::vector<std::string>& tokens,
+                        DecodeStats* stats = nullptr) const override {
+    DecodeStats local;
+    DecodeStats& st = stats ? *stats : local;
+    st = DecodeStats{};
+    midi::NoteList out;
+    out.ticks_per_quarter = 480;
+    std::deque<std::pair<std::int64_t, int>> open[128];  // (start step, velocity), oldest first
+    std::int64_t now = 0;
+    int velocity = velocity_of_bin(bin_of_velocity(64));
+    const double seconds_per_step = options_.step_ms / 1000.0;
+    const auto emit = [&](int pitch, std::int64_t start, std::int64_t end, int vel) {
+      midi::Note n;
+      n.pitch = pitch;
+      n.velocity = vel;
+      n.start_s = static_cast<double>(start) * seconds_per_step;
+      n.end_s = static_cast<double>(end) * seconds_per_step;
+      n.start_tick = std::llround(n.start_s * 960.0);  // 120 bpm, 480 ticks per quarter
+      n.end_tick = std::llround(n.end_s * 960.0);
+      out.notes.push_back(n);
+    };
+    for (const std::string& token : tokens) {
+      ++st.tokens;
+      int value = -1;
+      switch (classify(token, value)) {
+        case Kind::shift:
+          if (value >= 1 && value <= options_.max_shift) {
+            now += value;
+            continue;
+          }
+          break;
+        case Kind::velocity:
+          if (value >= 0 && value < options_.velocity_bins) {
+            velocity = velocity_of_bin(value);
+            continue;
+          }
+          break;
+        case Kind::on:
+          if (value >= 0 && value <= 127) {
+            open[value].emplace_back(now, velocity);
+            continue;
+          }
+          break;
+        case Kind::off:
+          if (value >= 0 && value <= 127 && !open[value].empty()) {
+            const auto started = open[value].front();
+            open[value].pop_front();
+            emit(value, started.first, std::max(now, started.first + 1), started.second);
+            continue;
+          }
+          break;
+        case Kind::marker:
+          continue;
+        case Kind::other:
+          break;
+      }
+      ++st.skipped;
+    }
+    for (int p = 0; p < 128; ++p)
+      for (const auto& started : open[p]) {
+        emit(p, started.first, std::max(now, started.first + 1), started.second);
+        ++st.unterminated;
+      }
+    std::stable_sort(out.notes.begin(), out.notes.end(), [](const midi::Note& a, const midi::Note& b) {
+      return a.start_tick != b.start_tick ? a.start_tick < b.start_tick : a.pitch < b.pitch;
+    });
+    st.notes = static_cast<std::int64_t>(out.notes.size());
+    return out;
+  }
+
+ private:
+  enum class Kind { on, off, shift, velocity, marker, other };
+
+  // Splits "name:value" (value a decimal integer of at most 5 digits) and names the kind.
+  static Kind classify(const std::string& token, int& value) {
+    if (token == begin_token() || token == end_token()) return Kind::marker;
+    const auto colon = token.find(':');
+    if (colon == std::string::npos || colon + 1 >= token.size() || token.size() - colon > 6)
+      return Kind::other;
+    int v = 0;
+    for (std::size_t i = colon + 1; i < token.size(); ++i) {
+      if (token[i] < '0' || token[i] > '9') return Kind::other;
+      v = v * 10 + (token[i] - '0');
+    }
+    value = v;
+    const std::string head = token.substr(0, colon);
+    if (head == "note_on") return Kind::on;
+    if (head == "note_off") return Kind::off;
+    if (head == "time_shift") return Kind::shift;
+    if (head == "velocity") return Kind::velocity;
+    return Kind::other;
+  }
+
+  EventEncoderOptions options_;
+};
+
+}  // namespace music
+SYMPHONIC_NAMESPACE_END

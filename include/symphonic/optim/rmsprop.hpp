@@ -1,0 +1,126 @@
+// symphonic/optim/rmsprop.hpp - RMSprop with Keras's defaults (lr 1e-3, rho 0.9, eps 1e-7), the
+// recipe's optimizer.
+//
+//   d   = g + weight_decay * p
+//   v   = rho * v + (1 - rho) * d^2                      (v starts at 0)
+//   a   = d_avg = rho-average of d, and den = sqrt(v - a^2) + eps   (centered)
+//         den = sqrt(v) + eps                                       (not centered)
+//   buf = momentum * buf + d / den,  p = p - lr * buf    (momentum > 0)
+//   p   = p - lr * d / den                               (momentum == 0)
+//
+// Which formula: epsilon is added *outside* the square root. That is Keras 2's RMSprop (standalone
+// keras and tf.keras up to 2.10 without momentum: `p - lr * g / (sqrt(v) + eps)`), which the
+// recipe used, and it is exactly torch.optim.RMSprop(alpha=rho, eps=eps) including momentum and
+// centered. Only the defaults differ: torch uses rho (alpha) 0.99 and eps 1e-8. Keras 3 and TF's
+// fused kernel (used by tf.keras when momentum > 0) put eps inside, sqrt(v + eps), and fold lr
+// into the momentum buffer; the two agree whenever eps is negligible against sqrt(v).
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "symphonic/optim/optimizer.hpp"
+
+SYMPHONIC_NAMESPACE_BEGIN
+namespace optim {
+
+struct RmsPropOptions {
+  double learning_rate = 1e-3;
+  double rho = 0.9;        ///< decay of the squared-gradient average (torch's `alpha`)
+  double epsilon = 1e-7;
+  double momentum = 0;
+  bool centered = false;   ///< divide by the estimated variance instead of the second moment
+  double weight_decay = 0; ///< L2 penalty added to the gradient
+};
+
+template <class Scalar>
+class RmsProp : public Optimizer<Scalar> {
+  using Base = Optimizer<Scalar>;
+
+ public:
+  using typename Base::Grads;
+  using typename Base::Params;
+
+  RmsProp(nn::Index parameter_count, const RmsPropOptions& options = {})
+      : Base(parameter_count, options.learning_rate), options_(options) {
+    if (!(options.rho >= 0 && options.rho < 1))
+      SYMPHONIC_THROW(OptionsError("rmsprop: rho must be in [0, 1)"));
+    if (!(options.epsilon > 0)) SYMPHONIC_THROW(OptionsError("rmsprop: eps must be > 0"));
+    if (!(options.momentum >= 0) || !(options.weight_decay >= 0))
+      SYMPHONIC_THROW(OptionsError("rmsprop: momentum and weight_decay must be >= 0"));
+    square_avg_.setZero(parameter_count);
+    if (options.momentum > 0) momentum_buffer_.setZero(parameter_count);
+    if (options.centered) grad_avg_.setZero(parameter_count);
+  }
+
+  void step(Params params, const Grads& grads) override {
+    this->check_sizes(params, grads);
+    const Scalar lr = static_cast<Scalar>(this->learning_rate_);
+    const Scalar wd = static_cast<Scalar>(options_.weight_decay);
+    const Scalar rho = static_cast<Scalar>(options_.rho);
+    const Scalar one_minus_rho = static_cast<Scalar>(1 - options_.rho);
+    const Scalar eps = static_cast<Scalar>(options_.epsilon);
+    const Scalar momentum = static_cast<Scalar>(options_.momentum);
+    const nn::Index n = params.size();
+    for (nn::Index begin = 0; begin < n; begin += kBlock) {
+      const nn::Index size = std::min(kBlock, n - begin);
+      auto p = params.segment(begin, size).array();
+      auto g = grads.segment(begin, size).array();
+      auto v = square_avg_.segment(begin, size).array();
+      // d = g + wd p, kept as an expression: p is only written in the last statement.
+      if (wd != 0)
+        v = rho * v + one_minus_rho * (g + wd * p) * (g + wd * p);
+      else
+        v = rho * v + one_minus_rho * g * g;
+      if (options_.centered) {
+        auto a = grad_avg_.segment(begin, size).array();
+        a = rho * a + one_minus_rho * (g + wd * p);
+        apply(p, g, wd, lr, momentum, (v - a * a).sqrt() + eps, begin, size);
+      } else {
+        apply(p, g, wd, lr, momentum, v.sqrt() + eps, begin, size);
+      }
+    }
+    ++this->step_count_;
+  }
+
+  std::vector<nn::NamedTensor<Scalar>> state_tensors() override {
+    std::vector<nn::NamedTensor<Scalar>> views{Base::state_view("square_avg", square_avg_)};
+    if (options_.momentum > 0) views.push_back(Base::state_view("momentum_buffer", momentum_buffer_));
+    if (options_.centered) views.push_back(Base::state_view("grad_avg", grad_avg_));
+    return views;
+  }
+
+  std::string options_text() const override {
+    using detail::format_number;
+    return "rmsprop lr=" + format_number(this->learning_rate_) +
+           " rho=" + format_number(options_.rho) + " eps=" + format_number(options_.epsilon) +
+           " momentum=" + format_number(options_.momentum) +
+           " centered=" + (options_.centered ? "1" : "0") +
+           " weight_decay=" + format_number(options_.weight_decay);
+  }
+
+  const RmsPropOptions& options() const { return options_; }
+
+ private:
+  template <class P, class G, class Den>
+  void apply(P& p, const G& g, Scalar wd, Scalar lr, Scalar momentum, const Den& den,
+             nn::Index begin, nn::Index size) {
+    if (options_.momentum > 0) {
+      auto buf = momentum_buffer_.segment(begin, size).array();
+      buf = momentum * buf + (g + wd * p) / den;
+      p -= lr * buf;
+    } else {
+      p -= lr * ((g + wd * p) / den);
+    }
+  }
+
+  static constexpr nn::Index kBlock = 4096;
+  RmsPropOptions options_;
+  nn::Vector<Scalar> square_avg_;
+  nn::Vector<Scalar> momentum_buffer_;
+  nn::Vector<Scalar> grad_avg_;
+};
+
+}  // namespace optim
+SYMPHONIC_NAMESPACE_END
