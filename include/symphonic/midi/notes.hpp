@@ -31,6 +31,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -208,47 +209,43 @@ inline bool key_less(const TimedValue& a, const TimedValue& b) {
   return std::tie(a.tick, a.track, a.index) < std::tie(b.tick, b.track, b.index);
 }
 
-// What extract_notes needs besides the notes themselves, gathered in one scan of the events.
+// Channel settings and tempos of the tracks that share one timeline (all tracks of a format 0
+// or 1 file; one track of a format 2 file), collected while pairing.
 struct ChannelState {
   std::vector<TimedValue> program[16];
   std::vector<TimedValue> pedal[16];
-  std::vector<std::pair<std::int64_t, std::uint32_t>> tempos;  // merged order
+  std::vector<std::pair<std::int64_t, std::uint32_t>> tempos;  // merged order once sorted
+
+  // Puts what was collected track after track into merged order (tick, track, index).
+  void sort() {
+    for (auto& list : program)
+      if (!std::is_sorted(list.begin(), list.end(), key_less))
+        std::stable_sort(list.begin(), list.end(), key_less);
+    const auto by_tick = [](const std::pair<std::int64_t, std::uint32_t>& a,
+                            const std::pair<std::int64_t, std::uint32_t>& b) {
+      return a.first < b.first;
+    };
+    if (!std::is_sorted(tempos.begin(), tempos.end(), by_tick))
+      std::stable_sort(tempos.begin(), tempos.end(), by_tick);
+  }
 };
 
-inline void scan_state(const File& file, int only_track, bool want_pedal, ChannelState& state) {
+// The sustain pedal changes (CC 64) of the given tracks, in merged order: the only thing that
+// must be known before pairing, and only when NoteOptions::sustain_pedal asks for it.
+inline void collect_pedal(const File& file, int only_track, ChannelState& state) {
   for (std::size_t t = 0; t < file.tracks.size(); ++t) {
     if (only_track >= 0 && static_cast<std::size_t>(only_track) != t) continue;
-    const Track& track = file.tracks[t];
-    const Event* events = track.events.data();
-    const std::size_t n = track.events.size();
-    for (std::size_t i = 0; i < n; ++i) {
+    const auto& events = file.tracks[t].events;
+    for (std::size_t i = 0; i < events.size(); ++i) {
       const Event& e = events[i];
-      if (e.status < 0xB0) continue;  // notes and aftertouch: most events leave here
-      const std::uint8_t kind = e.status & 0xF0;
-      if (kind == 0xC0) {
-        state.program[e.status & 0x0F].push_back(
-            {e.tick, static_cast<std::int32_t>(t), static_cast<std::int32_t>(i), e.data1});
-      } else if (kind == 0xB0) {
-        if (want_pedal && e.data1 == 64)
-          state.pedal[e.status & 0x0F].push_back(
-              {e.tick, static_cast<std::int32_t>(t), static_cast<std::int32_t>(i), e.data2});
-      } else if (e.status == status::meta && e.data1 == meta::tempo) {
-        const std::uint32_t tempo = tempo_of(track, e);
-        if (tempo) state.tempos.emplace_back(e.tick < 0 ? 0 : e.tick, tempo);
-      }
+      if ((e.status & 0xF0) == 0xB0 && e.data1 == 64)
+        state.pedal[e.status & 0x0F].push_back(
+            {e.tick, static_cast<std::int32_t>(t), static_cast<std::int32_t>(i), e.data2});
     }
   }
-  for (int c = 0; c < 16; ++c) {
-    for (auto* list : {&state.program[c], &state.pedal[c]})
-      if (!std::is_sorted(list->begin(), list->end(), key_less))
-        std::stable_sort(list->begin(), list->end(), key_less);
-  }
-  const auto by_tick = [](const std::pair<std::int64_t, std::uint32_t>& a,
-                          const std::pair<std::int64_t, std::uint32_t>& b) {
-    return a.first < b.first;
-  };
-  if (!std::is_sorted(state.tempos.begin(), state.tempos.end(), by_tick))
-    std::stable_sort(state.tempos.begin(), state.tempos.end(), by_tick);
+  for (auto& list : state.pedal)
+    if (!std::is_sorted(list.begin(), list.end(), key_less))
+      std::stable_sort(list.begin(), list.end(), key_less);
 }
 
 // Sustain intervals [down, up) per channel.
@@ -285,13 +282,14 @@ struct PedalIntervals {
   }
 };
 
-// A paired note before it gets its seconds: 24 bytes instead of Note's 56, so pairing and
-// merging move less memory; each becomes a Note exactly once, in its final place.
+// A paired note before it gets its seconds and program: 32 bytes instead of Note's 56, so
+// pairing and merging move less memory; each becomes a Note exactly once, in its final place.
 struct Paired {
   std::int64_t start_tick;
   std::int64_t end_tick;  // while sounding: -1; while held by the pedal: the release tick
   std::int32_t track;
-  std::uint8_t pitch, velocity, channel, program;
+  std::int32_t index;  // of the note-on event in its track: orders it against program changes
+  std::uint8_t pitch, velocity, channel;
 };
 
 // Per-key lists of sounding notes, reused from track to track (every entry is -1 between
@@ -307,10 +305,10 @@ inline bool paired_less_in_track(const Paired& a, const Paired& b) {
   return std::tie(a.start_tick, a.pitch, a.channel) < std::tie(b.start_tick, b.pitch, b.channel);
 }
 
-// Pairs the notes of track `t` and appends them to `out`, sorted by (start_tick, pitch, channel).
-inline void pair_track(const File& file, int t, const ChannelState& state,
-                       const PedalIntervals* pedal, Pairing pairing, Pairer& pairer,
-                       std::vector<Paired>& out) {
+// One pass over track `t`: pairs its notes (appended to `out`, sorted by (start_tick, pitch,
+// channel)) and collects its program changes and tempos into `state`.
+inline void pair_track(const File& file, int t, ChannelState& state, const PedalIntervals* pedal,
+                       Pairing pairing, Pairer& pairer, std::vector<Paired>& out) {
   const Track& track = file.tracks[static_cast<std::size_t>(t)];
   const Event* events = track.events.data();
   const std::size_t count = track.events.size();
@@ -320,24 +318,23 @@ inline void pair_track(const File& file, int t, const ChannelState& state,
   std::int32_t* sustained = pairer.sustained.data();
   std::vector<std::int32_t>& next = pairer.next;
   next.clear();
-  std::size_t program_cursor[16] = {};
-  std::uint8_t program[16] = {};
 
   for (std::size_t i = 0; i < count; ++i) {
     const Event& e = events[i];
     const std::uint8_t kind = e.status & 0xF0;
-    if (kind != 0x90 && kind != 0x80) continue;
+    if (kind != 0x90 && kind != 0x80) {
+      if (kind == 0xC0) {
+        state.program[e.status & 0x0F].push_back(
+            {e.tick, t, static_cast<std::int32_t>(i), e.data1});
+      } else if (e.status == status::meta && e.data1 == meta::tempo) {
+        const std::uint32_t tempo = tempo_of(track, e);
+        if (tempo) state.tempos.emplace_back(e.tick < 0 ? 0 : e.tick, tempo);
+      }
+      continue;
+    }
     const int channel = e.status & 0x0F;
     const int key = channel << 7 | e.data1;
     if (kind == 0x90 && e.data2 != 0) {
-      // Program in force: the channel's changes that come before (tick, t, i) in merged order.
-      const std::vector<TimedValue>& changes = state.program[channel];
-      std::size_t& pc = program_cursor[channel];
-      while (pc < changes.size() &&
-             key_less(changes[pc], TimedValue{e.tick, t, static_cast<std::int32_t>(i), 0})) {
-        program[channel] = static_cast<std::uint8_t>(changes[pc].value);
-        ++pc;
-      }
       if (pedal && sustained[key] >= 0) {
         Paired& held = out[first + static_cast<std::size_t>(sustained[key])];
         if (held.end_tick > e.tick) held.end_tick = e.tick;
@@ -350,10 +347,10 @@ inline void pair_track(const File& file, int t, const ChannelState& state,
       added.start_tick = e.tick;
       added.end_tick = -1;
       added.track = t;
+      added.index = static_cast<std::int32_t>(i);
       added.pitch = e.data1;
       added.velocity = e.data2;
       added.channel = static_cast<std::uint8_t>(channel);
-      added.program = program[channel];
       next.push_back(-1);
       if (head[key] < 0) {
         head[key] = tail[key] = index;
@@ -415,14 +412,19 @@ inline void pair_track(const File& file, int t, const ChannelState& state,
   }
 }
 
-// Turns paired notes into Notes with seconds, in the order they are given.
+// Turns paired notes, given in (start_tick, pitch) order, into Notes: seconds from monotonic
+// tempo cursors, the program from a monotonic cursor over each channel's changes.
 class NoteMaker {
  public:
-  NoteMaker(const std::vector<TempoMap>& maps, std::vector<Note>& out) : out_(out) {
+  // `maps[k]` and `states[k]` belong together; one pair for format 0/1, one per track for 2.
+  NoteMaker(const std::vector<TempoMap>& maps, const std::vector<ChannelState>& states,
+            std::vector<Note>& out)
+      : out_(out), states_(states), program_cursor_(states.size()) {
     for (const TempoMap& m : maps) clocks_.emplace_back(m, m);
   }
   void add(const Paired& p) {
-    auto& clock = clocks_.size() == 1 ? clocks_[0] : clocks_[static_cast<std::size_t>(p.track)];
+    const std::size_t k = clocks_.size() == 1 ? 0 : static_cast<std::size_t>(p.track);
+    auto& clock = clocks_[k];
     out_.emplace_back();
     Note& n = out_.back();
     n.pitch = p.pitch;
@@ -433,32 +435,79 @@ class NoteMaker {
     n.end_s = clock.second.seconds(p.end_tick);
     n.channel = p.channel;
     n.track = p.track;
-    n.program = p.program;
+    n.program = program(k, p);
     n.drum = p.channel == 9;
   }
 
  private:
+  // The last change on the channel before the note-on in merged order (tick, track, index).
+  int program(std::size_t k, const Paired& p) {
+    const std::vector<TimedValue>& list = states_[k].program[p.channel];
+    if (list.empty()) return 0;
+    std::size_t& c = program_cursor_[k][p.channel];  // changes strictly before p's tick
+    while (c < list.size() && list[c].tick < p.start_tick) ++c;
+    std::size_t j = c;
+    while (j < list.size() && list[j].tick == p.start_tick &&
+           std::tie(list[j].track, list[j].index) < std::tie(p.track, p.index))
+      ++j;
+    return j ? list[j - 1].value : 0;
+  }
+
   std::vector<Note>& out_;
+  const std::vector<ChannelState>& states_;
+  std::vector<std::array<std::size_t, 16>> program_cursor_;
   std::vector<std::pair<TempoMap::Cursor, TempoMap::Cursor>> clocks_;  // starts, ends
 };
+
+// Per-thread buffers of extract_notes. Buffers that grew past `keep_bytes` for one big file are
+// released after it, so a thread keeps at most a few megabytes between calls.
+struct Scratch {
+  static constexpr std::size_t keep_bytes = std::size_t{4} << 20;
+  std::vector<Paired> paired;
+  std::vector<Paired> merged;
+  Pairer pairer;
+
+  static Scratch& of_this_thread() {
+    static thread_local Scratch scratch;
+    return scratch;
+  }
+  void trim() {
+    for (auto* v : {&paired, &merged})
+      if (v->capacity() * sizeof(Paired) > keep_bytes) std::vector<Paired>().swap(*v);
+    if (pairer.next.capacity() * sizeof(std::int32_t) > keep_bytes)
+      std::vector<std::int32_t>().swap(pairer.next);
+  }
+};
+
+// Stable merge of the sorted ranges [a, middle) and [middle, end) by (start_tick, pitch) into
+// `out`, choosing each element without a branch: tracks interleave unpredictably, and a
+// mispredicted branch per note is what a plain std::merge pays here.
+inline void merge_two(const Paired* a, const Paired* middle, const Paired* end, Paired* out) {
+  const Paired* b = middle;
+  while (a != middle && b != end) {
+    const bool take_b = (b->start_tick < a->start_tick) |
+                        ((b->start_tick == a->start_tick) & (b->pitch < a->pitch));
+    *out++ = *(take_b ? b : a);
+    b += take_b;
+    a += !take_b;
+  }
+  out = std::copy(a, middle, out);
+  std::copy(b, end, out);
+}
 
 // Merges the sorted runs all[bounds[r], bounds[r+1]) by (start_tick, pitch), ties in run
 // (track) order: neighbouring runs are merged pairwise, log2(runs) passes of std::merge (stable)
 // between `all` and one scratch buffer. Returns the merged sequence.
 inline const Paired* merge_runs(std::vector<Paired>& all, std::vector<std::size_t> bounds,
-                                std::unique_ptr<Paired[]>& scratch) {
-  const auto less = [](const Paired& a, const Paired& b) {
-    return a.start_tick != b.start_tick ? a.start_tick < b.start_tick : a.pitch < b.pitch;
-  };
-  scratch.reset(new Paired[all.size()]);  // trivial type: left uninitialised
+                                std::vector<Paired>& scratch) {
+  if (scratch.size() < all.size()) scratch.resize(all.size());
   Paired* from = all.data();
-  Paired* to = scratch.get();
+  Paired* to = scratch.data();
   while (bounds.size() > 2) {
     std::vector<std::size_t> merged{0};
     for (std::size_t r = 0; r + 1 < bounds.size(); r += 2) {
       if (r + 2 < bounds.size()) {
-        std::merge(from + bounds[r], from + bounds[r + 1], from + bounds[r + 1],
-                   from + bounds[r + 2], to + bounds[r], less);
+        merge_two(from + bounds[r], from + bounds[r + 1], from + bounds[r + 2], to + bounds[r]);
         merged.push_back(bounds[r + 2]);
       } else {
         std::copy(from + bounds[r], from + bounds[r + 1], to + bounds[r]);
@@ -475,47 +524,58 @@ inline const Paired* merge_runs(std::vector<Paired>& all, std::vector<std::size_
 
 /// The notes of `file`, paired as described at the top of this header, sorted by
 /// (start_tick, pitch). NoteList::ticks_per_quarter is midi::ticks_per_quarter(file.division).
+/// One pass over each track's events pairs its notes and collects its program changes and
+/// tempos (plus one pass for the pedal when asked); one pass makes the Notes.
 inline NoteList extract_notes(const File& file, NoteOptions options = {}) {
   NoteList result;
   result.ticks_per_quarter = ticks_per_quarter(file.division);
   std::size_t events = 0;
   for (const Track& t : file.tracks) events += t.events.size();
 
-  std::vector<detail::Paired> all;
+  const bool independent = file.format == 2;
+  std::vector<detail::ChannelState> states(independent ? file.tracks.size() : 1);
+  // Scratch memory kept by the thread from call to call (up to a cap), so that extracting the
+  // notes of many files does not allocate and page-fault the same buffers again each time.
+  detail::Scratch& scratch = detail::Scratch::of_this_thread();
+  std::vector<detail::Paired>& all = scratch.paired;
+  all.clear();
   all.reserve(events / 2 + 1);  // a note takes two events; untouched capacity costs nothing
   std::vector<std::size_t> bounds{0};
-  std::vector<TempoMap> maps;
-  detail::Pairer pairer;
-  if (file.format == 2) {
-    // Independent tracks: each has its own tempo map, programs and pedal.
-    for (std::size_t t = 0; t < file.tracks.size(); ++t) {
-      detail::ChannelState state;
-      detail::scan_state(file, static_cast<int>(t), options.sustain_pedal, state);
-      maps.emplace_back(file.division, state.tempos);
-      const detail::PedalIntervals pedal =
-          options.sustain_pedal ? detail::PedalIntervals::from(state) : detail::PedalIntervals{};
-      detail::pair_track(file, static_cast<int>(t), state,
-                         options.sustain_pedal ? &pedal : nullptr, options.pairing, pairer, all);
-      if (all.size() != bounds.back()) bounds.push_back(all.size());
-    }
-  } else {
-    detail::ChannelState state;
-    detail::scan_state(file, -1, options.sustain_pedal, state);
-    maps.emplace_back(file.division, state.tempos);
-    const detail::PedalIntervals pedal =
-        options.sustain_pedal ? detail::PedalIntervals::from(state) : detail::PedalIntervals{};
-    for (std::size_t t = 0; t < file.tracks.size(); ++t) {
-      detail::pair_track(file, static_cast<int>(t), state,
-                         options.sustain_pedal ? &pedal : nullptr, options.pairing, pairer, all);
-      if (all.size() != bounds.back()) bounds.push_back(all.size());
-    }
+  detail::Pairer& pairer = scratch.pairer;
+  detail::PedalIntervals shared_pedal;
+  if (options.sustain_pedal && !independent) {
+    detail::collect_pedal(file, -1, states[0]);
+    shared_pedal = detail::PedalIntervals::from(states[0]);
   }
-  std::unique_ptr<detail::Paired[]> scratch;
+  for (std::size_t t = 0; t < file.tracks.size(); ++t) {
+    detail::ChannelState& state = states[independent ? t : 0];
+    detail::PedalIntervals own_pedal;
+    const detail::PedalIntervals* pedal = nullptr;
+    if (options.sustain_pedal) {
+      if (independent) {
+        detail::collect_pedal(file, static_cast<int>(t), state);
+        own_pedal = detail::PedalIntervals::from(state);
+        pedal = &own_pedal;
+      } else {
+        pedal = &shared_pedal;
+      }
+    }
+    detail::pair_track(file, static_cast<int>(t), state, pedal, options.pairing, pairer, all);
+    if (all.size() != bounds.back()) bounds.push_back(all.size());
+  }
+  std::vector<TempoMap> maps;
+  maps.reserve(states.size());
+  for (detail::ChannelState& state : states) {
+    state.sort();
+    maps.emplace_back(file.division, state.tempos);
+  }
+
   const detail::Paired* merged =
-      bounds.size() <= 2 ? all.data() : detail::merge_runs(all, std::move(bounds), scratch);
+      bounds.size() <= 2 ? all.data() : detail::merge_runs(all, std::move(bounds), scratch.merged);
   result.notes.reserve(all.size());
-  detail::NoteMaker make(maps, result.notes);
+  detail::NoteMaker make(maps, states, result.notes);
   for (std::size_t i = 0; i < all.size(); ++i) make.add(merged[i]);
+  scratch.trim();
   return result;
 }
 
