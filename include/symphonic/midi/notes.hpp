@@ -499,10 +499,9 @@ inline void merge_two(const Paired* a, const Paired* middle, const Paired* end, 
 // (track) order: neighbouring runs are merged pairwise, log2(runs) passes of std::merge (stable)
 // between `all` and one scratch buffer. Returns the merged sequence.
 inline const Paired* merge_runs(std::vector<Paired>& all, std::vector<std::size_t> bounds,
-                                std::vector<Paired>& scratch) {
-  if (scratch.size() < all.size()) scratch.resize(all.size());
+                                Paired* scratch) {
   Paired* from = all.data();
-  Paired* to = scratch.data();
+  Paired* to = scratch;
   while (bounds.size() > 2) {
     std::vector<std::size_t> merged{0};
     for (std::size_t r = 0; r + 1 < bounds.size(); r += 2) {
@@ -570,8 +569,19 @@ inline NoteList extract_notes(const File& file, NoteOptions options = {}) {
     maps.emplace_back(file.division, state.tempos);
   }
 
-  const detail::Paired* merged =
-      bounds.size() <= 2 ? all.data() : detail::merge_runs(all, std::move(bounds), scratch.merged);
+  const detail::Paired* merged = all.data();
+  std::unique_ptr<detail::Paired[]> big;  // past the kept size: uninitialised, freed on return
+  if (bounds.size() > 2) {
+    detail::Paired* buffer;
+    if (all.size() * sizeof(detail::Paired) <= detail::Scratch::keep_bytes) {
+      if (scratch.merged.size() < all.size()) scratch.merged.resize(all.size());
+      buffer = scratch.merged.data();
+    } else {
+      big.reset(new detail::Paired[all.size()]);
+      buffer = big.get();
+    }
+    merged = detail::merge_runs(all, std::move(bounds), buffer);
+  }
   result.notes.reserve(all.size());
   detail::NoteMaker make(maps, states, result.notes);
   for (std::size_t i = 0; i < all.size(); ++i) make.add(merged[i]);
