@@ -598,8 +598,9 @@ struct NotesToFileOptions {
 };
 
 /// A format 1 file that plays `notes`: track 0 holds the name, time signature and tempo; then
-/// one track per (Note::track, channel) group in that order, whose program changes are written
-/// where a note's program differs from the one before it on that track.
+/// one track per (Note::track, channel) group in that order. Program changes are written where
+/// a note's program differs from its channel's program at that point of the merged file, so
+/// extract_notes() gives every note its program back.
 ///
 /// Placement: when notes.ticks_per_quarter > 0 the notes' start_tick/end_tick are used, rescaled
 /// from notes.ticks_per_quarter to options.ticks_per_quarter (exact when they are equal); when it
@@ -645,51 +646,87 @@ inline File notes_to_file(const NoteList& notes, NotesToFileOptions options = {}
   tempo = std::min<std::uint32_t>(std::max<std::uint32_t>(tempo, 1), 0xFFFFFF);
   conductor.add_tempo(0, tempo);
 
-  // Group by (track, channel); keep the notes' order inside each group.
-  std::map<std::pair<int, int>, std::vector<const Note*>> groups;
-  for (const Note& n : notes.notes) groups[{n.track, n.channel & 0x0F}].push_back(&n);
-
-  struct Pending {
-    std::int64_t tick;
-    int order;  // 0: note-off, 1: program change, 2: note-on
-    int pitch;
-    int value;
+  // Group by (track, channel); inside a group, notes by start.
+  std::map<std::pair<int, int>, std::vector<const Note*>> grouped;
+  for (const Note& n : notes.notes) grouped[{n.track, n.channel & 0x0F}].push_back(&n);
+  struct Placed {
+    std::int64_t start, end;
+    int pitch, velocity, program;
+    bool program_change;  // write the program before this note
   };
+  std::vector<int> channels;
+  std::vector<std::vector<Placed>> groups;
   std::int64_t end_of_song = 0;
-  std::vector<Track> tracks;
-  for (const auto& group : groups) {
-    const int channel = group.first.second;
-    std::vector<Pending> pending;
-    pending.reserve(group.second.size() * 2 + 1);
-    int current_program = -1;
-    std::vector<const Note*> by_start = group.second;
-    std::stable_sort(by_start.begin(), by_start.end(), [](const Note* a, const Note* b) {
-      return a->start_tick != b->start_tick ? a->start_tick < b->start_tick
-                                            : a->start_s < b->start_s;
+  for (auto& group : grouped) {
+    std::vector<const Note*>& members = group.second;
+    std::stable_sort(members.begin(), members.end(), [](const Note* x, const Note* y) {
+      return x->start_tick != y->start_tick ? x->start_tick < y->start_tick
+                                            : x->start_s < y->start_s;
     });
-    for (const Note* n : by_start) {
+    std::vector<Placed> placed;
+    placed.reserve(members.size());
+    for (const Note* n : members) {
       const std::int64_t start = place(n->start_tick, n->start_s);
       std::int64_t end = place(n->end_tick, n->end_s);
       if (end <= start) end = start + 1;
-      const int pitch = std::min(std::max(n->pitch, 0), 127);
-      const int velocity = std::min(std::max(n->velocity, 1), 127);
-      const int program = std::min(std::max(n->program, 0), 127);
-      if (program != current_program && !(current_program < 0 && program == 0 && channel == 9)) {
-        pending.push_back({start, 1, 0, program});
-        current_program = program;
-      }
-      pending.push_back({start, 2, pitch, velocity});
-      pending.push_back({end, 0, pitch, 0});
+      placed.push_back({start, end, std::min(std::max(n->pitch, 0), 127),
+                        std::min(std::max(n->velocity, 1), 127),
+                        std::min(std::max(n->program, 0), 127), false});
       end_of_song = std::max(end_of_song, end);
     }
-    std::stable_sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {
-      return a.tick != b.tick ? a.tick < b.tick : a.order < b.order;
+    channels.push_back(group.first.second);
+    groups.push_back(std::move(placed));
+  }
+
+  // A channel's program is one state shared by every track (so extract_notes and synthesizers
+  // read it), so walk each channel's notes in the order the new file merges them (start tick,
+  // track, place in the track) and write a program change before each note whose program
+  // differs from the channel's current one (the first note of a melodic channel always gets
+  // one; a drum channel only when its program is not 0).
+  for (int channel = 0; channel < 16; ++channel) {
+    std::vector<std::pair<std::size_t, std::size_t>> order;  // (group, note)
+    for (std::size_t g = 0; g < groups.size(); ++g)
+      if (channels[g] == channel)
+        for (std::size_t k = 0; k < groups[g].size(); ++k) order.emplace_back(g, k);
+    std::stable_sort(order.begin(), order.end(), [&groups](const auto& x, const auto& y) {
+      return groups[x.first][x.second].start < groups[y.first][y.second].start;
+    });
+    int current = -1;
+    for (const auto& slot : order) {
+      Placed& n = groups[slot.first][slot.second];
+      const bool needed = current < 0 ? !(n.program == 0 && channel == 9) : n.program != current;
+      if (needed) {
+        n.program_change = true;
+        current = n.program;
+      }
+    }
+  }
+
+  struct Pending {
+    std::int64_t tick;
+    std::size_t order;  // 0: note-off; 1 + 2k: program change of note k; 2 + 2k: its note-on
+    int pitch;
+    int value;
+  };
+  std::vector<Track> tracks;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const int channel = channels[g];
+    std::vector<Pending> pending;
+    pending.reserve(groups[g].size() * 2 + 1);
+    for (std::size_t k = 0; k < groups[g].size(); ++k) {
+      const Placed& n = groups[g][k];
+      if (n.program_change) pending.push_back({n.start, 1 + 2 * k, 0, n.program});
+      pending.push_back({n.start, 2 + 2 * k, n.pitch, n.velocity});
+      pending.push_back({n.end, 0, n.pitch, 0});
+    }
+    std::stable_sort(pending.begin(), pending.end(), [](const Pending& x, const Pending& y) {
+      return x.tick != y.tick ? x.tick < y.tick : x.order < y.order;
     });
     Track track;
     track.events.reserve(pending.size() + 1);
     for (const Pending& p : pending) {
       if (p.order == 0) track.add_note_off(p.tick, channel, p.pitch, 0);
-      else if (p.order == 1) track.add_program_change(p.tick, channel, p.value);
+      else if (p.order % 2 == 1) track.add_program_change(p.tick, channel, p.value);
       else track.add_note_on(p.tick, channel, p.pitch, p.value);
     }
     track.add_end_of_track(track.end_tick());
