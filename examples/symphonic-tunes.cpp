@@ -47,10 +47,12 @@ int main(int argc, char** argv) {
   namespace sy = symphonic;
   cli::Parser args("symphonic-tunes", "--out DIR FILE_OR_DIR...",
                    "Renders .tune text files (or every .tune file of a folder) to Standard MIDI Files.");
-  args.option("out", "DIR", "folder for the .mid files (must exist)");
+  args.option("out", "DIR", "folder for the .mid files (must exist)")
+      .option("transpose", "N", "also write every tune transposed by -N..N semitones (NAME.t+2.mid ...)", "0");
   try {
     if (!args.parse(argc, argv)) return cli::exit_ok;
     const std::string out = args.required("out");
+    const int range = static_cast<int>(args.integer("transpose", 0, 12));
     if (args.positional().empty()) throw cli::UsageError("no tune files or folders given");
     if (!is_directory(out)) {
       std::fprintf(stderr, "symphonic-tunes: %s is not a folder\n", out.c_str());
@@ -61,7 +63,7 @@ int main(int argc, char** argv) {
       const auto more = tune_files(p);
       files.insert(files.end(), more.begin(), more.end());
     }
-    long notes = 0;
+    long notes = 0, written = 0;
     for (const std::string& file : files) {
       const sy::demo::Tune tune = sy::demo::read_tune(file);
       sy::midi::NotesToFileOptions options;
@@ -71,10 +73,16 @@ int main(int argc, char** argv) {
         options.numerator = tune.meter_numerator;
         options.denominator = tune.meter_denominator;
       }
-      sy::midi::write_file(out + "/" + stem(file) + ".mid", sy::midi::notes_to_file(tune.notes, options));
-      notes += static_cast<long>(tune.notes.notes.size());
+      for (int shift = -range; shift <= range; ++shift) {
+        sy::midi::NoteList shifted = tune.notes;
+        for (auto& n : shifted.notes) n.pitch += shift;  // the tunes stay far inside 0..127
+        const std::string suffix = shift == 0 ? "" : (shift > 0 ? ".t+" : ".t") + std::to_string(shift);
+        sy::midi::write_file(out + "/" + stem(file) + suffix + ".mid", sy::midi::notes_to_file(shifted, options));
+        notes += static_cast<long>(shifted.notes.size());
+        ++written;
+      }
     }
-    std::printf("rendered %zu tunes (%ld notes) to %s\n", files.size(), notes, out.c_str());
+    std::printf("rendered %zu tunes as %ld MIDI files (%ld notes) in %s\n", files.size(), written, notes, out.c_str());
     return cli::exit_ok;
   } catch (const cli::UsageError& e) {
     std::fprintf(stderr, "symphonic-tunes: %s (see --help)\n", e.what());

@@ -1,9 +1,87 @@
 #!/usr/bin/env bash
-# The README's main command: build symphonic in release mode and run the main job.
-# usage: scripts/demo.sh [--corpus DIR] [extra arguments for training]
+# The README's main command: from a fresh clone, build symphonic, train an LSTM on a corpus and
+# write a generated piece as out/demo.mid with its piano roll out/demo.svg.
+#
+#   scripts/demo.sh                        the bundled demo corpus (data/demo/*.tune), ~2.5 minutes
+#   scripts/demo.sh --corpus DIR           any folder of MIDI files (e.g. MAESTRO)
+#   scripts/demo.sh --minutes 10           a longer training budget
+#   scripts/demo.sh --out DIR --seed N     where to write, which seed to sample with
+# Any further arguments go to symphonic-train (see build/release/examples/symphonic-train --help).
+# On a machine without the build tools it runs scripts/install-deps.sh first (needs root or sudo).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+
+corpus=""
+minutes=2.5
+out=out
+seed=1
+length=400
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --corpus) corpus=${2:?--corpus needs a folder}; shift 2 ;;
+    --minutes) minutes=${2:?--minutes needs a number}; shift 2 ;;
+    --out) out=${2:?--out needs a folder}; shift 2 ;;
+    --seed) seed=${2:?--seed needs a number}; shift 2 ;;
+    --length) length=${2:?--length needs a number}; shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) extra+=("$1"); shift ;;
+  esac
+done
+if [ -n "$corpus" ] && [ ! -d "$corpus" ]; then
+  echo "demo.sh: $corpus is not a folder" >&2
+  exit 1
+fi
+
+# 1. dependencies, only when something is missing
+if ! command -v cmake >/dev/null || ! command -v ninja >/dev/null || [ ! -d /usr/include/eigen3 ] ||
+   [ ! -f /usr/include/doctest/doctest.h ]; then
+  echo "== installing build dependencies (scripts/install-deps.sh)"
+  if [ "$(id -u)" = 0 ]; then SYMPHONIC_MINIMAL_DEPS=1 bash scripts/install-deps.sh
+  else sudo env SYMPHONIC_MINIMAL_DEPS=1 bash scripts/install-deps.sh; fi
+fi
+
+# 2. build the programs (release)
+echo "== building (release)"
+start=$(date +%s)
 cmake --preset release >/dev/null
-cmake --build --preset release
-echo "built: $(ls build/release/examples 2>/dev/null | grep '^symphonic-' | tr '\n' ' ')"
+cmake --build build/release --target symphonic-tunes symphonic-train symphonic-generate symphonic-eval \
+  -j "${SYMPHONIC_JOBS:-2}" >/dev/null
+bin=build/release/examples
+echo "   built in $(( $(date +%s) - start )) s"
+mkdir -p "$out"
+
+# 3. the corpus: the bundled tunes, rendered to MIDI by symphonic's own writer, each also
+#    transposed by up to 3 semitones either way (7 versions per tune)
+if [ -z "$corpus" ]; then
+  corpus="$out/demo-corpus"
+  rm -rf "$corpus"
+  mkdir -p "$corpus"
+  echo "== rendering data/demo/*.tune"
+  "$bin/symphonic-tunes" --out "$corpus" --transpose 3 data/demo
+  demo_args=(--seq-len 48 --batch 16 --patience 0 --val-split 0.15)
+else
+  demo_args=()
+fi
+
+# 4. train the default preset for the time budget (best and last checkpoints in $out)
+echo "== training on $corpus for at most $minutes minutes"
+start=$(date +%s)
+"$bin/symphonic-train" --corpus "$corpus" --checkpoint "$out/model.safetensors" --max-minutes "$minutes" \
+  --seed "$seed" "${demo_args[@]}" "${extra[@]}"
+train_s=$(( $(date +%s) - start ))
+
+# 5. generate from the best checkpoint: a MIDI file and its piano roll
+echo "== generating $length tokens"
+"$bin/symphonic-generate" --checkpoint "$out/model.safetensors" --out "$out/demo.mid" --roll "$out/demo.svg" \
+  --length "$length" --temperature 0.9 --top-p 0.95 --repetition-penalty 1.2 --seed "$seed"
+echo "== statistics of the result against the corpus"
+"$bin/symphonic-eval" --stats "$out/demo.mid" --reference "$corpus" --checkpoint "$out/model.safetensors" | tail -1
+
+echo
+echo "trained for ${train_s} s on $corpus"
+echo "wrote $out/demo.mid (play it with any MIDI player, e.g. timidity $out/demo.mid)"
+echo "wrote $out/demo.svg (piano roll; open it in a browser)"
+echo "checkpoints: $out/model.safetensors (best), $out/model.last.safetensors (resume with:"
+echo "  $bin/symphonic-train --corpus $corpus --checkpoint $out/model.safetensors --resume ${demo_args[*]:-})"
