@@ -96,12 +96,13 @@ TEST_CASE("cli: --help, bad arguments exit 2 with one line, unreadable files exi
       {"symphonic-eval --corpus x", "give --checkpoint PATH --corpus DIR, or --stats"},
       {"symphonic-eval --stats x --split some", "--split must be one of"},
   };
-  for (const auto& [command, message] : usage) {
+  for (const auto& entry : usage) {
+    const std::string& command = entry.first;
     CAPTURE(command);
     const Run r = run(bin + "/" + command, "usage");
     CHECK(r.status == 2);
     CHECK(lines(r.err) == 1);
-    CHECK(r.err.find(message) != std::string::npos);
+    CHECK(r.err.find(entry.second) != std::string::npos);
   }
   const std::vector<std::pair<std::string, std::string>> missing = {
       {"symphonic-train --corpus /nonexistent/dir --checkpoint x.safetensors", "/nonexistent/dir"},
@@ -109,11 +110,12 @@ TEST_CASE("cli: --help, bad arguments exit 2 with one line, unreadable files exi
       {"symphonic-eval --stats /nonexistent/song.mid", "/nonexistent/song.mid"},
       {"symphonic-tunes --out . /nonexistent/a.tune", "/nonexistent/a.tune"},
   };
-  for (const auto& [command, path] : missing) {
+  for (const auto& entry : missing) {
+    const std::string& command = entry.first;
     CAPTURE(command);
     const Run r = run(bin + "/" + command, "missing");
     CHECK(r.status == 1);
-    CHECK(r.err.find(path) != std::string::npos);
+    CHECK(r.err.find(entry.second) != std::string::npos);
   }
   // a file that is not a checkpoint
   {
