@@ -8,10 +8,12 @@ the layout rules, both symphonic checksums (zlib.crc32), and then:
   export files (written by test_io's "torch export" case, SYMPHONIC_IO_EXPORT_DIR set):
       values equal sin(1000 k + i) rounded to the file's dtype, and torch.nn.LSTM(3, 4, 2) and
       torch.nn.Linear(4, 5) accept the tensors through load_state_dict(strict=True).
-  --lstm FILE: any checkpoint with "lstm.*" tensors (e.g. a saved nn::Model): torch.nn.LSTM built
-      from the shapes accepts them with load_state_dict(strict=True).
+  --model FILE: a saved nn::Model: torch.nn.LSTM built from the shapes accepts the "lstm.*"
+      tensors with load_state_dict(strict=True), torch.nn.Linear each "dense<k>.*" pair (strict),
+      torch.nn.BatchNorm1d each "bn<k>.*" group (only num_batches_tracked, which symphonic does
+      not keep, may be missing), torch.nn.Embedding "embedding.weight".
 
-Usage: /usr/bin/python3 scripts/check_checkpoint_torch.py DIR_WITH_EXPORTS [--lstm FILE ...]
+Usage: /usr/bin/python3 scripts/check_checkpoint_torch.py DIR_WITH_EXPORTS [--model FILE ...]
 Exit status 0 when every check passes.
 """
 import json
@@ -135,25 +137,51 @@ def check_export(path, dtype):
           f"nn.LSTM(3, 4, 2) and nn.Linear(4, 5) load_state_dict(strict=True) accepted")
 
 
+def check_model(path):
+    metadata, header, data, tensors = read_safetensors(path)
+    check_symphonic_checksums(path, metadata, header, data)
+    _, layers, input_size, hidden = lstm_from_tensors(tensors)
+    accepted = [f"nn.LSTM({input_size}, {hidden}, num_layers={layers})"]
+    groups = {}
+    for name, t in tensors.items():
+        module, _, key = name.partition(".")
+        groups.setdefault(module, {})[key] = t
+    for module, state in sorted(groups.items()):
+        if module.startswith("dense"):
+            out_features, in_features = state["weight"].shape
+            layer = torch.nn.Linear(in_features, out_features).to(state["weight"].dtype)
+            layer.load_state_dict(state, strict=True)
+            accepted.append(f"{module}=nn.Linear({in_features}, {out_features})")
+        elif module.startswith("bn"):
+            features = state["weight"].shape[0]
+            layer = torch.nn.BatchNorm1d(features).to(state["weight"].dtype)
+            result = layer.load_state_dict(state, strict=False)
+            if result.unexpected_keys or set(result.missing_keys) - {"num_batches_tracked"}:
+                fail(f"{path}: {module} as nn.BatchNorm1d: {result}")
+            accepted.append(f"{module}=nn.BatchNorm1d({features})")
+        elif module == "embedding":
+            vocab, size = state["weight"].shape
+            layer = torch.nn.Embedding(vocab, size).to(state["weight"].dtype)
+            layer.load_state_dict(state, strict=True)
+            accepted.append(f"nn.Embedding({vocab}, {size})")
+    print(f"ok {os.path.basename(path)}: load_state_dict accepted by " + ", ".join(accepted))
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__)
         return 2
     args = argv[1:]
-    lstm_files = []
-    while "--lstm" in args:
-        i = args.index("--lstm")
-        lstm_files.append(args[i + 1])
+    model_files = []
+    while "--model" in args:
+        i = args.index("--model")
+        model_files.append(args[i + 1])
         del args[i:i + 2]
     for directory in args:
         check_export(os.path.join(directory, "export_f32.safetensors"), torch.float32)
         check_export(os.path.join(directory, "export_f64.safetensors"), torch.float64)
-    for path in lstm_files:
-        metadata, header, data, tensors = read_safetensors(path)
-        check_symphonic_checksums(path, metadata, header, data)
-        _, layers, input_size, hidden = lstm_from_tensors(tensors)
-        print(f"ok {os.path.basename(path)}: nn.LSTM({input_size}, {hidden}, num_layers={layers}) "
-              f"load_state_dict(strict=True) accepted {len(tensors)} tensors' LSTM part")
+    for path in model_files:
+        check_model(path)
     return 0
 
 

@@ -46,7 +46,9 @@ def list_midi_files(paths):
 def music21_tokens(path):
     from music21 import chord, converter, instrument, note
 
-    midi = converter.parse(path)
+    # forceSource/storePickle: parse the MIDI every time, as a first run of the recipe does
+    # (music21 otherwise caches parsed scores as pickles and later runs only unpickle them)
+    midi = converter.parse(path, forceSource=True, storePickle=False)
     try:
         notes_to_parse = instrument.partitionByInstrument(midi).parts[0].recurse()
     except Exception:  # the recipe's bare except: no instruments -> all notes, flattened
@@ -75,6 +77,54 @@ def symphonic_tokens(binary, files):
     return result, seconds
 
 
+def fnv1a64(text):
+    h = 0xcbf29ce484222325
+    for byte in text.encode("utf-8"):
+        h = ((h ^ byte) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def write_digests(path, reference):
+    """name<TAB>token count<TAB>FNV-1a 64 of the tokens joined by single spaces (hex)."""
+    import music21
+    with open(path, "w") as f:
+        f.write("# music21 %s recipe tokens per file: name, count, fnv1a64 of ' '.join(tokens)\n"
+                % music21.__version__)
+        for file in sorted(reference, key=lambda p: os.path.basename(p)):
+            tokens = reference[file]
+            if isinstance(tokens, dict):
+                continue
+            f.write("%s\t%d\t%016x\n" % (os.path.basename(file), len(tokens),
+                                          fnv1a64(" ".join(tokens))))
+
+
+def music21_version():
+    try:
+        import music21
+        return music21.__version__
+    except ImportError:
+        return "?"
+
+
+def run_bench(binary):
+    """(wall seconds, CPU seconds, files) of one BM_Recipe_TokenizeCorpus pass."""
+    run = subprocess.run([binary, "--benchmark_filter=^BM_Recipe_TokenizeCorpus$",
+                          "--benchmark_format=json", "--benchmark_repetitions=5",
+                          "--benchmark_report_aggregates_only=true"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    if run.returncode != 0:
+        sys.stderr.write(run.stderr)
+        return None
+    report = json.loads(run.stdout)
+    for b in report["benchmarks"]:
+        if b.get("aggregate_name") == "median" or b.get("run_type") == "iteration":
+            scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b.get("time_unit", "ns")]
+            if b.get("error_occurred"):
+                return None
+            return b["real_time"] * scale, b["cpu_time"] * scale, int(b.get("files", 0))
+    return None
+
+
 def first_difference(a, b):
     for i, (x, y) in enumerate(zip(a, b)):
         if x != y:
@@ -88,6 +138,9 @@ def main():
     parser.add_argument("--tokens", help="path of the symphonic-tokens program")
     parser.add_argument("--dump", help="write music21's tokens as JSON {file: [tokens]} here")
     parser.add_argument("--load", help="read music21's tokens from a --dump file instead")
+    parser.add_argument("--digest", help="write per-file token counts and hashes here (test data)")
+    parser.add_argument("--bench", help="path of bench_music: also run BM_Recipe_TokenizeCorpus and "
+                        "compare its time per corpus pass with music21's")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run symphonic-tokens this many times and keep the fastest")
     parser.add_argument("--allow-mismatch", action="store_true")
@@ -99,6 +152,7 @@ def main():
 
     reference = {}
     music21_seconds = None
+    music21_cpu = None
     if args.load:
         with open(args.load) as f:
             reference = json.load(f)
@@ -106,18 +160,32 @@ def main():
         import warnings
         warnings.simplefilter("ignore")
         start = time.perf_counter()
+        cpu_start = time.process_time()
         for path in files:
             try:
                 reference[path] = music21_tokens(path)
             except Exception as error:  # the recipe would stop here; we record it
                 reference[path] = {"error": "%s: %s" % (type(error).__name__, error)}
         music21_seconds = time.perf_counter() - start
+        music21_cpu = time.process_time() - cpu_start
         if args.dump:
             with open(args.dump, "w") as f:
                 json.dump(reference, f)
 
+    if args.digest:
+        write_digests(args.digest, reference)
+
+    if music21_seconds is not None:
+        print("music21 %s: %d files in %.2f s wall, %.2f s CPU"
+              % (music21_version(), len(files), music21_seconds, music21_cpu))
+    bench = run_bench(args.bench) if args.bench else None
+    if bench is not None and music21_seconds is not None:
+        print("bench_music BM_Recipe_TokenizeCorpus: %.2f ms wall, %.2f ms CPU per pass over %d files"
+              % (bench[0] * 1e3, bench[1] * 1e3, bench[2]))
+        if bench[2] == len(files):
+            print("speed-up over music21 (same files, same run): %.0fx wall/wall, %.0fx CPU/CPU"
+                  % (music21_seconds / bench[0], music21_cpu / bench[1]))
     if not args.tokens:
-        print("music21: %d files in %.2f s" % (len(files), music21_seconds or 0.0))
         return 0
 
     ours, seconds = symphonic_tokens(args.tokens, files)
@@ -144,7 +212,7 @@ def main():
                   % (name, len(mine), len(theirs), i, mine[i:i + 5], theirs[i:i + 5]))
     print("identical: %d of %d files" % (matched, len(files)))
     if music21_seconds is not None:
-        print("time: music21 %.3f s, symphonic-tokens %.3f s (whole process), ratio %.0fx"
+        print("time: music21 %.3f s, symphonic-tokens %.3f s (whole process, all threads), ratio %.0fx"
               % (music21_seconds, seconds, music21_seconds / seconds))
     return 0 if matched == len(files) or args.allow_mismatch else 1
 

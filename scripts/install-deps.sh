@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   g++ clang libclang-rt-14-dev cmake ninja-build meson pkg-config
   libeigen3-dev doctest-dev libbenchmark-dev
-  python3 python3-mido python3-numpy
+  python3 python3-venv python3-mido python3-numpy
 )
 if [ "${SYMPHONIC_MINIMAL_DEPS:-0}" != 1 ]; then
   packages+=(python3-torch)

@@ -3,11 +3,17 @@
 
     /tmp/m21/bin/python scripts/music21_fixtures.py tests/data/music/quirks [COUNT]
 
-writes <name>.mid for each fixture below (and COUNT random files, random_NNN.mid, if a count
+    /tmp/m21/bin/python scripts/music21_fixtures.py --fuzz SEED COUNT FOLDER
+
+The first form writes <name>.mid for each fixture below (and COUNT random files, random_NNN.mid, if a count
 follows the folder) and music21.tsv (name<TAB>tokens, space separated),
 the recipe's tokens as music21 (5.7.2, the version symphonic follows) computes them. The MIDI
 bytes are written here by hand, so the files do not depend on symphonic's writer.
-tests/music/test_chord_encoder.cpp checks symphonic's recipe encoder against music21.tsv.
+tests/music/test_chord_encoder.cpp checks symphonic's recipe encoder against music21.tsv. The
+--fuzz form writes COUNT harder random files (fuzz_NNNN.mid) and their music21.tsv into FOLDER,
+for a one-off comparison:
+
+    for f in FOLDER/*.mid; do printf '%s\t' $(basename $f .mid); symphonic-tokens $f; done
 """
 import os
 import struct
@@ -134,9 +140,40 @@ def random_file(rng):
     return smf(tracks, tpq)
 
 
+def random_file_hard(rng):
+    """Harder random files: conductor tracks, several program changes, CC 64, odd divisions."""
+    tpq = rng.choice([96, 100, 120, 384, 480, 960, 1024, 7])
+    tracks = []
+    if rng.random() < 0.5:
+        ev = [tempo(0, 120)]
+        for _ in range(rng.randint(0, 4)):
+            ev.append((rng.randrange(20 * tpq), b"\xff\x58\x04\x03\x02\x18\x08"))
+            ev.append(tempo(rng.randrange(30 * tpq), rng.choice([60, 90, 150])))
+        tracks.append(track(ev))
+    for t in range(rng.randint(1, 4)):
+        events = []
+        for _ in range(rng.choice([0, 1, 1, 2, 4])):
+            ch = rng.randrange(3)
+            events.append(program(rng.choice([0, 0, rng.randrange(6) * tpq, rng.randrange(6 * tpq)]), rng.choice([0, 1, 2, 40, 41, 73, 90, 24]), ch))
+        if rng.random() < 0.3:
+            events.append(cc(rng.randrange(4 * tpq), 64, 127, 0))
+        now = 0
+        for _ in range(rng.randint(1, 50)):
+            now += rng.choice([0, 0, max(1, tpq // 4), max(1, tpq // 3), tpq // 2, tpq, rng.randrange(max(1, tpq))])
+            for _ in range(rng.choice([1, 1, 1, 2, 3, 4, 6])):
+                start = now + rng.choice([0, 0, 0, rng.randrange(tpq // 8 + 1), rng.randrange(tpq // 4 + 1)])
+                length = rng.choice([0, 1, tpq // 3, tpq // 2, tpq, 2 * tpq, rng.randrange(1, 3 * tpq)])
+                key = rng.randrange(36, 90) if rng.random() < 0.8 else rng.choice([60, 64])
+                ch = rng.randrange(3)
+                events.append(on(start, key, rng.randrange(1, 128), ch))
+                if rng.random() < 0.95:
+                    events.append(off(start + length, key, ch, zero_velocity_on=rng.random() < 0.5))
+        tracks.append(track(events))
+    return smf(tracks, tpq)
+
 def music21_tokens(path):
     from music21 import chord, converter, instrument, note
-    midi = converter.parse(path)
+    midi = converter.parse(path, forceSource=True, storePickle=False)
     try:
         notes_to_parse = instrument.partitionByInstrument(midi).parts[0].recurse()
     except Exception:
@@ -150,7 +187,28 @@ def music21_tokens(path):
     return out
 
 
+def fuzz(folder, seed, count):
+    """Writes COUNT harder random files and music21's tokens for them (music21.tsv)."""
+    import random
+    os.makedirs(folder, exist_ok=True)
+    rng = random.Random(seed)
+    lines = []
+    for i in range(count):
+        name = "fuzz_%04d" % i
+        path = os.path.join(folder, name + ".mid")
+        with open(path, "wb") as f:
+            f.write(random_file_hard(rng))
+        try:
+            lines.append(name + "\t" + " ".join(music21_tokens(path)))
+        except Exception:
+            os.remove(path)
+    with open(os.path.join(folder, "music21.tsv"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def main():
+    if sys.argv[1] == "--fuzz":
+        return fuzz(sys.argv[4], int(sys.argv[2]), int(sys.argv[3]))
     folder = sys.argv[1]
     os.makedirs(folder, exist_ok=True)
     import music21

@@ -1,32 +1,61 @@
-import json, os
-ref = json.load(open('/tmp/m21_songs.json'))
-notes = open('../shared/reference/recipe_notes.txt').read().split('\n')
-if notes[-1] == '': notes = notes[:-1]
-print('recipe tokens', len(notes), 'distinct', len(set(notes)))
-def find(run):
-    n=len(run)
-    if n==0: return -1
-    for i in range(len(notes)-n+1):
-        if notes[i]==run[0] and notes[i:i+n]==run: return i
+#!/usr/bin/env python3
+"""Which files' tokens occur, as one contiguous run, in the recipe's own token list.
+
+    /tmp/m21/bin/python scripts/compare_music21.py ../shared/corpus/midi_songs --dump /tmp/m21.json
+    python3 scripts/recipe_coverage.py /tmp/m21.json ../shared/reference/recipe_notes.txt
+
+Prints each file not found (with the longest of its first 1000/300/100/30/10 tokens that is
+found), then the found files in list order with their positions, and the vocabulary sizes.
+tests/music/README.md records the result.
+"""
+import json
+import os
+import sys
+
+
+def find(haystack, needle):
+    if not needle:
+        return -1
+    first = needle[0]
+    for i in range(len(haystack) - len(needle) + 1):
+        if haystack[i] == first and haystack[i:i + len(needle)] == needle:
+            return i
     return -1
-found=[]; allv=set(); fv=set()
-for path in sorted(ref):
-    toks=ref[path]
-    if isinstance(toks, dict): print('ERR', path, toks); continue
-    allv|=set(toks)
-    pos=find(toks)
-    name=os.path.basename(path)
-    if pos>=0: found.append((pos,name,len(toks))); fv|=set(toks)
-    else:
-        # longest prefix found
-        lo=0
-        for k in (1000,300,100,30,10):
-            if len(toks)>=k and find(toks[:k])>=0: lo=k; break
-        print('NOTFOUND', name, len(toks), 'prefix found len', lo)
-found.sort()
-print('found', len(found), 'vocab all', len(allv), 'vocab found', len(fv))
-cov=sum(n for _,_,n in found); print('covered tokens', cov)
-prev=0
-for pos,name,n in found:
-    print(pos, pos+n, name, 'gap' if pos!=prev else '')
-    prev=pos+n
+
+
+def main():
+    if len(sys.argv) != 3:
+        raise SystemExit(__doc__)
+    tokens_by_file = json.load(open(sys.argv[1]))
+    notes = [line for line in open(sys.argv[2]).read().split("\n") if line]
+    print("recipe list: %d tokens, %d distinct" % (len(notes), len(set(notes))))
+    found, vocab_all, vocab_found = [], set(), set()
+    for path in sorted(tokens_by_file):
+        tokens = tokens_by_file[path]
+        if isinstance(tokens, dict):
+            print("music21 failed on", path, tokens)
+            continue
+        vocab_all |= set(tokens)
+        name = os.path.basename(path)
+        at = find(notes, tokens)
+        if at >= 0:
+            found.append((at, name, len(tokens)))
+            vocab_found |= set(tokens)
+            continue
+        prefix = 0
+        for k in (1000, 300, 100, 30, 10):
+            if len(tokens) >= k and find(notes, tokens[:k]) >= 0:
+                prefix = k
+                break
+        print("not found: %s (%d tokens; longest prefix found: %d)" % (name, len(tokens), prefix))
+    found.sort()
+    end = 0
+    for at, name, count in found:
+        print("%6d %6d %s%s" % (at, at + count, name, "" if at == end else "  (gap before)"))
+        end = at + count
+    print("found %d files covering %d of %d tokens; vocabulary of the found files %d, of all %d"
+          % (len(found), sum(c for _, _, c in found), len(notes), len(vocab_found), len(vocab_all)))
+
+
+if __name__ == "__main__":
+    main()

@@ -12,7 +12,7 @@ cmake --build "$build" --target test_io -j2
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 SYMPHONIC_IO_EXPORT_DIR="$out" "$build/tests/test_io" -tc="torch export*"
-/usr/bin/python3 scripts/check_checkpoint_torch.py "$out"
+/usr/bin/python3 scripts/check_checkpoint_torch.py "$out" --model "$out/export_model.safetensors"
 /usr/bin/python3 scripts/optim_reference.py "$out/torch_reference.txt"
 if ! cmp -s "$out/torch_reference.txt" tests/data/optim/torch_reference.txt; then
   echo "tests/data/optim/torch_reference.txt differs from what this torch produces:"

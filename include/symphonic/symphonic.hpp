@@ -7,4 +7,8 @@
 #include "symphonic/version.hpp"
 
 #include "symphonic/midi/midi.hpp"
-#include "symphonic/nn/tensor.hpp"
+#include "symphonic/music/music.hpp"
+#include "symphonic/data/data.hpp"
+#include "symphonic/nn/nn.hpp"
+#include "symphonic/optim/optim.hpp"
+#include "symphonic/io/io.hpp"

@@ -163,6 +163,36 @@ TEST_CASE("notes: programs across tracks, drums, sort order") {
   CHECK(notes[3].track == 1);
 }
 
+TEST_CASE("notes: format 2 tracks keep their own tempo and programs; SMPTE time") {
+  midi::File file;
+  file.format = 2;
+  file.division = midi::Division::quarter(100);
+  file.tracks.resize(2);
+  file.tracks[0].add_tempo(0, 1000000);  // 60 bpm, this track only
+  file.tracks[0].add_program_change(0, 0, 7);
+  file.tracks[0].add_note_on(100, 0, 60, 1);
+  file.tracks[0].add_note_off(200, 0, 60);
+  file.tracks[1].add_note_on(100, 0, 62, 1);  // 120 bpm, program 0: track 0's do not apply
+  file.tracks[1].add_note_off(200, 0, 62);
+  auto notes = midi::extract_notes(file).notes;
+  REQUIRE(notes.size() == 2);
+  CHECK(notes[0].start_s == doctest::Approx(1.0));
+  CHECK(notes[0].end_s == doctest::Approx(2.0));
+  CHECK(notes[0].program == 7);
+  CHECK(notes[1].start_s == doctest::Approx(0.5));
+  CHECK(notes[1].program == 0);
+
+  file.format = 1;
+  notes = midi::extract_notes(file).notes;
+  CHECK(notes[1].start_s == doctest::Approx(1.0));  // format 1: one shared tempo map
+  CHECK(notes[1].program == 7);                     // and one program state per channel
+
+  file.division = midi::Division::smpte(25, 4);  // 100 ticks per second
+  notes = midi::extract_notes(file).notes;
+  CHECK(notes[0].start_s == doctest::Approx(1.0));
+  CHECK(notes[0].end_s == doctest::Approx(2.0));
+}
+
 TEST_CASE("notes: notes_to_file plays the same notes back") {
   midi::NoteList list;
   list.ticks_per_quarter = 96;

@@ -205,6 +205,19 @@ TEST_CASE("read: tolerant repairs each give a warning with the byte; strict thro
     CHECK(midi::read(bytes).tracks[0].events.size() == 3);
     CHECK(parse_error(bytes, strict).byte_offset() == 18);
   }
+  SUBCASE("missing end of track followed by garbage is not read as a short length") {
+    Bytes bytes = header(0, 1, 96);
+    append(bytes, track({0x00, 0x90, 60, 1}));
+    append(bytes, {0x01, 0x3C, 0x40});  // a data byte with no status if read as events
+    std::vector<midi::Warning> w;
+    const midi::File file = midi::read(bytes, {}, &w);
+    REQUIRE(w.size() == 2);
+    CHECK(w[0].message == "track has no end-of-track event");
+    CHECK(w[0].byte_offset == first_event + 4);
+    CHECK(w[1].byte_offset == first_event + 4);
+    CHECK(file.tracks[0].events.size() == 1);
+    CHECK(parse_error(bytes, strict).byte_offset() == 18);
+  }
   SUBCASE("bytes after end of track inside the chunk") {
     const Bytes bytes = smf(0, 96, {{0x00, 0xFF, 0x2F, 0x00, 0x12, 0x34}});
     const auto w = warnings_of(bytes);
@@ -313,6 +326,23 @@ TEST_CASE("read: tolerant repairs each give a warning with the byte; strict thro
 
 TEST_CASE("read: a missing file is an io::FileError") {
   CHECK_THROWS_AS(midi::read_file("/nonexistent/symphonic/none.mid"), io::FileError);
+}
+
+}  // TEST_SUITE
+
+TEST_SUITE("midi") {
+
+TEST_CASE("read_into: reusing a File gives the same result as a fresh read") {
+  const Bytes three = smf(1, 96, {with_eot({0x00, 0x90, 60, 1}), end_of_track, end_of_track});
+  const Bytes one = smf(0, 48, {with_eot({0x00, 0xFF, 0x01, 0x02, 'h', 'i', 0x00, 0xC0, 3})});
+  midi::File reused;
+  midi::read_into(reused, three.data(), three.size());
+  CHECK(reused == midi::read(three));
+  midi::read_into(reused, one.data(), one.size());
+  CHECK(reused == midi::read(one));
+  CHECK(reused.tracks.size() == 1);
+  CHECK(reused.tracks[0].payload(reused.tracks[0].events[0]).text() == "hi");
+  CHECK_THROWS_AS(midi::read_into(reused, three.data(), 5), midi::ParseError);
 }
 
 }  // TEST_SUITE

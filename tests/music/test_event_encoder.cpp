@@ -136,6 +136,25 @@ TEST_CASE("event encoder: decode never fails and counts what it skipped") {
   CHECK(enc.decode({}).notes.empty());
 }
 
+TEST_CASE("event encoder: sustain=1 holds notes released under the pedal in encode_file") {
+  midi::File file;
+  file.division = midi::Division::quarter(480);
+  file.tracks.resize(1);
+  midi::Track& t = file.tracks[0];
+  t.add_tempo(0, 500000);                  // 120 bpm: 480 ticks = 0.5 s
+  t.add_control_change(0, 0, 64, 127);     // pedal down
+  t.add_note_on(0, 0, 60, 80);
+  t.add_note_off(240, 0, 60);              // released at 0.25 s under the pedal
+  t.add_control_change(960, 0, 64, 0);     // pedal up at 1 s
+  t.add_end_of_track(960);
+  const auto plain = music::EventEncoder::from_text("event").encode_file(file);
+  const auto held = music::EventEncoder::from_text("event sustain=1").encode_file(file);
+  CHECK(plain == std::vector<std::string>{"velocity:19", "note_on:60", "time_shift:25", "note_off:60"});
+  CHECK(held == std::vector<std::string>{"velocity:19", "note_on:60", "time_shift:100", "note_off:60"});
+  CHECK(music::EventEncoder::from_text("event sustain=1").options_text() ==
+        "event step_ms=10 max_shift=100 velocity_bins=32 markers=0 drums=0 sustain=1");
+}
+
 TEST_CASE("event encoder: options text round trip and errors") {
   const music::EventEncoder enc = music::EventEncoder::from_text("event step_ms=5 velocity_bins=16 markers=1");
   CHECK(enc.options_text() == "event step_ms=5 max_shift=100 velocity_bins=16 markers=1 drums=0");

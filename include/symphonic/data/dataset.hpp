@@ -20,6 +20,7 @@
 
 #include "symphonic/config.hpp"
 #include "symphonic/error.hpp"
+#include "symphonic/midi/file.hpp"
 #include "symphonic/midi/note.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
@@ -132,6 +133,32 @@ inline std::vector<midi::Note> transpose(const std::vector<midi::Note>& notes, i
   midi::NoteList list;
   list.notes = notes;
   return transpose(list, semitones).notes;
+}
+
+/// The file with every note moved by `semitones`: note-on, note-off and polyphonic aftertouch
+/// keys shift on all channels but the drum channel (index 9); events whose key would leave
+/// 0..127 are removed (a note's on and off share a key, so both go). Works before any encoder,
+/// the recipe's included: transpose the training files (after split_by_piece on their names,
+/// so that copies of one piece stay on one side), then tokenize them.
+inline midi::File transpose(const midi::File& file, int semitones) {
+  midi::File out = file;
+  for (midi::Track& track : out.tracks) {
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < track.events.size(); ++i) {
+      midi::Event e = track.events[i];
+      const auto message = e.message();
+      if (e.is_channel() && e.channel() != 9 &&
+          (message == midi::Message::note_on || message == midi::Message::note_off ||
+           message == midi::Message::poly_aftertouch)) {
+        const int key = e.data1 + semitones;
+        if (key < 0 || key > 127) continue;
+        e.data1 = static_cast<std::uint8_t>(key);
+      }
+      track.events[kept++] = e;
+    }
+    track.events.resize(kept);
+  }
+  return out;
 }
 
 }  // namespace data

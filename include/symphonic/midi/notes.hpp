@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <memory>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -284,6 +285,15 @@ struct PedalIntervals {
   }
 };
 
+// A paired note before it gets its seconds: 24 bytes instead of Note's 56, so pairing and
+// merging move less memory; each becomes a Note exactly once, in its final place.
+struct Paired {
+  std::int64_t start_tick;
+  std::int64_t end_tick;  // while sounding: -1; while held by the pedal: the release tick
+  std::int32_t track;
+  std::uint8_t pitch, velocity, channel, program;
+};
+
 // Per-key lists of sounding notes, reused from track to track (every entry is -1 between
 // tracks). Notes are indices into the current track's part of the output.
 struct Pairer {
@@ -293,14 +303,14 @@ struct Pairer {
   std::vector<std::int32_t> next;  // per note: the next sounding note of its key
 };
 
-inline bool note_less_in_track(const Note& a, const Note& b) {
+inline bool paired_less_in_track(const Paired& a, const Paired& b) {
   return std::tie(a.start_tick, a.pitch, a.channel) < std::tie(b.start_tick, b.pitch, b.channel);
 }
 
 // Pairs the notes of track `t` and appends them to `out`, sorted by (start_tick, pitch, channel).
-inline void pair_track(const File& file, int t, const TempoMap& tempo, const ChannelState& state,
+inline void pair_track(const File& file, int t, const ChannelState& state,
                        const PedalIntervals* pedal, Pairing pairing, Pairer& pairer,
-                       std::vector<Note>& out) {
+                       std::vector<Paired>& out) {
   const Track& track = file.tracks[static_cast<std::size_t>(t)];
   const Event* events = track.events.data();
   const std::size_t count = track.events.size();
@@ -311,8 +321,7 @@ inline void pair_track(const File& file, int t, const TempoMap& tempo, const Cha
   std::vector<std::int32_t>& next = pairer.next;
   next.clear();
   std::size_t program_cursor[16] = {};
-  int program[16] = {};
-  TempoMap::Cursor clock(tempo);
+  std::uint8_t program[16] = {};
 
   for (std::size_t i = 0; i < count; ++i) {
     const Event& e = events[i];
@@ -326,29 +335,25 @@ inline void pair_track(const File& file, int t, const TempoMap& tempo, const Cha
       std::size_t& pc = program_cursor[channel];
       while (pc < changes.size() &&
              key_less(changes[pc], TimedValue{e.tick, t, static_cast<std::int32_t>(i), 0})) {
-        program[channel] = changes[pc].value;
+        program[channel] = static_cast<std::uint8_t>(changes[pc].value);
         ++pc;
       }
       if (pedal && sustained[key] >= 0) {
-        Note& held = out[first + static_cast<std::size_t>(sustained[key])];
-        if (held.end_tick > e.tick) {
-          held.end_tick = e.tick;
-          held.end_s = clock.seconds(e.tick);
-        }
+        Paired& held = out[first + static_cast<std::size_t>(sustained[key])];
+        if (held.end_tick > e.tick) held.end_tick = e.tick;
         sustained[key] = -1;
       }
       const auto index = static_cast<std::int32_t>(out.size() - first);
+      // Filled in place: building it on the stack and copying it stalls store forwarding.
       out.emplace_back();
-      Note& note = out.back();
-      note.pitch = e.data1;
-      note.velocity = e.data2;
-      note.start_tick = e.tick;
-      note.start_s = clock.seconds(e.tick);
-      note.end_tick = -1;
-      note.channel = channel;
-      note.track = t;
-      note.program = program[channel];
-      note.drum = channel == 9;
+      Paired& added = out.back();
+      added.start_tick = e.tick;
+      added.end_tick = -1;
+      added.track = t;
+      added.pitch = e.data1;
+      added.velocity = e.data2;
+      added.channel = static_cast<std::uint8_t>(channel);
+      added.program = program[channel];
       next.push_back(-1);
       if (head[key] < 0) {
         head[key] = tail[key] = index;
@@ -364,18 +369,15 @@ inline void pair_track(const File& file, int t, const TempoMap& tempo, const Cha
       if (index < 0) continue;  // nothing sounding on this key
       head[key] = next[static_cast<std::size_t>(index)];
       if (head[key] < 0) tail[key] = -1;
-      Note& note = out[first + static_cast<std::size_t>(index)];
+      Paired& note = out[first + static_cast<std::size_t>(index)];
+      note.end_tick = e.tick;
       if (pedal) {
         const std::int64_t release = pedal->release_after(channel, e.tick);
         if (release >= 0) {
           note.end_tick = release;
-          note.end_s = tempo.seconds(release);
           sustained[key] = index;
-          continue;
         }
       }
-      note.end_tick = e.tick;
-      note.end_s = clock.seconds(e.tick);
     }
   }
 
@@ -383,103 +385,90 @@ inline void pair_track(const File& file, int t, const TempoMap& tempo, const Cha
   // and leave the per-key lists empty for the next track.
   const std::int64_t last_tick = count ? events[count - 1].tick : 0;
   for (std::size_t i = first; i < out.size(); ++i) {
-    Note& note = out[i];
+    Paired& note = out[i];
     const int key = note.channel << 7 | note.pitch;
     head[key] = tail[key] = sustained[key] = -1;
-    if (note.end_tick < 0 || note.end_tick == std::numeric_limits<std::int64_t>::max()) {
+    if (note.end_tick < 0 || note.end_tick == std::numeric_limits<std::int64_t>::max())
       note.end_tick = std::max(last_tick, note.start_tick);
-      note.end_s = tempo.seconds(note.end_tick);
-    }
   }
 
   // Notes are in note-on order, so by start tick; order each run of equal start ticks (chords:
   // short) by pitch and channel with an insertion sort. Ticks going backwards (a hand-made
   // track) fall back to a full sort.
-  Note* begin = out.data() + first;
-  Note* end = out.data() + out.size();
-  for (Note* run = begin; run != end;) {
-    Note* stop = run + 1;
+  Paired* begin = out.data() + first;
+  Paired* end = out.data() + out.size();
+  for (Paired* run = begin; run != end;) {
+    Paired* stop = run + 1;
     while (stop != end && stop->start_tick == run->start_tick) ++stop;
     if (stop != end && stop->start_tick < run->start_tick) {
-      std::stable_sort(begin, end, note_less_in_track);
+      std::stable_sort(begin, end, paired_less_in_track);
       break;
     }
-    for (Note* j = run + 1; j < stop; ++j) {
-      if (!note_less_in_track(*j, *(j - 1))) continue;
-      Note moving = *j;
-      Note* k = j;
-      for (; k != run && note_less_in_track(moving, *(k - 1)); --k) *k = *(k - 1);
+    for (Paired* j = run + 1; j < stop; ++j) {
+      if (!paired_less_in_track(*j, *(j - 1))) continue;
+      const Paired moving = *j;
+      Paired* k = j;
+      for (; k != run && paired_less_in_track(moving, *(k - 1)); --k) *k = *(k - 1);
       *k = moving;
     }
     run = stop;
   }
 }
 
-// Merges sorted runs all[bounds[r], bounds[r+1]) into `out` by (start_tick, pitch), ties in run
-// (track) order: one pass over a binary heap of run heads that caches each head's key, copying
-// from the leading run for as long as it stays ahead of every other head.
-inline void merge_runs(const std::vector<Note>& all, const std::vector<std::size_t>& bounds,
-                       std::vector<Note>& out) {
-  struct Head {
-    std::int64_t tick;
-    int pitch;
-    int run;
-    std::size_t pos, end;
+// Turns paired notes into Notes with seconds, in the order they are given.
+class NoteMaker {
+ public:
+  NoteMaker(const std::vector<TempoMap>& maps, std::vector<Note>& out) : out_(out) {
+    for (const TempoMap& m : maps) clocks_.emplace_back(m, m);
+  }
+  void add(const Paired& p) {
+    auto& clock = clocks_.size() == 1 ? clocks_[0] : clocks_[static_cast<std::size_t>(p.track)];
+    out_.emplace_back();
+    Note& n = out_.back();
+    n.pitch = p.pitch;
+    n.velocity = p.velocity;
+    n.start_tick = p.start_tick;
+    n.end_tick = p.end_tick;
+    n.start_s = clock.first.seconds(p.start_tick);
+    n.end_s = clock.second.seconds(p.end_tick);
+    n.channel = p.channel;
+    n.track = p.track;
+    n.program = p.program;
+    n.drum = p.channel == 9;
+  }
+
+ private:
+  std::vector<Note>& out_;
+  std::vector<std::pair<TempoMap::Cursor, TempoMap::Cursor>> clocks_;  // starts, ends
+};
+
+// Merges the sorted runs all[bounds[r], bounds[r+1]) by (start_tick, pitch), ties in run
+// (track) order: neighbouring runs are merged pairwise, log2(runs) passes of std::merge (stable)
+// between `all` and one scratch buffer. Returns the merged sequence.
+inline const Paired* merge_runs(std::vector<Paired>& all, std::vector<std::size_t> bounds,
+                                std::unique_ptr<Paired[]>& scratch) {
+  const auto less = [](const Paired& a, const Paired& b) {
+    return a.start_tick != b.start_tick ? a.start_tick < b.start_tick : a.pitch < b.pitch;
   };
-  const auto after = [](const Head& a, const Head& b) {  // a comes after b
-    if (a.tick != b.tick) return a.tick > b.tick;
-    if (a.pitch != b.pitch) return a.pitch > b.pitch;
-    return a.run > b.run;
-  };
-  std::vector<Head> heap;
-  for (std::size_t r = 0; r + 1 < bounds.size(); ++r)
-    if (bounds[r] != bounds[r + 1]) {
-      const Note& n = all[bounds[r]];
-      heap.push_back({n.start_tick, n.pitch, static_cast<int>(r), bounds[r], bounds[r + 1]});
-    }
-  std::make_heap(heap.begin(), heap.end(), after);
-  out.clear();
-  out.reserve(all.size());
-  const Note* notes = all.data();
-  while (!heap.empty()) {
-    Head& top = heap.front();
-    const std::size_t n = heap.size();
-    // The runner-up among the other heads; the top's run is copied up to it in one go.
-    const Head* second = nullptr;
-    if (n > 1) second = &heap[1];
-    if (n > 2 && after(heap[1], heap[2])) second = &heap[2];
-    std::size_t stop = top.pos + 1;
-    if (!second) {
-      stop = top.end;
-    } else {
-      while (stop < top.end) {
-        const Note& x = notes[stop];
-        const Head probe{x.start_tick, x.pitch, top.run, 0, 0};
-        if (after(probe, *second)) break;
-        ++stop;
+  scratch.reset(new Paired[all.size()]);  // trivial type: left uninitialised
+  Paired* from = all.data();
+  Paired* to = scratch.get();
+  while (bounds.size() > 2) {
+    std::vector<std::size_t> merged{0};
+    for (std::size_t r = 0; r + 1 < bounds.size(); r += 2) {
+      if (r + 2 < bounds.size()) {
+        std::merge(from + bounds[r], from + bounds[r + 1], from + bounds[r + 1],
+                   from + bounds[r + 2], to + bounds[r], less);
+        merged.push_back(bounds[r + 2]);
+      } else {
+        std::copy(from + bounds[r], from + bounds[r + 1], to + bounds[r]);
+        merged.push_back(bounds[r + 1]);
       }
     }
-    out.insert(out.end(), notes + top.pos, notes + stop);
-    top.pos = stop;
-    if (top.pos == top.end) {
-      std::pop_heap(heap.begin(), heap.end(), after);
-      heap.pop_back();
-      continue;
-    }
-    top.tick = notes[top.pos].start_tick;
-    top.pitch = notes[top.pos].pitch;
-    // Sift the advanced head down.
-    std::size_t i = 0;
-    for (;;) {
-      std::size_t smallest = i;
-      const std::size_t l = 2 * i + 1, r = l + 1;
-      if (l < n && after(heap[smallest], heap[l])) smallest = l;
-      if (r < n && after(heap[smallest], heap[r])) smallest = r;
-      if (smallest == i) break;
-      std::swap(heap[i], heap[smallest]);
-      i = smallest;
-    }
+    std::swap(from, to);
+    bounds.swap(merged);
   }
+  return from;
 }
 
 }  // namespace detail
@@ -492,41 +481,41 @@ inline NoteList extract_notes(const File& file, NoteOptions options = {}) {
   std::size_t events = 0;
   for (const Track& t : file.tracks) events += t.events.size();
 
-  std::vector<Note> all;
+  std::vector<detail::Paired> all;
   all.reserve(events / 2 + 1);  // a note takes two events; untouched capacity costs nothing
   std::vector<std::size_t> bounds{0};
+  std::vector<TempoMap> maps;
   detail::Pairer pairer;
-  const auto run_track = [&](int track, const detail::ChannelState& state) {
-    const TempoMap tempo(file.division, state.tempos);
-    const detail::PedalIntervals pedal =
-        options.sustain_pedal ? detail::PedalIntervals::from(state) : detail::PedalIntervals{};
-    detail::pair_track(file, track, tempo, state, options.sustain_pedal ? &pedal : nullptr,
-                       options.pairing, pairer, all);
-  };
   if (file.format == 2) {
+    // Independent tracks: each has its own tempo map, programs and pedal.
     for (std::size_t t = 0; t < file.tracks.size(); ++t) {
       detail::ChannelState state;
       detail::scan_state(file, static_cast<int>(t), options.sustain_pedal, state);
-      run_track(static_cast<int>(t), state);
+      maps.emplace_back(file.division, state.tempos);
+      const detail::PedalIntervals pedal =
+          options.sustain_pedal ? detail::PedalIntervals::from(state) : detail::PedalIntervals{};
+      detail::pair_track(file, static_cast<int>(t), state,
+                         options.sustain_pedal ? &pedal : nullptr, options.pairing, pairer, all);
       if (all.size() != bounds.back()) bounds.push_back(all.size());
     }
   } else {
     detail::ChannelState state;
     detail::scan_state(file, -1, options.sustain_pedal, state);
-    const TempoMap tempo(file.division, state.tempos);
+    maps.emplace_back(file.division, state.tempos);
     const detail::PedalIntervals pedal =
         options.sustain_pedal ? detail::PedalIntervals::from(state) : detail::PedalIntervals{};
     for (std::size_t t = 0; t < file.tracks.size(); ++t) {
-      detail::pair_track(file, static_cast<int>(t), tempo, state,
+      detail::pair_track(file, static_cast<int>(t), state,
                          options.sustain_pedal ? &pedal : nullptr, options.pairing, pairer, all);
       if (all.size() != bounds.back()) bounds.push_back(all.size());
     }
   }
-  if (bounds.size() <= 2) {
-    result.notes = std::move(all);
-  } else {
-    detail::merge_runs(all, bounds, result.notes);
-  }
+  std::unique_ptr<detail::Paired[]> scratch;
+  const detail::Paired* merged =
+      bounds.size() <= 2 ? all.data() : detail::merge_runs(all, std::move(bounds), scratch);
+  result.notes.reserve(all.size());
+  detail::NoteMaker make(maps, result.notes);
+  for (std::size_t i = 0; i < all.size(); ++i) make.add(merged[i]);
   return result;
 }
 

@@ -32,6 +32,7 @@
 // the file before checking it against the bytes that remain.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -75,9 +76,10 @@ class SmfReader {
             std::vector<Warning>* warnings)
       : base_(data), size_(size), options_(options), warnings_(warnings) {}
 
-  File run() {
-    if (size_ >= 4 && std::memcmp(base_, "RIFF", 4) == 0) return read_riff();
-    return read_smf(0, size_);
+  // Reads into `file`, reusing the memory of the tracks it already has.
+  void run(File& file) {
+    if (size_ >= 4 && std::memcmp(base_, "RIFF", 4) == 0) return read_riff(file);
+    read_smf(file, 0, size_);
   }
 
  private:
@@ -90,7 +92,9 @@ class SmfReader {
     std::uint8_t running = 0;     // last channel status, 0 when none
     bool cancelled = false;       // a meta or sysex came after `running`
   };
-  enum class Stop { end_of_track, limit, partial };
+  // Where parse_events stopped: after an end-of-track event, at its limit, at a partial event,
+  // or (only while speculative_) at bytes that cannot be events.
+  enum class Stop { end_of_track, limit, partial, invalid };
 
   [[noreturn]] void fail(std::size_t offset, int track, const std::string& expected) const {
     SYMPHONIC_THROW(ParseError(offset, track, expected));
@@ -124,12 +128,12 @@ class SmfReader {
     }
   }
 
-  File read_riff() {
+  void read_riff(File& file) {
     // RIFF <u32 LE size> "RMID", then sub-chunks <id> <u32 LE size> <bytes> padded to even.
     if (size_ < 12 || std::memcmp(base_ + 8, "RMID", 4) != 0)
       fail(size_ < 12 ? size_ : 8, -1, "a RIFF form of type \"RMID\"");
     std::size_t pos = 12;
-    while (size_ - pos >= 8) {
+    while (pos < size_ && size_ - pos >= 8) {
       const std::uint32_t length = read_le32(base_ + pos + 4);
       const std::size_t body = pos + 8;
       if (std::memcmp(base_ + pos, "data", 4) == 0) {
@@ -140,12 +144,12 @@ class SmfReader {
                      " runs past the end of the file; read to the end");
           end = size_;
         }
-        return read_smf(body, end);
+        return read_smf(file, body, end);
       }
       if (length > size_ - body) break;
       pos = body + length + (length & 1u);
     }
-    fail(pos, -1, "a RIFF \"data\" chunk holding the MIDI file");
+    fail(pos < size_ ? pos : size_, -1, "a RIFF \"data\" chunk holding the MIDI file");
   }
 
   static bool is_chunk_id(const std::uint8_t* p) {
@@ -154,7 +158,7 @@ class SmfReader {
     return true;
   }
 
-  File read_smf(std::size_t begin, std::size_t end) {
+  void read_smf(File& file, std::size_t begin, std::size_t end) {
     end_ = base_ + end;
     if (end - begin < 4 || std::memcmp(base_ + begin, "MThd", 4) != 0)
       fail(begin, -1, "a Standard MIDI File starting with \"MThd\"");
@@ -171,7 +175,6 @@ class SmfReader {
         pos += header_length - 6;
       }
     }
-    File file;
     file.format = read_be16(base_ + begin + 8);
     const int declared_tracks = read_be16(base_ + begin + 10);
     const std::uint16_t division_word = read_be16(base_ + begin + 12);
@@ -192,13 +195,14 @@ class SmfReader {
       fail(begin + 12, -1, "a nonzero number of ticks per quarter note");
     }
     // Never trust the declared count for an allocation: a track chunk takes at least 8 bytes.
+    used_ = 0;
     file.tracks.reserve(static_cast<std::size_t>(declared_tracks) < (end - pos) / 8
                             ? static_cast<std::size_t>(declared_tracks)
                             : (end - pos) / 8);
 
     while (pos < end) {
       if (end - pos < 8) {
-        trailing_bytes(pos, end, file.tracks.size() >= static_cast<std::size_t>(declared_tracks));
+        trailing_bytes(pos, end, used_ >= static_cast<std::size_t>(declared_tracks));
         break;
       }
       const std::uint8_t* chunk = base_ + pos;
@@ -208,7 +212,7 @@ class SmfReader {
         continue;
       }
       if (!is_chunk_id(chunk)) {
-        trailing_bytes(pos, end, file.tracks.size() >= static_cast<std::size_t>(declared_tracks));
+        trailing_bytes(pos, end, used_ >= static_cast<std::size_t>(declared_tracks));
         break;
       }
       if (length > end - pos - 8) {
@@ -220,6 +224,7 @@ class SmfReader {
       pos += 8 + std::size_t{length};  // unknown chunk: skipped, as the standard asks
     }
 
+    file.tracks.resize(used_);  // drops reused tracks the file does not fill
     if (file.tracks.size() != static_cast<std::size_t>(declared_tracks))
       repair(begin + 10, -1,
              "as many track chunks as the header declares (" + std::to_string(declared_tracks) +
@@ -229,7 +234,6 @@ class SmfReader {
     if (file.format == 0 && file.tracks.size() != 1)
       repair(begin + 8, -1, "exactly one track in a format 0 file",
              "format 0 file with " + std::to_string(file.tracks.size()) + " tracks");
-    return file;
   }
 
   // Bytes after the chunks. Padding (NUL, CR, LF, ^Z: what file transfers and editors append)
@@ -247,9 +251,14 @@ class SmfReader {
 
   // Reads one MTrk chunk starting at `pos` (its header); returns where the next chunk starts.
   std::size_t read_track(File& file, std::size_t pos, std::uint32_t declared_length) {
-    const int index = static_cast<int>(file.tracks.size());
-    file.tracks.emplace_back();
-    Track& track = file.tracks.back();
+    const int index = static_cast<int>(used_);
+    if (used_ < file.tracks.size()) {
+      file.tracks[used_].events.clear();
+      file.tracks[used_].data.clear();
+    } else {
+      file.tracks.emplace_back();
+    }
+    Track& track = file.tracks[used_++];
     const std::uint8_t* data = base_ + pos + 8;
     const std::size_t remaining = static_cast<std::size_t>(end_ - data);
     const bool length_in_file = declared_length <= remaining;
@@ -293,13 +302,34 @@ class SmfReader {
         const bool next_is_chunk =
             more && static_cast<std::size_t>(end_ - limit) >= 8 && is_chunk_id(limit);
         if (more && !(stop == Stop::limit && next_is_chunk)) {
-          // The declared length is too short: the events go on past it.
+          // The declared length may be too short, the events going on past it. Try: keep the
+          // result only if an end-of-track event comes before anything unreadable; otherwise
+          // undo it, and the bytes after the chunk are dealt with as what follows a chunk.
+          const Cursor saved_cursor = cursor;
+          const std::size_t saved_events = track.events.size();
+          const std::size_t saved_data = track.data.size();
+          const std::size_t saved_warnings = warnings_ ? warnings_->size() : 0;
+          int saved_repeats[kind_count];
+          std::size_t saved_first[kind_count];
+          std::copy(repeats_, repeats_ + kind_count, saved_repeats);
+          std::copy(first_warning_, first_warning_ + kind_count, saved_first);
           repair(pos + 4, index, "a track chunk length that covers its events",
                  "track chunk length " + std::to_string(declared_length) +
                      " is too short; events continue past byte " + std::to_string(offset_of(limit)));
-          limit = end_;
-          stop = parse_events(track, cursor, limit, index);
-          continue;
+          speculative_ = true;
+          const Stop extended = parse_events(track, cursor, end_, index);
+          speculative_ = false;
+          if (extended == Stop::end_of_track) {
+            limit = end_;
+            stop = extended;
+            continue;
+          }
+          cursor = saved_cursor;
+          track.events.resize(saved_events);
+          track.data.resize(saved_data);
+          if (warnings_) warnings_->resize(saved_warnings);
+          std::copy(saved_repeats, saved_repeats + kind_count, repeats_);
+          std::copy(saved_first, saved_first + kind_count, first_warning_);
         }
         if (stop == Stop::partial) {
           repair(offset_of(cursor.p), index, "a complete event before the end of the data",
@@ -333,7 +363,10 @@ class SmfReader {
         delta &= 0x7F;
         for (int n = 1;; ++n) {
           if (p >= limit) goto partial;
-          if (n == 4) fail(offset_of(p), index, "a variable-length quantity of at most 4 bytes");
+          if (n == 4) {
+            if (speculative_) goto invalid;
+            fail(offset_of(p), index, "a variable-length quantity of at most 4 bytes");
+          }
           const std::uint8_t b = *p++;
           delta = (delta << 7) | (b & 0x7Fu);
           if (!(b & 0x80)) break;
@@ -346,8 +379,10 @@ class SmfReader {
         if (st & 0x80) {
           ++p;
         } else {
-          if (!running)
+          if (!running) {
+            if (speculative_) goto invalid;
             fail(offset_of(p), index, "a status byte, got data byte " + hex_byte(st));
+          }
           if (cancelled)
             repeated_repair(running_after_meta, p, index,
                             "a status byte after a meta or sysex event, got " + hex_byte(st),
@@ -370,14 +405,15 @@ class SmfReader {
             d2 &= 0x7F;
           }
           p += need;
-          Event e;
-          e.tick = tick + delta;
+          tick += delta;
+          // Filled in place: building it on the stack and copying it stalls store forwarding.
+          events.emplace_back();
+          Event& e = events.back();
+          e.tick = tick;
           e.status = st;
           e.data1 = d1;
           e.data2 = d2;
           e.flags = flags;
-          events.push_back(e);
-          tick = e.tick;
           running = st;
           cancelled = false;
           continue;
@@ -394,6 +430,7 @@ class SmfReader {
             case VlqStatus::ok: break;
             case VlqStatus::truncated: goto partial;
             case VlqStatus::too_long:
+              if (speculative_) goto invalid;
               fail(offset_of(length_at), index, "a payload length of at most 4 bytes");
           }
           if (length > static_cast<std::size_t>(limit - p)) goto partial;
@@ -426,6 +463,10 @@ class SmfReader {
       p = start;
       stop = Stop::partial;
       break;
+    invalid:
+      p = start;
+      stop = Stop::invalid;
+      break;
     }
     cursor.p = p;
     cursor.tick = tick;
@@ -439,6 +480,8 @@ class SmfReader {
   const std::uint8_t* end_ = nullptr;
   ReadOptions options_;
   std::vector<Warning>* warnings_;
+  std::size_t used_ = 0;  // track chunks read so far
+  bool speculative_ = false;  // reading past a track's declared end: unreadable bytes stop it
   int repeats_[kind_count] = {0, 0, 0};
   std::size_t first_warning_[kind_count] = {0, 0, 0};
 };
@@ -449,7 +492,17 @@ class SmfReader {
 /// `options.strict`; repairs go to `warnings` when given. Throws ParseError.
 inline File read(const std::uint8_t* data, std::size_t size, ReadOptions options = {},
                  std::vector<Warning>* warnings = nullptr) {
-  return detail::SmfReader(data, size, options, warnings).run();
+  File file;
+  detail::SmfReader(data, size, options, warnings).run(file);
+  return file;
+}
+
+/// Like read(), into an existing `file` whose tracks' memory is reused: reading many files in
+/// a loop into one File allocates (and page-faults) only when a file is bigger than any before.
+/// After a ParseError `file` holds whatever was read up to the error.
+inline void read_into(File& file, const std::uint8_t* data, std::size_t size,
+                      ReadOptions options = {}, std::vector<Warning>* warnings = nullptr) {
+  detail::SmfReader(data, size, options, warnings).run(file);
 }
 
 inline File read(const std::vector<std::uint8_t>& bytes, ReadOptions options = {},

@@ -14,7 +14,9 @@
 // Data that a Standard MIDI File cannot hold throws midi::WriteError: ticks that go backwards
 // within a track, a delta or payload length over 0x0FFFFFFF, data bytes over 127, a status byte
 // that is not a channel, sysex or meta status, an end-of-track event before the last event, a
-// format other than 0..2, a division out of range, more than 65535 tracks.
+// format other than 0..2, format 0 with other than one track, a division out of range (SMPTE:
+// 24, 25, 29 or 30 frames per second), more
+// than 65535 tracks.
 #pragma once
 
 #include <cstdint>
@@ -89,7 +91,7 @@ inline void write_track(std::vector<std::uint8_t>& out, const Track& track, std:
     if (payload.size > max_vlq)
       SYMPHONIC_THROW(WriteError(where(t, i) + "payload longer than 0x0FFFFFFF bytes"));
     out.push_back(e.status);
-    if (e.is_meta()) out.push_back(e.data1 & 0x7F);
+    if (e.is_meta()) out.push_back(e.data1);
     write_vlq(out, static_cast<std::uint32_t>(payload.size));
     out.insert(out.end(), payload.begin(), payload.end());
     running = 0;  // meta and sysex events cancel running status
@@ -113,14 +115,19 @@ inline std::vector<std::uint8_t> write(const File& file, WriteOptions options = 
     SYMPHONIC_THROW(WriteError("format " + std::to_string(file.format) + " is not 0, 1 or 2"));
   const Division& d = file.division;
   if (d.is_smpte()) {
-    if (d.frames_per_second < 1 || d.frames_per_second > 127 || d.ticks_per_frame < 1 ||
+    const int fps = d.frames_per_second;
+    if ((fps != 24 && fps != 25 && fps != 29 && fps != 30) || d.ticks_per_frame < 1 ||
         d.ticks_per_frame > 255)
-      SYMPHONIC_THROW(WriteError("SMPTE division out of range"));
+      SYMPHONIC_THROW(WriteError("SMPTE division needs 24, 25, 29 or 30 frames per second and "
+                                 "1..255 ticks per frame"));
   } else if (d.ticks_per_quarter < 1 || d.ticks_per_quarter > 0x7FFF) {
     SYMPHONIC_THROW(WriteError("ticks per quarter " + std::to_string(d.ticks_per_quarter) +
                                " is not in 1..32767"));
   }
   if (file.tracks.size() > 0xFFFF) SYMPHONIC_THROW(WriteError("more than 65535 tracks"));
+  if (file.format == 0 && file.tracks.size() != 1)
+    SYMPHONIC_THROW(WriteError("a format 0 file has exactly one track, this one has " +
+                               std::to_string(file.tracks.size())));
 
   std::size_t estimate = 14;
   for (const Track& t : file.tracks) estimate += 12 + t.events.size() * 4 + t.data.size();

@@ -14,7 +14,8 @@
 // two notes of one pitch overlap (a key cannot be struck twice before it is released: decode
 // pairs note-offs with the oldest open note-on of that pitch). A note shorter than one step
 // after rounding is given one step. Drum notes (channel index 9) are dropped unless drums=1.
-// Decoded notes carry seconds, and ticks at 120 bpm and 480 ticks per quarter.
+// Decoded notes carry seconds, and ticks at 120 bpm and 480 ticks per quarter. With sustain=1,
+// encode_file() lengthens notes released while the sustain pedal (CC 64) is down until it lifts.
 #pragma once
 
 #include <algorithm>
@@ -39,6 +40,7 @@ struct EventEncoderOptions {
   int velocity_bins = 32;   ///< velocity resolution (1..127)
   bool markers = false;     ///< add <begin> and <end>
   bool drums = false;       ///< keep drum notes (channel index 9)
+  bool sustain = false;     ///< encode_file: hold notes released under the sustain pedal (CC 64)
 };
 
 class EventEncoder : public Encoder {
@@ -60,6 +62,7 @@ class EventEncoder : public Encoder {
     o.velocity_bins = detail::take_int(kv, "velocity_bins", o.velocity_bins, 1, 127);
     o.markers = detail::take_int(kv, "markers", 0, 0, 1) != 0;
     o.drums = detail::take_int(kv, "drums", 0, 0, 1) != 0;
+    o.sustain = detail::take_int(kv, "sustain", 0, 0, 1) != 0;
     detail::reject_unknown(kv, "event");
     return EventEncoder(o);
   }
@@ -71,7 +74,14 @@ class EventEncoder : public Encoder {
            " max_shift=" + std::to_string(options_.max_shift) +
            " velocity_bins=" + std::to_string(options_.velocity_bins) +
            " markers=" + std::to_string(options_.markers ? 1 : 0) +
-           " drums=" + std::to_string(options_.drums ? 1 : 0);
+           " drums=" + std::to_string(options_.drums ? 1 : 0) + (options_.sustain ? " sustain=1" : "");
+  }
+
+  /// encode(extract_notes(file)), with the sustain pedal applied when the sustain option is on.
+  std::vector<std::string> encode_file(const midi::File& file) const override {
+    midi::NoteOptions note_options;
+    note_options.sustain_pedal = options_.sustain;
+    return encode(midi::extract_notes(file, note_options));
   }
 
   /// Bin 0..velocity_bins-1 of a velocity 1..127 (values outside are clamped).

@@ -159,7 +159,10 @@ class Vocabulary {
       SYMPHONIC_THROW(VocabularyError("vocabulary line " + std::to_string(line_number) + ": " + why));
     };
     std::string header;
-    if (!next_line(header)) fail("empty text, expected the header \"symphonic-vocabulary 1 ...\"");
+    if (!next_line(header)) {
+      line_number = 1;
+      fail("empty text, expected the header \"symphonic-vocabulary 1 ...\"");
+    }
     const std::string magic = "symphonic-vocabulary ";
     if (header.compare(0, magic.size(), magic) != 0)
       fail("expected the header \"symphonic-vocabulary 1 size=N unknown=ID encoder=...\"");
