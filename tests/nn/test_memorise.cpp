@@ -2,31 +2,12 @@
 // of seeded Adam steps, next-token accuracy at inference is at least 99%.
 #include <doctest/doctest.h>
 
-#include <cmath>
 #include <vector>
 
 #include <symphonic/nn/nn.hpp>
+#include <symphonic/optim/adam.hpp>
 
 using namespace symphonic;
-
-namespace {
-
-// Bias-corrected Adam over the flat buffers (the test's own, independent of optim/).
-struct TestAdam {
-  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-7;
-  Eigen::VectorXf m, v;
-  int t = 0;
-  void step(Eigen::VectorXf& params, const Eigen::VectorXf& grads) {
-    if (m.size() == 0) m = v = Eigen::VectorXf::Zero(params.size());
-    ++t;
-    m = float(beta1) * m + float(1 - beta1) * grads;
-    v = float(beta2) * v + float(1 - beta2) * grads.cwiseProduct(grads);
-    const float c1 = float(1 - std::pow(beta1, t)), c2 = float(1 - std::pow(beta2, t));
-    params.array() -= float(lr) * (m.array() / c1) / ((v.array() / c2).sqrt() + float(eps));
-  }
-};
-
-}  // namespace
 
 TEST_SUITE("nn") {
 
@@ -54,8 +35,9 @@ TEST_CASE("model: the recipe architecture memorises a 200-token sequence") {
     targets(n, 0) = sequence[static_cast<std::size_t>((n + steps) % length)];
   }
   const double before = model.forward(inputs, targets, nn::Mode::infer).accuracy;
-  TestAdam adam;
-  adam.lr = 0.01;
+  optim::AdamOptions adam_options;
+  adam_options.learning_rate = 0.01;
+  optim::Adam<float> adam(model.parameter_count(), adam_options);
   for (int s = 0; s < train_steps; ++s) {
     model.zero_grad();
     model.forward(inputs, targets, nn::Mode::train);
