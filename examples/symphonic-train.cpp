@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
       .option("seed", "N", "seed of the split, the initial weights, dropout and batch order", "1")
       .option("max-minutes", "X", "stop after this much wall time (validated and saved), 0 = none", "0")
       .option("max-steps", "N", "stop after this many optimizer steps in all, 0 = none", "0")
-      .flag("quiet", "no progress display");
+      .flag("quiet", "no progress bar: one line per epoch");
   try {
     if (!args.parse(argc, argv)) return cli::exit_ok;
     if (!args.positional().empty()) throw cli::UsageError("unexpected argument \"" + args.positional()[0] + "\"");
@@ -178,11 +178,13 @@ int main(int argc, char** argv) {
     sy::train::ProgressCallback progress(std::cout, sy::train::is_terminal(stdout));
     struct Messages : sy::train::Callback {
       void on_message(const std::string& text) override { std::printf("%s\n", text.c_str()); }
+      void on_epoch_end(const sy::train::EpochReport& r) override {
+        std::printf("%s\n", sy::train::describe(r).c_str());
+        std::fflush(stdout);
+      }
     } messages;
     trainer.add_callback(args.flag_set("quiet") ? static_cast<sy::train::Callback&>(messages) : progress);
     const sy::train::TrainResult result = trainer.fit();
-    if (args.flag_set("quiet"))
-      for (const auto& e : result.epochs) std::printf("%s\n", sy::train::describe(e).c_str());
     std::printf("stopped: %s after %lld steps, %.1f s; best validation loss %.4f\n",
                 sy::train::stop_reason_name(result.reason), static_cast<long long>(result.steps), result.seconds,
                 result.best_validation_loss);
