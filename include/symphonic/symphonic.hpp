@@ -12,3 +12,5 @@
 #include "symphonic/nn/nn.hpp"
 #include "symphonic/optim/optim.hpp"
 #include "symphonic/io/io.hpp"
+#include "symphonic/train/train.hpp"
+#include "symphonic/generate/generate.hpp"

@@ -9,7 +9,8 @@
 //   - whatever tolerant mode returns, extract_notes() works (FIFO, and LIFO with the pedal) and
 //     every note ends at or after its start; write() either succeeds or throws
 //     midi::WriteError, and what it writes reads back strictly, without warnings, equal up to
-//     the end-of-track events it adds, and writes again to the same bytes.
+//     the end-of-track events it adds, and writes again to the same bytes;
+//   - notes_to_file(extract_notes(f)) writes a file that reads back strictly with as many notes.
 #pragma once
 
 #include <cstddef>
@@ -52,6 +53,20 @@ inline std::string check_read_properties(const std::uint8_t* data, std::size_t s
     if (n.end_tick < n.start_tick) return "a note ends before it starts";
   const midi::NoteList held = midi::extract_notes(tolerant, {midi::Pairing::lifo, true});
   if (held.notes.size() != notes.notes.size()) return "pairing changed the number of notes";
+
+  // The notes survive notes_to_file: written, read back strictly, paired again, none lost.
+  try {
+    const std::vector<std::uint8_t> made = midi::write(midi::notes_to_file(notes));
+    std::vector<midi::Warning> none;
+    const midi::File back = midi::read(made, midi::ReadOptions{true}, &none);
+    if (!none.empty()) return "notes_to_file output read back with warnings";
+    if (midi::extract_notes(back).notes.size() != notes.notes.size())
+      return "notes_to_file lost or added notes";
+  } catch (const midi::WriteError&) {
+    // ticks too far apart for one delta: a file cannot hold them
+  } catch (const midi::ParseError& e) {
+    return std::string("notes_to_file output does not read back: ") + e.what();
+  }
 
   std::vector<std::uint8_t> bytes;
   try {

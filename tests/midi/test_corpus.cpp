@@ -2,7 +2,9 @@
 // in strict mode too, agrees with MANIFEST.tsv (written from mido), and round-trips.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <tuple>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -96,6 +98,24 @@ TEST_CASE("corpus: every file reads cleanly, matches the manifest and round-trip
     const midi::NoteList list = midi::extract_notes(file);
     notes += list.notes.size();
     CHECK(list.notes.size() <= static_cast<std::size_t>(row.note_ons));
+
+    // notes_to_file gives every note back: start, pitch, channel, velocity, program, drum and
+    // end (zero-length notes become one tick long).
+    midi::NotesToFileOptions options;
+    options.ticks_per_quarter = list.ticks_per_quarter;
+    const midi::NoteList again =
+        midi::extract_notes(midi::read(midi::write(midi::notes_to_file(list, options))));
+    using Key = std::tuple<std::int64_t, int, int, int, int, std::int64_t, bool>;
+    std::vector<Key> before, after;
+    for (const midi::Note& n : list.notes)
+      before.emplace_back(n.start_tick, n.pitch, n.channel, n.velocity, n.program,
+                          std::max(n.end_tick, n.start_tick + 1), n.drum);
+    for (const midi::Note& n : again.notes)
+      after.emplace_back(n.start_tick, n.pitch, n.channel, n.velocity, n.program, n.end_tick,
+                         n.drum);
+    std::sort(before.begin(), before.end());
+    std::sort(after.begin(), after.end());
+    CHECK(before == after);
   }
   MESSAGE(rows.size() << " files, " << identical << " byte-identical as read, " << notes
                       << " notes");

@@ -126,3 +126,38 @@ TEST_CASE("write_file: atomic write then read back") {
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("midi") {
+
+TEST_CASE("meta decoders: time signature, key signature, SMPTE offset, text") {
+  midi::Track t;
+  t.add_time_signature(0, 6, 8, 36, 8);
+  const std::uint8_t key[] = {0xFD, 1};  // three flats, minor
+  t.add_meta(0, midi::meta::key_signature, key, 2);
+  const std::uint8_t smpte[] = {0x61, 2, 3, 4, 50};  // 30 fps (0b11), 1 h
+  t.add_meta(0, midi::meta::smpte_offset, smpte, 5);
+  t.add_meta(0, midi::meta::lyric, "la");
+  const std::uint8_t short_key[] = {1};
+  t.add_meta(0, midi::meta::key_signature, short_key, 1);
+
+  midi::TimeSignature ts;
+  REQUIRE(midi::time_signature_of(t, t.events[0], ts));
+  CHECK(ts.numerator == 6);
+  CHECK(ts.denominator == 8);
+  CHECK(ts.clocks_per_click == 36);
+  midi::KeySignature ks;
+  REQUIRE(midi::key_signature_of(t, t.events[1], ks));
+  CHECK(ks.sharps == -3);
+  CHECK(ks.minor);
+  midi::SmpteOffset so;
+  REQUIRE(midi::smpte_offset_of(t, t.events[2], so));
+  CHECK(so.frames_per_second == 30);
+  CHECK(so.hours == 1);
+  CHECK(so.hundredths == 50);
+  CHECK(midi::meta::is_text(t.events[3].data1));
+  CHECK(t.payload(t.events[3]).text() == "la");
+  CHECK_FALSE(midi::key_signature_of(t, t.events[4], ks));
+  CHECK_FALSE(midi::time_signature_of(t, t.events[1], ts));
+}
+
+}  // TEST_SUITE

@@ -56,3 +56,40 @@ TEST_CASE("progress: in a log, plain lines at most once per interval, no control
 }
 
 }  // TEST_SUITE
+
+#include <symphonic/train/callbacks.hpp>
+
+TEST_SUITE("train") {
+
+TEST_CASE("callbacks: an epoch report reads as one line") {
+  symphonic::train::EpochReport r;
+  r.epoch = 2;
+  r.train.loss_sum = 25;
+  r.train.count = 10;
+  r.train.correct = 4;
+  r.validation.loss_sum = 20;
+  r.validation.count = 10;
+  r.validation.correct = 5;
+  r.tokens_per_s = 2500;
+  r.seconds = 12.34;
+  r.learning_rate = 0.002;
+  r.improved = true;
+  CHECK(symphonic::train::describe(r) ==
+        "epoch 3: train loss 2.5000 acc 0.400 | validation loss 2.0000 acc 0.500 ppl 7.39 | 2500 tok/s, 12.3 s, "
+        "lr 0.002 *best*");
+  r.validation = {};
+  r.partial = true;
+  CHECK(symphonic::train::describe(r) == "epoch 3 (partial): train loss 2.5000 acc 0.400 | 2500 tok/s, 12.3 s, lr 0.002");
+}
+
+TEST_CASE("callbacks: the interrupt handler turns the first SIGINT into a flag") {
+  symphonic::train::install_interrupt_handler();
+  CHECK(symphonic::train::interrupt_flag() == 0);
+  std::raise(SIGINT);
+  CHECK(symphonic::train::interrupt_flag() == 1);
+  symphonic::train::interrupt_flag() = 0;
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+}
+
+}  // TEST_SUITE

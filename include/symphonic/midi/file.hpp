@@ -209,6 +209,51 @@ inline std::uint32_t tempo_of(const Track& track, const Event& event) {
          bytes[2];
 }
 
+/// A time signature meta event (FF 58 04 nn dd cc bb) decoded.
+struct TimeSignature {
+  int numerator = 4;
+  int denominator = 4;                  ///< 2 to the power of the stored exponent
+  int clocks_per_click = 24;            ///< MIDI clocks per metronome click
+  int thirty_seconds_per_quarter = 8;   ///< notated 32nd notes per MIDI quarter note
+};
+
+/// A key signature meta event (FF 59 02 sf mi) decoded.
+struct KeySignature {
+  int sharps = 0;      ///< -7 (seven flats) .. 7 (seven sharps)
+  bool minor = false;
+};
+
+/// An SMPTE offset meta event (FF 54 05 hr mn se fr ff) decoded.
+struct SmpteOffset {
+  int hours = 0, minutes = 0, seconds = 0, frames = 0, hundredths = 0;
+  int frames_per_second = 0;  ///< from the top bits of the hour byte: 24, 25, 29 or 30
+};
+
+/// Decodes a time signature meta; false when `event` is not one or its payload is short.
+inline bool time_signature_of(const Track& track, const Event& event, TimeSignature& out) {
+  const Bytes b = track.payload(event);
+  if (!event.is_meta(meta::time_signature) || b.size < 4 || b[1] > 30) return false;
+  out = TimeSignature{b[0], 1 << b[1], b[2], b[3]};
+  return true;
+}
+
+/// Decodes a key signature meta; false when `event` is not one or its payload is short.
+inline bool key_signature_of(const Track& track, const Event& event, KeySignature& out) {
+  const Bytes b = track.payload(event);
+  if (!event.is_meta(meta::key_signature) || b.size < 2) return false;
+  out = KeySignature{static_cast<std::int8_t>(b[0]), b[1] != 0};
+  return true;
+}
+
+/// Decodes an SMPTE offset meta; false when `event` is not one or its payload is short.
+inline bool smpte_offset_of(const Track& track, const Event& event, SmpteOffset& out) {
+  const Bytes b = track.payload(event);
+  if (!event.is_meta(meta::smpte_offset) || b.size < 5) return false;
+  static const int rates[4] = {24, 25, 29, 30};
+  out = SmpteOffset{b[0] & 0x1F, b[1], b[2], b[3], b[4], rates[(b[0] >> 5) & 0x03]};
+  return true;
+}
+
 /// A whole Standard MIDI File.
 struct File {
   int format = 1;          ///< 0: one multi-channel track, 1: simultaneous tracks, 2: independent

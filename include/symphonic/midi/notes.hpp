@@ -31,6 +31,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -208,47 +209,43 @@ inline bool key_less(const TimedValue& a, const TimedValue& b) {
   return std::tie(a.tick, a.track, a.index) < std::tie(b.tick, b.track, b.index);
 }
 
-// What extract_notes needs besides the notes themselves, gathered in one scan of the events.
+// Channel settings and tempos of the tracks that share one timeline (all tracks of a format 0
+// or 1 file; one track of a format 2 file), collected while pairing.
 struct ChannelState {
   std::vector<TimedValue> program[16];
   std::vector<TimedValue> pedal[16];
-  std::vector<std::pair<std::int64_t, std::uint32_t>> tempos;  // merged order
+  std::vector<std::pair<std::int64_t, std::uint32_t>> tempos;  // merged order once sorted
+
+  // Puts what was collected track after track into merged order (tick, track, index).
+  void sort() {
+    for (auto& list : program)
+      if (!std::is_sorted(list.begin(), list.end(), key_less))
+        std::stable_sort(list.begin(), list.end(), key_less);
+    const auto by_tick = [](const std::pair<std::int64_t, std::uint32_t>& a,
+                            const std::pair<std::int64_t, std::uint32_t>& b) {
+      return a.first < b.first;
+    };
+    if (!std::is_sorted(tempos.begin(), tempos.end(), by_tick))
+      std::stable_sort(tempos.begin(), tempos.end(), by_tick);
+  }
 };
 
-inline void scan_state(const File& file, int only_track, bool want_pedal, ChannelState& state) {
+// The sustain pedal changes (CC 64) of the given tracks, in merged order: the only thing that
+// must be known before pairing, and only when NoteOptions::sustain_pedal asks for it.
+inline void collect_pedal(const File& file, int only_track, ChannelState& state) {
   for (std::size_t t = 0; t < file.tracks.size(); ++t) {
     if (only_track >= 0 && static_cast<std::size_t>(only_track) != t) continue;
-    const Track& track = file.tracks[t];
-    const Event* events = track.events.data();
-    const std::size_t n = track.events.size();
-    for (std::size_t i = 0; i < n; ++i) {
+    const auto& events = file.tracks[t].events;
+    for (std::size_t i = 0; i < events.size(); ++i) {
       const Event& e = events[i];
-      if (e.status < 0xB0) continue;  // notes and aftertouch: most events leave here
-      const std::uint8_t kind = e.status & 0xF0;
-      if (kind == 0xC0) {
-        state.program[e.status & 0x0F].push_back(
-            {e.tick, static_cast<std::int32_t>(t), static_cast<std::int32_t>(i), e.data1});
-      } else if (kind == 0xB0) {
-        if (want_pedal && e.data1 == 64)
-          state.pedal[e.status & 0x0F].push_back(
-              {e.tick, static_cast<std::int32_t>(t), static_cast<std::int32_t>(i), e.data2});
-      } else if (e.status == status::meta && e.data1 == meta::tempo) {
-        const std::uint32_t tempo = tempo_of(track, e);
-        if (tempo) state.tempos.emplace_back(e.tick < 0 ? 0 : e.tick, tempo);
-      }
+      if ((e.status & 0xF0) == 0xB0 && e.data1 == 64)
+        state.pedal[e.status & 0x0F].push_back(
+            {e.tick, static_cast<std::int32_t>(t), static_cast<std::int32_t>(i), e.data2});
     }
   }
-  for (int c = 0; c < 16; ++c) {
-    for (auto* list : {&state.program[c], &state.pedal[c]})
-      if (!std::is_sorted(list->begin(), list->end(), key_less))
-        std::stable_sort(list->begin(), list->end(), key_less);
-  }
-  const auto by_tick = [](const std::pair<std::int64_t, std::uint32_t>& a,
-                          const std::pair<std::int64_t, std::uint32_t>& b) {
-    return a.first < b.first;
-  };
-  if (!std::is_sorted(state.tempos.begin(), state.tempos.end(), by_tick))
-    std::stable_sort(state.tempos.begin(), state.tempos.end(), by_tick);
+  for (auto& list : state.pedal)
+    if (!std::is_sorted(list.begin(), list.end(), key_less))
+      std::stable_sort(list.begin(), list.end(), key_less);
 }
 
 // Sustain intervals [down, up) per channel.
@@ -285,13 +282,14 @@ struct PedalIntervals {
   }
 };
 
-// A paired note before it gets its seconds: 24 bytes instead of Note's 56, so pairing and
-// merging move less memory; each becomes a Note exactly once, in its final place.
+// A paired note before it gets its seconds and program: 32 bytes instead of Note's 56, so
+// pairing and merging move less memory; each becomes a Note exactly once, in its final place.
 struct Paired {
   std::int64_t start_tick;
   std::int64_t end_tick;  // while sounding: -1; while held by the pedal: the release tick
   std::int32_t track;
-  std::uint8_t pitch, velocity, channel, program;
+  std::int32_t index;  // of the note-on event in its track: orders it against program changes
+  std::uint8_t pitch, velocity, channel;
 };
 
 // Per-key lists of sounding notes, reused from track to track (every entry is -1 between
@@ -307,10 +305,10 @@ inline bool paired_less_in_track(const Paired& a, const Paired& b) {
   return std::tie(a.start_tick, a.pitch, a.channel) < std::tie(b.start_tick, b.pitch, b.channel);
 }
 
-// Pairs the notes of track `t` and appends them to `out`, sorted by (start_tick, pitch, channel).
-inline void pair_track(const File& file, int t, const ChannelState& state,
-                       const PedalIntervals* pedal, Pairing pairing, Pairer& pairer,
-                       std::vector<Paired>& out) {
+// One pass over track `t`: pairs its notes (appended to `out`, sorted by (start_tick, pitch,
+// channel)) and collects its program changes and tempos into `state`.
+inline void pair_track(const File& file, int t, ChannelState& state, const PedalIntervals* pedal,
+                       Pairing pairing, Pairer& pairer, std::vector<Paired>& out) {
   const Track& track = file.tracks[static_cast<std::size_t>(t)];
   const Event* events = track.events.data();
   const std::size_t count = track.events.size();
@@ -320,24 +318,23 @@ inline void pair_track(const File& file, int t, const ChannelState& state,
   std::int32_t* sustained = pairer.sustained.data();
   std::vector<std::int32_t>& next = pairer.next;
   next.clear();
-  std::size_t program_cursor[16] = {};
-  std::uint8_t program[16] = {};
 
   for (std::size_t i = 0; i < count; ++i) {
     const Event& e = events[i];
     const std::uint8_t kind = e.status & 0xF0;
-    if (kind != 0x90 && kind != 0x80) continue;
+    if (kind != 0x90 && kind != 0x80) {
+      if (kind == 0xC0) {
+        state.program[e.status & 0x0F].push_back(
+            {e.tick, t, static_cast<std::int32_t>(i), e.data1});
+      } else if (e.status == status::meta && e.data1 == meta::tempo) {
+        const std::uint32_t tempo = tempo_of(track, e);
+        if (tempo) state.tempos.emplace_back(e.tick < 0 ? 0 : e.tick, tempo);
+      }
+      continue;
+    }
     const int channel = e.status & 0x0F;
     const int key = channel << 7 | e.data1;
     if (kind == 0x90 && e.data2 != 0) {
-      // Program in force: the channel's changes that come before (tick, t, i) in merged order.
-      const std::vector<TimedValue>& changes = state.program[channel];
-      std::size_t& pc = program_cursor[channel];
-      while (pc < changes.size() &&
-             key_less(changes[pc], TimedValue{e.tick, t, static_cast<std::int32_t>(i), 0})) {
-        program[channel] = static_cast<std::uint8_t>(changes[pc].value);
-        ++pc;
-      }
       if (pedal && sustained[key] >= 0) {
         Paired& held = out[first + static_cast<std::size_t>(sustained[key])];
         if (held.end_tick > e.tick) held.end_tick = e.tick;
@@ -350,10 +347,10 @@ inline void pair_track(const File& file, int t, const ChannelState& state,
       added.start_tick = e.tick;
       added.end_tick = -1;
       added.track = t;
+      added.index = static_cast<std::int32_t>(i);
       added.pitch = e.data1;
       added.velocity = e.data2;
       added.channel = static_cast<std::uint8_t>(channel);
-      added.program = program[channel];
       next.push_back(-1);
       if (head[key] < 0) {
         head[key] = tail[key] = index;
@@ -415,14 +412,19 @@ inline void pair_track(const File& file, int t, const ChannelState& state,
   }
 }
 
-// Turns paired notes into Notes with seconds, in the order they are given.
+// Turns paired notes, given in (start_tick, pitch) order, into Notes: seconds from monotonic
+// tempo cursors, the program from a monotonic cursor over each channel's changes.
 class NoteMaker {
  public:
-  NoteMaker(const std::vector<TempoMap>& maps, std::vector<Note>& out) : out_(out) {
+  // `maps[k]` and `states[k]` belong together; one pair for format 0/1, one per track for 2.
+  NoteMaker(const std::vector<TempoMap>& maps, const std::vector<ChannelState>& states,
+            std::vector<Note>& out)
+      : out_(out), states_(states), program_cursor_(states.size()) {
     for (const TempoMap& m : maps) clocks_.emplace_back(m, m);
   }
   void add(const Paired& p) {
-    auto& clock = clocks_.size() == 1 ? clocks_[0] : clocks_[static_cast<std::size_t>(p.track)];
+    const std::size_t k = clocks_.size() == 1 ? 0 : static_cast<std::size_t>(p.track);
+    auto& clock = clocks_[k];
     out_.emplace_back();
     Note& n = out_.back();
     n.pitch = p.pitch;
@@ -433,32 +435,78 @@ class NoteMaker {
     n.end_s = clock.second.seconds(p.end_tick);
     n.channel = p.channel;
     n.track = p.track;
-    n.program = p.program;
+    n.program = program(k, p);
     n.drum = p.channel == 9;
   }
 
  private:
+  // The last change on the channel before the note-on in merged order (tick, track, index).
+  int program(std::size_t k, const Paired& p) {
+    const std::vector<TimedValue>& list = states_[k].program[p.channel];
+    if (list.empty()) return 0;
+    std::size_t& c = program_cursor_[k][p.channel];  // changes strictly before p's tick
+    while (c < list.size() && list[c].tick < p.start_tick) ++c;
+    std::size_t j = c;
+    while (j < list.size() && list[j].tick == p.start_tick &&
+           std::tie(list[j].track, list[j].index) < std::tie(p.track, p.index))
+      ++j;
+    return j ? list[j - 1].value : 0;
+  }
+
   std::vector<Note>& out_;
+  const std::vector<ChannelState>& states_;
+  std::vector<std::array<std::size_t, 16>> program_cursor_;
   std::vector<std::pair<TempoMap::Cursor, TempoMap::Cursor>> clocks_;  // starts, ends
 };
+
+// Per-thread buffers of extract_notes. Buffers that grew past `keep_bytes` for one big file are
+// released after it, so a thread keeps at most a few megabytes between calls.
+struct Scratch {
+  static constexpr std::size_t keep_bytes = std::size_t{4} << 20;
+  std::vector<Paired> paired;
+  std::vector<Paired> merged;
+  Pairer pairer;
+
+  static Scratch& of_this_thread() {
+    static thread_local Scratch scratch;
+    return scratch;
+  }
+  void trim() {
+    for (auto* v : {&paired, &merged})
+      if (v->capacity() * sizeof(Paired) > keep_bytes) std::vector<Paired>().swap(*v);
+    if (pairer.next.capacity() * sizeof(std::int32_t) > keep_bytes)
+      std::vector<std::int32_t>().swap(pairer.next);
+  }
+};
+
+// Stable merge of the sorted ranges [a, middle) and [middle, end) by (start_tick, pitch) into
+// `out`, choosing each element without a branch: tracks interleave unpredictably, and a
+// mispredicted branch per note is what a plain std::merge pays here.
+inline void merge_two(const Paired* a, const Paired* middle, const Paired* end, Paired* out) {
+  const Paired* b = middle;
+  while (a != middle && b != end) {
+    const bool take_b = (b->start_tick < a->start_tick) |
+                        ((b->start_tick == a->start_tick) & (b->pitch < a->pitch));
+    *out++ = *(take_b ? b : a);
+    b += take_b;
+    a += !take_b;
+  }
+  out = std::copy(a, middle, out);
+  std::copy(b, end, out);
+}
 
 // Merges the sorted runs all[bounds[r], bounds[r+1]) by (start_tick, pitch), ties in run
 // (track) order: neighbouring runs are merged pairwise, log2(runs) passes of std::merge (stable)
 // between `all` and one scratch buffer. Returns the merged sequence.
 inline const Paired* merge_runs(std::vector<Paired>& all, std::vector<std::size_t> bounds,
-                                std::unique_ptr<Paired[]>& scratch) {
-  const auto less = [](const Paired& a, const Paired& b) {
-    return a.start_tick != b.start_tick ? a.start_tick < b.start_tick : a.pitch < b.pitch;
-  };
-  scratch.reset(new Paired[all.size()]);  // trivial type: left uninitialised
+                                Paired* scratch) {
   Paired* from = all.data();
-  Paired* to = scratch.get();
+  Paired* to = scratch;
   while (bounds.size() > 2) {
     std::vector<std::size_t> merged{0};
     for (std::size_t r = 0; r + 1 < bounds.size(); r += 2) {
       if (r + 2 < bounds.size()) {
-        std::merge(from + bounds[r], from + bounds[r + 1], from + bounds[r + 1],
-                   from + bounds[r + 2], to + bounds[r], less);
+        merge_two(from + bounds[r], from + bounds[r + 1], from + bounds[r + 2], to + bounds[r]);
         merged.push_back(bounds[r + 2]);
       } else {
         std::copy(from + bounds[r], from + bounds[r + 1], to + bounds[r]);
@@ -475,47 +523,70 @@ inline const Paired* merge_runs(std::vector<Paired>& all, std::vector<std::size_
 
 /// The notes of `file`, paired as described at the top of this header, sorted by
 /// (start_tick, pitch). NoteList::ticks_per_quarter is midi::ticks_per_quarter(file.division).
+/// One pass over each track's events pairs its notes and collects its program changes and
+/// tempos (plus one pass for the pedal when asked); one pass makes the Notes. Thread-safe; each
+/// thread keeps at most about 12 MB of scratch buffers between calls (bigger ones are freed).
 inline NoteList extract_notes(const File& file, NoteOptions options = {}) {
   NoteList result;
   result.ticks_per_quarter = ticks_per_quarter(file.division);
   std::size_t events = 0;
   for (const Track& t : file.tracks) events += t.events.size();
 
-  std::vector<detail::Paired> all;
+  const bool independent = file.format == 2;
+  std::vector<detail::ChannelState> states(independent ? file.tracks.size() : 1);
+  // Scratch memory kept by the thread from call to call (up to a cap), so that extracting the
+  // notes of many files does not allocate and page-fault the same buffers again each time.
+  detail::Scratch& scratch = detail::Scratch::of_this_thread();
+  std::vector<detail::Paired>& all = scratch.paired;
+  all.clear();
   all.reserve(events / 2 + 1);  // a note takes two events; untouched capacity costs nothing
   std::vector<std::size_t> bounds{0};
-  std::vector<TempoMap> maps;
-  detail::Pairer pairer;
-  if (file.format == 2) {
-    // Independent tracks: each has its own tempo map, programs and pedal.
-    for (std::size_t t = 0; t < file.tracks.size(); ++t) {
-      detail::ChannelState state;
-      detail::scan_state(file, static_cast<int>(t), options.sustain_pedal, state);
-      maps.emplace_back(file.division, state.tempos);
-      const detail::PedalIntervals pedal =
-          options.sustain_pedal ? detail::PedalIntervals::from(state) : detail::PedalIntervals{};
-      detail::pair_track(file, static_cast<int>(t), state,
-                         options.sustain_pedal ? &pedal : nullptr, options.pairing, pairer, all);
-      if (all.size() != bounds.back()) bounds.push_back(all.size());
-    }
-  } else {
-    detail::ChannelState state;
-    detail::scan_state(file, -1, options.sustain_pedal, state);
-    maps.emplace_back(file.division, state.tempos);
-    const detail::PedalIntervals pedal =
-        options.sustain_pedal ? detail::PedalIntervals::from(state) : detail::PedalIntervals{};
-    for (std::size_t t = 0; t < file.tracks.size(); ++t) {
-      detail::pair_track(file, static_cast<int>(t), state,
-                         options.sustain_pedal ? &pedal : nullptr, options.pairing, pairer, all);
-      if (all.size() != bounds.back()) bounds.push_back(all.size());
-    }
+  detail::Pairer& pairer = scratch.pairer;
+  detail::PedalIntervals shared_pedal;
+  if (options.sustain_pedal && !independent) {
+    detail::collect_pedal(file, -1, states[0]);
+    shared_pedal = detail::PedalIntervals::from(states[0]);
   }
-  std::unique_ptr<detail::Paired[]> scratch;
-  const detail::Paired* merged =
-      bounds.size() <= 2 ? all.data() : detail::merge_runs(all, std::move(bounds), scratch);
+  for (std::size_t t = 0; t < file.tracks.size(); ++t) {
+    detail::ChannelState& state = states[independent ? t : 0];
+    detail::PedalIntervals own_pedal;
+    const detail::PedalIntervals* pedal = nullptr;
+    if (options.sustain_pedal) {
+      if (independent) {
+        detail::collect_pedal(file, static_cast<int>(t), state);
+        own_pedal = detail::PedalIntervals::from(state);
+        pedal = &own_pedal;
+      } else {
+        pedal = &shared_pedal;
+      }
+    }
+    detail::pair_track(file, static_cast<int>(t), state, pedal, options.pairing, pairer, all);
+    if (all.size() != bounds.back()) bounds.push_back(all.size());
+  }
+  std::vector<TempoMap> maps;
+  maps.reserve(states.size());
+  for (detail::ChannelState& state : states) {
+    state.sort();
+    maps.emplace_back(file.division, state.tempos);
+  }
+
+  const detail::Paired* merged = all.data();
+  std::unique_ptr<detail::Paired[]> big;  // past the kept size: uninitialised, freed on return
+  if (bounds.size() > 2) {
+    detail::Paired* buffer;
+    if (all.size() * sizeof(detail::Paired) <= detail::Scratch::keep_bytes) {
+      if (scratch.merged.size() < all.size()) scratch.merged.resize(all.size());
+      buffer = scratch.merged.data();
+    } else {
+      big.reset(new detail::Paired[all.size()]);
+      buffer = big.get();
+    }
+    merged = detail::merge_runs(all, std::move(bounds), buffer);
+  }
   result.notes.reserve(all.size());
-  detail::NoteMaker make(maps, result.notes);
+  detail::NoteMaker make(maps, states, result.notes);
   for (std::size_t i = 0; i < all.size(); ++i) make.add(merged[i]);
+  scratch.trim();
   return result;
 }
 
@@ -528,8 +599,9 @@ struct NotesToFileOptions {
 };
 
 /// A format 1 file that plays `notes`: track 0 holds the name, time signature and tempo; then
-/// one track per (Note::track, channel) group in that order, whose program changes are written
-/// where a note's program differs from the one before it on that track.
+/// one track per (Note::track, channel) group in that order. Program changes are written where
+/// a note's program differs from its channel's program at that point of the merged file, so
+/// extract_notes() gives every note its program back.
 ///
 /// Placement: when notes.ticks_per_quarter > 0 the notes' start_tick/end_tick are used, rescaled
 /// from notes.ticks_per_quarter to options.ticks_per_quarter (exact when they are equal); when it
@@ -575,51 +647,87 @@ inline File notes_to_file(const NoteList& notes, NotesToFileOptions options = {}
   tempo = std::min<std::uint32_t>(std::max<std::uint32_t>(tempo, 1), 0xFFFFFF);
   conductor.add_tempo(0, tempo);
 
-  // Group by (track, channel); keep the notes' order inside each group.
-  std::map<std::pair<int, int>, std::vector<const Note*>> groups;
-  for (const Note& n : notes.notes) groups[{n.track, n.channel & 0x0F}].push_back(&n);
-
-  struct Pending {
-    std::int64_t tick;
-    int order;  // 0: note-off, 1: program change, 2: note-on
-    int pitch;
-    int value;
+  // Group by (track, channel); inside a group, notes by start.
+  std::map<std::pair<int, int>, std::vector<const Note*>> grouped;
+  for (const Note& n : notes.notes) grouped[{n.track, n.channel & 0x0F}].push_back(&n);
+  struct Placed {
+    std::int64_t start, end;
+    int pitch, velocity, program;
+    bool program_change;  // write the program before this note
   };
+  std::vector<int> channels;
+  std::vector<std::vector<Placed>> groups;
   std::int64_t end_of_song = 0;
-  std::vector<Track> tracks;
-  for (const auto& group : groups) {
-    const int channel = group.first.second;
-    std::vector<Pending> pending;
-    pending.reserve(group.second.size() * 2 + 1);
-    int current_program = -1;
-    std::vector<const Note*> by_start = group.second;
-    std::stable_sort(by_start.begin(), by_start.end(), [](const Note* a, const Note* b) {
-      return a->start_tick != b->start_tick ? a->start_tick < b->start_tick
-                                            : a->start_s < b->start_s;
+  for (auto& group : grouped) {
+    std::vector<const Note*>& members = group.second;
+    std::stable_sort(members.begin(), members.end(), [](const Note* x, const Note* y) {
+      return x->start_tick != y->start_tick ? x->start_tick < y->start_tick
+                                            : x->start_s < y->start_s;
     });
-    for (const Note* n : by_start) {
+    std::vector<Placed> placed;
+    placed.reserve(members.size());
+    for (const Note* n : members) {
       const std::int64_t start = place(n->start_tick, n->start_s);
       std::int64_t end = place(n->end_tick, n->end_s);
       if (end <= start) end = start + 1;
-      const int pitch = std::min(std::max(n->pitch, 0), 127);
-      const int velocity = std::min(std::max(n->velocity, 1), 127);
-      const int program = std::min(std::max(n->program, 0), 127);
-      if (program != current_program && !(current_program < 0 && program == 0 && channel == 9)) {
-        pending.push_back({start, 1, 0, program});
-        current_program = program;
-      }
-      pending.push_back({start, 2, pitch, velocity});
-      pending.push_back({end, 0, pitch, 0});
+      placed.push_back({start, end, std::min(std::max(n->pitch, 0), 127),
+                        std::min(std::max(n->velocity, 1), 127),
+                        std::min(std::max(n->program, 0), 127), false});
       end_of_song = std::max(end_of_song, end);
     }
-    std::stable_sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {
-      return a.tick != b.tick ? a.tick < b.tick : a.order < b.order;
+    channels.push_back(group.first.second);
+    groups.push_back(std::move(placed));
+  }
+
+  // A channel's program is one state shared by every track (so extract_notes and synthesizers
+  // read it), so walk each channel's notes in the order the new file merges them (start tick,
+  // track, place in the track) and write a program change before each note whose program
+  // differs from the channel's current one (the first note of a melodic channel always gets
+  // one; a drum channel only when its program is not 0).
+  for (int channel = 0; channel < 16; ++channel) {
+    std::vector<std::pair<std::size_t, std::size_t>> order;  // (group, note)
+    for (std::size_t g = 0; g < groups.size(); ++g)
+      if (channels[g] == channel)
+        for (std::size_t k = 0; k < groups[g].size(); ++k) order.emplace_back(g, k);
+    std::stable_sort(order.begin(), order.end(), [&groups](const auto& x, const auto& y) {
+      return groups[x.first][x.second].start < groups[y.first][y.second].start;
+    });
+    int current = -1;
+    for (const auto& slot : order) {
+      Placed& n = groups[slot.first][slot.second];
+      const bool needed = current < 0 ? !(n.program == 0 && channel == 9) : n.program != current;
+      if (needed) {
+        n.program_change = true;
+        current = n.program;
+      }
+    }
+  }
+
+  struct Pending {
+    std::int64_t tick;
+    std::size_t order;  // 0: note-off; 1 + 2k: program change of note k; 2 + 2k: its note-on
+    int pitch;
+    int value;
+  };
+  std::vector<Track> tracks;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const int channel = channels[g];
+    std::vector<Pending> pending;
+    pending.reserve(groups[g].size() * 2 + 1);
+    for (std::size_t k = 0; k < groups[g].size(); ++k) {
+      const Placed& n = groups[g][k];
+      if (n.program_change) pending.push_back({n.start, 1 + 2 * k, 0, n.program});
+      pending.push_back({n.start, 2 + 2 * k, n.pitch, n.velocity});
+      pending.push_back({n.end, 0, n.pitch, 0});
+    }
+    std::stable_sort(pending.begin(), pending.end(), [](const Pending& x, const Pending& y) {
+      return x.tick != y.tick ? x.tick < y.tick : x.order < y.order;
     });
     Track track;
     track.events.reserve(pending.size() + 1);
     for (const Pending& p : pending) {
       if (p.order == 0) track.add_note_off(p.tick, channel, p.pitch, 0);
-      else if (p.order == 1) track.add_program_change(p.tick, channel, p.value);
+      else if (p.order % 2 == 1) track.add_program_change(p.tick, channel, p.value);
       else track.add_note_on(p.tick, channel, p.pitch, p.value);
     }
     track.add_end_of_track(track.end_tick());

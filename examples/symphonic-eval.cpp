@@ -1,0 +1,212 @@
+// symphonic-eval: how good is a checkpoint, and how does generated music compare with a corpus?
+//
+//   symphonic-eval --checkpoint model.safetensors --corpus DIR
+//       loss, accuracy and perplexity on the validation windows exactly as training built them
+//       (same encoder, window length, split and seed, read from the checkpoint), beside an add-k
+//       bigram baseline fitted on the training pieces of the same split
+//   symphonic-eval --stats FILE_OR_DIR [--reference DIR] [--checkpoint PATH | --encoder-options TEXT]
+//       per file: notes, notes per second, longest run of one repeated token, distinct n-gram
+//       ratios, and the pitch-class histogram distance to the reference corpus
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <symphonic/data/data.hpp>
+#include <symphonic/generate/stats.hpp>
+#include <symphonic/midi/midi.hpp>
+#include <symphonic/music/music.hpp>
+#include <symphonic/train/bigram.hpp>
+#include <symphonic/train/saved_model.hpp>
+
+#include "cli.hpp"
+
+namespace sy = symphonic;
+
+namespace {
+
+std::map<std::string, std::string> parse_pairs(const std::string& text) {
+  std::map<std::string, std::string> out;
+  std::istringstream in(text);
+  std::string word;
+  while (in >> word) {
+    const std::size_t eq = word.find('=');
+    if (eq != std::string::npos) out[word.substr(0, eq)] = word.substr(eq + 1);
+  }
+  return out;
+}
+
+bool is_directory(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+int evaluate(const cli::Parser& args) {
+  auto saved = sy::train::load_model<float>(args.required("checkpoint"));
+  if (!saved.encoder) throw sy::train::TrainError(args.text("checkpoint") + ": the vocabulary names no encoder");
+  const auto data_it = saved.metadata.find("symphonic.data");
+  auto data = parse_pairs(data_it == saved.metadata.end() ? std::string() : data_it->second);
+  const auto setting = [&](const char* flag, const char* key, const char* fallback) {
+    if (args.has(flag)) return args.text(flag);
+    return data.count(key) ? data[key] : std::string(fallback);
+  };
+  sy::data::WindowOptions window;
+  window.length = std::stoi(setting("seq-len", "seq_len", "64"));
+  window.stride = std::stoi(setting("stride", "stride", "1"));
+  window.target = setting("target", "target", "next_token") == "shifted" ? sy::data::Target::shifted : sy::data::Target::next_token;
+  const double val_split = std::stod(setting("val-split", "val_split", "0.1"));
+  const std::uint64_t seed = std::stoull(setting("seed", "seed", "1"));
+  const int batch = static_cast<int>(args.integer("batch", 1, 65536));
+
+  const auto corpus = sy::data::load_corpus(args.required("corpus"), *saved.encoder);
+  if (corpus.pieces.empty()) {
+    std::fprintf(stderr, "symphonic-eval: no readable MIDI files under %s\n", args.text("corpus").c_str());
+    return cli::exit_failure;
+  }
+  std::vector<sy::data::Piece> pieces = corpus.pieces;
+  std::int64_t unknown = 0, total = 0;
+  for (auto& p : pieces) {
+    p.ids = saved.vocabulary.encode(corpus.vocabulary.decode(p.ids));
+    for (std::int32_t id : p.ids) unknown += id == saved.vocabulary.unknown_id();
+    total += static_cast<std::int64_t>(p.ids.size());
+  }
+  const sy::data::Split split = sy::data::split_by_piece(pieces, val_split, seed);
+  const bool all = args.text("split") == "all";
+  const std::vector<sy::data::Piece>& scored = all ? pieces : split.validation;
+  if (scored.empty()) {
+    std::fprintf(stderr, "symphonic-eval: the split has no validation pieces (use --split all)\n");
+    return cli::exit_failure;
+  }
+  sy::train::Bigram bigram(saved.vocabulary.size());
+  for (const auto& p : split.train) bigram.add_piece(p.ids);
+  sy::data::Batcher batcher(scored, window, batch, seed, false);
+  batcher.start_epoch(0);
+  sy::data::Batch b;
+  sy::train::Metrics model_metrics, bigram_metrics;
+  while (batcher.next(b)) {
+    const auto r = saved.model->forward(b.inputs, b.targets, sy::nn::Mode::infer);
+    model_metrics.loss_sum += r.loss * static_cast<double>(r.count);
+    model_metrics.correct += static_cast<std::int64_t>(std::llround(r.accuracy * static_cast<double>(r.count)));
+    model_metrics.count += r.count;
+    bigram_metrics.add(bigram.evaluate(b.inputs, b.targets));
+  }
+  std::printf("corpus: %zu pieces, %lld tokens (%.2f%% unknown to the checkpoint's vocabulary)\n", pieces.size(),
+              static_cast<long long>(total), total ? 100.0 * static_cast<double>(unknown) / static_cast<double>(total) : 0.0);
+  std::printf("windows: length %d, stride %d, %s split (%zu pieces, seed %llu): %lld targets\n", window.length,
+              window.stride, all ? "whole corpus" : "validation", scored.size(), static_cast<unsigned long long>(seed),
+              static_cast<long long>(model_metrics.count));
+  std::printf("%-8s %10s %10s %12s\n", "", "loss", "accuracy", "perplexity");
+  std::printf("%-8s %10.4f %10.4f %12.3f\n", "model", model_metrics.loss(), model_metrics.accuracy(), model_metrics.perplexity());
+  std::printf("%-8s %10.4f %10.4f %12.3f\n", "bigram", bigram_metrics.loss(), bigram_metrics.accuracy(), bigram_metrics.perplexity());
+  return cli::exit_ok;
+}
+
+int statistics(const cli::Parser& args) {
+  std::unique_ptr<sy::music::Encoder> encoder;
+  if (args.has("checkpoint")) {
+    encoder = sy::train::load_model<float>(args.text("checkpoint")).encoder;
+    if (!encoder) throw sy::train::TrainError(args.text("checkpoint") + ": the vocabulary names no encoder");
+  } else {
+    try {
+      encoder = sy::music::make_encoder(args.text("encoder-options"));
+    } catch (const sy::music::VocabularyError& e) {
+      throw cli::UsageError(std::string("bad --encoder-options: ") + e.what());
+    }
+  }
+  const std::string target = args.text("stats");
+  const std::vector<std::string> files = is_directory(target) ? sy::data::list_midi_files(target) : std::vector<std::string>{target};
+  if (files.empty()) {
+    std::fprintf(stderr, "symphonic-eval: no MIDI files under %s\n", target.c_str());
+    return cli::exit_failure;
+  }
+  bool have_reference = false;
+  sy::generate::PitchClassHistogram reference{};
+  if (args.has("reference")) {
+    sy::generate::PitchClassCounter counter;
+    for (const std::string& f : sy::data::list_midi_files(args.text("reference"))) {
+      try {
+        counter.add(sy::midi::extract_notes(sy::midi::read_file(f)));
+      } catch (const sy::Error&) {
+        // unreadable reference files are left out, as training leaves them out
+      }
+    }
+    reference = counter.normalised();
+    have_reference = true;
+  }
+  std::printf("%-40s %7s %8s %8s %7s %7s %7s %7s\n", "file", "notes", "notes/s", "max-run", "dist-1", "dist-2", "dist-4",
+              have_reference ? "pc-dist" : "");
+  std::size_t longest = 0, read = 0;
+  double distance_sum = 0;
+  for (const std::string& f : files) {
+    sy::midi::File file;
+    try {
+      file = sy::midi::read_file(f);
+    } catch (const sy::midi::ParseError& e) {
+      std::printf("%-40s unreadable: %s\n", f.c_str(), e.what());
+      continue;
+    }
+    const auto notes = sy::midi::extract_notes(file);
+    std::vector<std::string> tokens = encoder->encode_file(file);
+    std::vector<std::string> body;
+    for (const auto& t : tokens)
+      if (t != sy::music::begin_token() && t != sy::music::end_token()) body.push_back(t);
+    const auto run = sy::generate::longest_run(body);
+    longest = std::max(longest, run.length);
+    ++read;
+    std::string name = f.size() > 40 ? "..." + f.substr(f.size() - 37) : f;
+    const double distance = have_reference ? sy::generate::histogram_distance(sy::generate::pitch_class_histogram(notes), reference) : 0;
+    distance_sum += distance;
+    std::printf("%-40s %7zu %8.2f %8zu %7.3f %7.3f %7.3f", name.c_str(), notes.notes.size(),
+                sy::generate::notes_per_second(notes), run.length, sy::generate::distinct_ngram_ratio(body, 1),
+                sy::generate::distinct_ngram_ratio(body, 2), sy::generate::distinct_ngram_ratio(body, 4));
+    if (have_reference) std::printf(" %7.3f", distance);
+    std::printf("\n");
+  }
+  std::printf("%zu files; longest run of one repeated token: %zu", read, longest);
+  if (have_reference && read) std::printf("; mean pitch-class distance to the reference: %.3f", distance_sum / static_cast<double>(read));
+  std::printf(" (tokens: %s)\n", encoder->options_text().c_str());
+  return cli::exit_ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cli::Parser args("symphonic-eval", "--checkpoint PATH --corpus DIR | --stats FILE_OR_DIR [--reference DIR]",
+                   "Scores a checkpoint on the windows training used, beside a bigram baseline; or prints\n"
+                   "music statistics of MIDI files (e.g. generated ones) against a reference corpus.");
+  args.option("checkpoint", "PATH", "checkpoint written by symphonic-train")
+      .option("corpus", "DIR", "the MIDI folder the checkpoint was trained on")
+      .option("split", "validation|all", "score the validation pieces of the training split, or every piece", "validation")
+      .option("seq-len", "N", "window length (default: from the checkpoint)")
+      .option("stride", "N", "window stride (default: from the checkpoint)")
+      .option("target", "next_token|shifted", "target kind (default: from the checkpoint)")
+      .option("val-split", "X", "validation share (default: from the checkpoint)")
+      .option("seed", "N", "split seed (default: from the checkpoint)")
+      .option("batch", "N", "windows per forward pass", "256")
+      .option("stats", "FILE_OR_DIR", "print music statistics of a MIDI file or folder")
+      .option("reference", "DIR", "corpus for the pitch-class histogram distance")
+      .option("encoder-options", "TEXT", "tokens for --stats without --checkpoint", "chord timing=1 markers=1");
+  try {
+    if (!args.parse(argc, argv)) return cli::exit_ok;
+    if (!args.positional().empty()) throw cli::UsageError("unexpected argument \"" + args.positional()[0] + "\"");
+    args.choice("split", {"validation", "all"});
+    if (args.has("seq-len")) args.integer("seq-len", 1, 100000);
+    if (args.has("stride")) args.integer("stride", 1, 100000);
+    if (args.has("val-split")) args.number("val-split", 0, 0.9);
+    if (args.has("seed")) args.integer("seed", 0, 9007199254740991LL);
+    if (args.has("target")) args.choice("target", {"next_token", "shifted"});
+    if (args.has("stats")) return statistics(args);
+    if (!args.has("checkpoint") || !args.has("corpus"))
+      throw cli::UsageError("give --checkpoint PATH --corpus DIR, or --stats FILE_OR_DIR");
+    return evaluate(args);
+  } catch (const cli::UsageError& e) {
+    std::fprintf(stderr, "symphonic-eval: %s (see --help)\n", e.what());
+    return cli::exit_usage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "symphonic-eval: %s\n", e.what());
+    return cli::exit_failure;
+  }
+}

@@ -1,0 +1,205 @@
+// symphonic-train: fit an LSTM to a folder of MIDI files and write resumable checkpoints.
+//
+//   symphonic-train --corpus DIR --checkpoint model.safetensors [--max-minutes 10]
+//   symphonic-train --corpus DIR --checkpoint model.safetensors --recipe     (the original recipe)
+//   symphonic-train ... --resume        (continue from model.last.safetensors)
+// Ctrl-C ends the current batch, writes model.last.safetensors and exits with status 130.
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <symphonic/data/data.hpp>
+#include <symphonic/music/music.hpp>
+#include <symphonic/nn/model.hpp>
+#include <symphonic/train/callbacks.hpp>
+#include <symphonic/train/trainer.hpp>
+
+#include "cli.hpp"
+
+namespace sy = symphonic;
+
+namespace {
+
+std::vector<int> parse_sizes(const std::string& text) {
+  std::vector<int> sizes;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    char* end = nullptr;
+    const long v = std::strtol(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || v < 1 || v > 65536)
+      throw cli::UsageError("--dense needs comma-separated sizes such as 256 or 512,256, got \"" + text + "\"");
+    sizes.push_back(static_cast<int>(v));
+  }
+  return sizes;
+}
+
+std::string read_metadata(const std::string& path, const char* key) {
+  const auto checkpoint = sy::io::Checkpoint::read(path);
+  const auto it = checkpoint.metadata().find(key);
+  if (it == checkpoint.metadata().end()) throw sy::train::TrainError(path + " has no " + key);
+  return it->second;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cli::Parser args("symphonic-train", "--corpus DIR --checkpoint PATH [options]",
+                   "Trains an LSTM on every .mid/.midi file under DIR. Writes the best checkpoint (lowest\n"
+                   "validation loss) to PATH and the latest, resumable one beside it (PATH with .last).");
+  args.option("corpus", "DIR", "folder of MIDI files (searched recursively)")
+      .option("checkpoint", "PATH", "best checkpoint; the last one goes to PATH with .last before the extension")
+      .option("encoder", "chord|event", "tokens: chord onsets with durations, or performance events", "chord")
+      .option("encoder-options", "TEXT", "full encoder options, e.g. \"event step_ms=20 markers=1\" (overrides --encoder)")
+      .flag("recipe", "the original recipe: chord recipe=1 tokens, recipe model, rmsprop, 100-token windows")
+      .option("preset", "recipe|default", "model preset", "default")
+      .option("embedding", "N", "embedding size (default preset: 64)")
+      .option("hidden", "N", "LSTM units per layer")
+      .option("layers", "N", "LSTM layers")
+      .option("dense", "N[,N...]", "hidden Dense+ReLU layers of the head")
+      .option("dropout", "X", "dropout before each Dense layer")
+      .option("epochs", "N", "epochs", "50")
+      .option("batch", "N", "windows per batch", "32")
+      .option("seq-len", "N", "tokens per window", "64")
+      .option("target", "shifted|next", "predict the token after every step of a window, or only after its last (the recipe)", "shifted")
+      .option("stride", "N", "start-to-start distance of training windows (default: 1 with --target next, seq-len/4 with shifted)")
+      .option("validation-stride", "N", "stride of validation windows (default: --stride)")
+      .option("optimizer", "adam|rmsprop|sgd", "optimizer", "adam")
+      .option("lr", "X", "learning rate", "0.002")
+      .option("clip", "X", "gradient-norm clip, 0 = off", "5")
+      .option("schedule", "TEXT", "none | step size=S gamma=G | exponential gamma=G | plateau factor=F patience=P", "plateau factor=0.5 patience=2")
+      .option("patience", "N", "early stopping after N epochs without improvement, 0 = off", "6")
+      .option("val-split", "X", "share of pieces held out for validation", "0.1")
+      .flag("resume", "continue from the last checkpoint (model, optimizer, position, random state)")
+      .option("threads", "N", "threads for reading the corpus, 0 = all cores", "0")
+      .option("seed", "N", "seed of the split, the initial weights, dropout and batch order", "1")
+      .option("max-minutes", "X", "stop after this much wall time (validated and saved), 0 = none", "0")
+      .option("max-steps", "N", "stop after this many optimizer steps in all, 0 = none", "0")
+      .flag("quiet", "no progress bar: one line per epoch");
+  try {
+    if (!args.parse(argc, argv)) return cli::exit_ok;
+    if (!args.positional().empty()) throw cli::UsageError("unexpected argument \"" + args.positional()[0] + "\"");
+    const std::string corpus_dir = args.required("corpus");
+    const std::string checkpoint = args.required("checkpoint");
+    const bool recipe = args.flag_set("recipe");
+    const bool resume = args.flag_set("resume");
+    const std::string preset = recipe ? "recipe" : args.choice("preset", {"recipe", "default"});
+    std::string encoder_text;
+    if (args.has("encoder-options")) encoder_text = args.text("encoder-options");
+    else if (recipe) encoder_text = "chord recipe=1";
+    else encoder_text = args.choice("encoder", {"chord", "event"}) == "chord" ? "chord timing=1 markers=1" : "event markers=1";
+    std::string optimizer = recipe && !args.has("optimizer") ? "rmsprop" : args.choice("optimizer", {"adam", "rmsprop", "sgd"});
+    args.number("lr", 1e-9, 10);  // validates
+    sy::train::TrainerOptions options;
+    options.epochs = args.integer("epochs", 1, 1000000);
+    options.batch_size = static_cast<int>(recipe && !args.has("batch") ? 64 : args.integer("batch", 1, 65536));
+    options.window.length = static_cast<int>(recipe && !args.has("seq-len") ? 100 : args.integer("seq-len", 1, 100000));
+    const std::string target = recipe && !args.has("target") ? "next" : args.choice("target", {"shifted", "next"});
+    options.window.target = target == "next" ? sy::data::Target::next_token : sy::data::Target::shifted;
+    if (args.has("stride")) options.window.stride = static_cast<int>(args.integer("stride", 1, 100000));
+    else options.window.stride = target == "next" ? 1 : std::max(1, options.window.length / 4);
+    if (args.has("validation-stride")) options.validation_stride = static_cast<int>(args.integer("validation-stride", 1, 100000));
+    options.optimizer = optimizer + " lr=" + args.text("lr");
+    if (recipe && !args.has("lr")) options.optimizer = optimizer + " lr=0.001";
+    options.clip_norm = args.number("clip", 0, 1e9);
+    options.schedule = recipe && !args.has("schedule") ? "none" : args.text("schedule");
+    options.patience = static_cast<int>(args.integer("patience", 0, 1000000));
+    options.max_minutes = args.number("max-minutes", 0, 1e9);
+    options.max_steps = args.integer("max-steps", 0, 1000000000000LL);
+    options.seed = static_cast<std::uint64_t>(args.integer("seed", 0, 9007199254740991LL));
+    options.checkpoint_path = checkpoint;
+    const double val_split = args.number("val-split", 0, 0.9);
+    const int threads = static_cast<int>(args.integer("threads", 0, 1024));
+
+    // the corpus, tokenized; on resume with the checkpoint's vocabulary so ids stay put
+    std::unique_ptr<sy::music::Encoder> encoder;
+    try {
+      encoder = sy::music::make_encoder(encoder_text);
+    } catch (const sy::music::VocabularyError& e) {
+      throw cli::UsageError(std::string("bad encoder options: ") + e.what());
+    }
+    std::printf("reading %s with encoder \"%s\"...\n", corpus_dir.c_str(), encoder->options_text().c_str());
+    std::fflush(stdout);
+    sy::data::Corpus corpus = sy::data::load_corpus(corpus_dir, *encoder, {}, threads);
+    if (corpus.pieces.empty()) {
+      std::fprintf(stderr, "symphonic-train: no readable MIDI files under %s\n", corpus_dir.c_str());
+      return cli::exit_failure;
+    }
+    sy::music::Vocabulary vocabulary = corpus.vocabulary;
+    sy::nn::ModelConfig config;
+    if (resume) {
+      const std::string last = options.last_checkpoint_path();
+      vocabulary = sy::music::Vocabulary::from_text(read_metadata(last, sy::train::keys::vocabulary));
+      config = sy::nn::ModelConfig::from_text(read_metadata(last, sy::train::keys::model_config));
+      if (vocabulary.encoder_options() != encoder->options_text())
+        throw cli::UsageError("the checkpoint was trained with encoder \"" + vocabulary.encoder_options() +
+                              "\"; pass --encoder-options \"" + vocabulary.encoder_options() + "\"");
+      for (auto& piece : corpus.pieces) piece.ids = vocabulary.encode(corpus.vocabulary.decode(piece.ids));
+    } else {
+      config = sy::nn::ModelConfig::preset(preset, vocabulary.size());
+      if (args.has("embedding")) config.embedding_size = static_cast<int>(args.integer("embedding", 1, 65536));
+      if (args.has("hidden")) config.lstm_size = static_cast<int>(args.integer("hidden", 1, 65536));
+      if (args.has("layers")) config.lstm_layers = static_cast<int>(args.integer("layers", 1, 64));
+      if (args.has("dense")) config.dense_sizes = parse_sizes(args.text("dense"));
+      if (args.has("dropout")) config.dropout = args.number("dropout", 0, 0.95);
+      config.validate();
+    }
+    std::int64_t tokens = 0;
+    for (const auto& p : corpus.pieces) tokens += static_cast<std::int64_t>(p.ids.size());
+    std::printf("corpus: %zu pieces, %lld tokens, vocabulary %d", corpus.pieces.size(), static_cast<long long>(tokens),
+                vocabulary.size());
+    if (!corpus.failed.empty()) std::printf(", %zu files skipped (unreadable)", corpus.failed.size());
+    std::printf("\n");
+    sy::data::Split split = sy::data::split_by_piece(corpus.pieces, val_split, options.seed);
+    options.extra_metadata["symphonic.data"] =
+        "seq_len=" + std::to_string(options.window.length) + " stride=" + std::to_string(options.window.stride) +
+        " target=" + (target == "next" ? std::string("next_token") : std::string("shifted")) + " val_split=" + args.text("val-split") + " seed=" + std::to_string(options.seed);
+
+    sy::nn::Model<float> model(config, options.seed);
+    std::printf("model: preset %s, %lld parameters; %zu training and %zu validation pieces\n", preset.c_str(),
+                static_cast<long long>(model.parameter_count()), split.train.size(), split.validation.size());
+    sy::train::install_interrupt_handler();
+    options.stop_flag = &sy::train::interrupt_flag();
+    sy::train::Trainer<float> trainer(model, vocabulary, split, options);
+    if (resume) {
+      trainer.resume(options.last_checkpoint_path());
+      std::printf("resumed from %s at epoch %lld, batch %lld, step %lld\n", options.last_checkpoint_path().c_str(),
+                  static_cast<long long>(trainer.state().epoch + 1), static_cast<long long>(trainer.state().batch),
+                  static_cast<long long>(trainer.state().step));
+    }
+    std::printf("%lld training windows (%lld batches per epoch), %lld validation windows\n",
+                static_cast<long long>(trainer.training_windows()), static_cast<long long>(trainer.batches_per_epoch()),
+                static_cast<long long>(trainer.validation_windows()));
+    std::fflush(stdout);
+    sy::train::ProgressCallback progress(std::cout, sy::train::is_terminal(stdout));
+    struct Messages : sy::train::Callback {
+      void on_message(const std::string& text) override { std::printf("%s\n", text.c_str()); }
+      void on_epoch_end(const sy::train::EpochReport& r) override {
+        std::printf("%s\n", sy::train::describe(r).c_str());
+        std::fflush(stdout);
+      }
+    } messages;
+    trainer.add_callback(args.flag_set("quiet") ? static_cast<sy::train::Callback&>(messages) : progress);
+    const sy::train::TrainResult result = trainer.fit();
+    std::printf("stopped: %s after %lld steps, %.1f s; best validation loss %.4f\n",
+                sy::train::stop_reason_name(result.reason), static_cast<long long>(result.steps), result.seconds,
+                result.best_validation_loss);
+    if (result.reason == sy::train::StopReason::interrupted) return cli::exit_interrupted;
+    const sy::train::Metrics baseline = trainer.bigram_baseline();
+    if (baseline.count > 0)
+      std::printf("bigram baseline on the same validation windows: loss %.4f, accuracy %.3f, perplexity %.2f\n",
+                  baseline.loss(), baseline.accuracy(), baseline.perplexity());
+    std::printf("checkpoints: %s (best), %s (last)\n", checkpoint.c_str(), options.last_checkpoint_path().c_str());
+    return cli::exit_ok;
+  } catch (const cli::UsageError& e) {
+    std::fprintf(stderr, "symphonic-train: %s (see --help)\n", e.what());
+    return cli::exit_usage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "symphonic-train: %s\n", e.what());
+    return cli::exit_failure;
+  }
+}

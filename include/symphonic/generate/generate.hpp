@@ -1,0 +1,9 @@
+// symphonic/generate/generate.hpp - module umbrella: samplers, the stateful generator, primers,
+// piano rolls and music statistics.
+#pragma once
+
+#include "symphonic/generate/generator.hpp"
+#include "symphonic/generate/piano_roll.hpp"
+#include "symphonic/generate/primer.hpp"
+#include "symphonic/generate/sampler.hpp"
+#include "symphonic/generate/stats.hpp"

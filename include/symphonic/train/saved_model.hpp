@@ -1,0 +1,61 @@
+// symphonic/train/saved_model.hpp - a trained model back from its checkpoint, ready to generate.
+//
+//   auto saved = train::load_model<float>("model.safetensors");
+//   saved.model->step(...);  saved.vocabulary.token(id);  saved.encoder->decode(tokens);
+//
+// The checkpoint carries everything needed (train/trainer.hpp writes it): the model
+// configuration, the vocabulary with the encoder's options, the weights and batch-norm buffers.
+// Generation therefore never depends on the corpus the model was trained on: a corpus that has
+// changed since cannot shift the token ids under the weights (the recipe's failure).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "symphonic/config.hpp"
+#include "symphonic/error.hpp"
+#include "symphonic/io/checkpoint.hpp"
+#include "symphonic/music/music.hpp"
+#include "symphonic/nn/model.hpp"
+#include "symphonic/train/trainer.hpp"
+
+SYMPHONIC_NAMESPACE_BEGIN
+namespace train {
+
+template <class Scalar>
+struct SavedModel {
+  nn::ModelConfig config;
+  music::Vocabulary vocabulary;
+  std::unique_ptr<music::Encoder> encoder;  ///< null when the vocabulary names no encoder
+  std::unique_ptr<nn::Model<Scalar>> model;
+  io::Metadata metadata;
+};
+
+/// Reads a checkpoint written by Trainer::save(); throws io::FileError, io::CheckpointError
+/// (damaged file, missing tensors), or TrainError (not a symphonic training checkpoint).
+template <class Scalar>
+SavedModel<Scalar> load_model(const std::string& path) {
+  const io::Checkpoint checkpoint = io::Checkpoint::read(path);
+  const auto need = [&](const char* key) -> const std::string& {
+    const auto it = checkpoint.metadata().find(key);
+    if (it == checkpoint.metadata().end())
+      SYMPHONIC_THROW(TrainError(path + " holds no " + key + ": not a checkpoint written by symphonic-train"));
+    return it->second;
+  };
+  SavedModel<Scalar> saved;
+  saved.metadata = checkpoint.metadata();
+  saved.config = nn::ModelConfig::from_text(need(keys::model_config));
+  saved.vocabulary = music::Vocabulary::from_text(need(keys::vocabulary));
+  if (saved.vocabulary.size() != saved.config.vocab_size)
+    SYMPHONIC_THROW(TrainError(path + ": the vocabulary has " + std::to_string(saved.vocabulary.size()) +
+                               " tokens but the model " + std::to_string(saved.config.vocab_size) + " outputs"));
+  if (!saved.vocabulary.encoder_options().empty()) saved.encoder = music::make_encoder(saved.vocabulary.encoder_options());
+  saved.model.reset(new nn::Model<Scalar>(saved.config, 1));
+  std::vector<nn::NamedTensor<Scalar>> tensors = saved.model->named_parameters();
+  for (auto& b : saved.model->buffers()) tensors.push_back(b);
+  io::load_tensors(checkpoint, tensors);
+  return saved;
+}
+
+}  // namespace train
+SYMPHONIC_NAMESPACE_END

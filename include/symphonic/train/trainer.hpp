@@ -1,0 +1,525 @@
+// symphonic/train/trainer.hpp - fitting a model to a corpus, epoch after epoch, resumably.
+//
+//   Trainer<float> trainer(model, vocabulary, split, options);
+//   trainer.add_callback(progress);            // train/callbacks.hpp
+//   if (resume) trainer.resume(options.last_checkpoint_path());
+//   TrainResult result = trainer.fit();
+//
+// One epoch = every training window once, in an order shuffled from (seed, epoch); then the
+// validation windows, built the same way, give loss, accuracy and perplexity. Around that:
+//   best checkpoint    written to `checkpoint_path` whenever the validation loss improves
+//   last checkpoint    written to last_checkpoint_path() after every epoch and on an interrupt
+//   early stopping     after `patience` epochs without improvement
+//   schedule           "none", "step size=S gamma=G", "exponential gamma=G",
+//                      "plateau factor=F patience=P" (on the validation loss)
+//   limits             max_minutes (wall time), max_steps; the epoch is cut short, validated
+//   interrupt          `stop_flag` (install_interrupt_handler() ties it to Ctrl-C) ends the batch,
+//                      writes the last checkpoint and returns
+// A checkpoint holds the weights, batch-norm buffers, optimizer state, and metadata:
+//   symphonic.model_config   ModelConfig::to_text()       symphonic.vocabulary  Vocabulary::to_text()
+//   symphonic.optimizer      Optimizer::options_text()    symphonic.step / .epoch / .rng
+//   symphonic.trainer        the rest of the trainer state (position in the epoch, running sums,
+//                            best loss, patience, schedule), one "key=value" per line
+// so resume() continues exactly: the same batches, dropout masks and updates as a run that was
+// never stopped (tests/train checks the losses bit for bit). Carried LSTM state (carry_state)
+// is not saved: a resumed run with it starts the next window from zero.
+#pragma once
+
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "symphonic/config.hpp"
+#include "symphonic/data/data.hpp"
+#include "symphonic/error.hpp"
+#include "symphonic/io/checkpoint.hpp"
+#include "symphonic/music/vocabulary.hpp"
+#include "symphonic/nn/model.hpp"
+#include "symphonic/optim/optim.hpp"
+#include "symphonic/train/bigram.hpp"
+#include "symphonic/train/callbacks.hpp"
+
+SYMPHONIC_NAMESPACE_BEGIN
+namespace train {
+
+/// Trainer settings that make no sense, or a checkpoint that does not fit the model.
+class TrainError : public Error {
+ public:
+  explicit TrainError(const std::string& message) : Error("train.train_error", message) {}
+};
+
+namespace keys {
+constexpr const char* model_config = "symphonic.model_config";
+constexpr const char* vocabulary = "symphonic.vocabulary";
+constexpr const char* optimizer = "symphonic.optimizer";
+constexpr const char* step = "symphonic.step";
+constexpr const char* epoch = "symphonic.epoch";
+constexpr const char* rng = "symphonic.rng";
+constexpr const char* trainer = "symphonic.trainer";
+}  // namespace keys
+
+struct TrainerOptions {
+  std::int64_t epochs = 20;
+  int batch_size = 64;
+  data::WindowOptions window;          ///< length, stride and target kind of the windows
+  int validation_stride = 0;           ///< 0: the training stride
+  std::string optimizer = "adam lr=0.001";
+  double clip_norm = 5.0;              ///< global gradient-norm clip; 0 switches it off
+  std::string schedule = "none";
+  int patience = 0;                    ///< early stopping after this many epochs without improvement; 0: off
+  double max_minutes = 0;              ///< wall-time budget of this run; 0: none
+  std::int64_t max_steps = 0;          ///< total optimizer steps; 0: none
+  std::uint64_t seed = 1;              ///< batch order
+  bool carry_state = false;            ///< truncated BPTT across consecutive windows
+  std::string checkpoint_path;         ///< best checkpoint; empty: no checkpoints at all
+  std::string last_path;               ///< last checkpoint; empty: derived from checkpoint_path
+  const volatile std::sig_atomic_t* stop_flag = nullptr;  ///< nonzero: stop after this batch
+  io::SaveOptions save;                ///< durability of checkpoint writes
+  io::Metadata extra_metadata;         ///< more metadata for every checkpoint (e.g. the CLI's data settings)
+
+  /// "model.safetensors" -> "model.last.safetensors"; "model" -> "model.last".
+  std::string last_checkpoint_path() const {
+    if (!last_path.empty() || checkpoint_path.empty()) return last_path;
+    const std::size_t slash = checkpoint_path.find_last_of('/');
+    const std::size_t dot = checkpoint_path.find_last_of('.');
+    if (dot == std::string::npos || (slash != std::string::npos && dot < slash) || dot == slash + 1)
+      return checkpoint_path + ".last";
+    return checkpoint_path.substr(0, dot) + ".last" + checkpoint_path.substr(dot);
+  }
+};
+
+enum class StopReason { finished, early_stopping, time_limit, step_limit, interrupted };
+
+inline const char* stop_reason_name(StopReason r) {
+  switch (r) {
+    case StopReason::finished: return "finished";
+    case StopReason::early_stopping: return "early stopping";
+    case StopReason::time_limit: return "time limit";
+    case StopReason::step_limit: return "step limit";
+    case StopReason::interrupted: return "interrupted";
+  }
+  return "?";
+}
+
+struct TrainResult {
+  StopReason reason = StopReason::finished;
+  std::int64_t epochs_completed = 0;
+  std::int64_t steps = 0;
+  double best_validation_loss = std::numeric_limits<double>::infinity();
+  std::vector<EpochReport> epochs;  ///< of this run
+  double seconds = 0;
+};
+
+/// Everything of the trainer's progress that a checkpoint must carry.
+struct TrainerState {
+  std::int64_t epoch = 0;             ///< current (or next) epoch, 0-based
+  std::int64_t batch = 0;             ///< batches of `epoch` already done
+  std::int64_t step = 0;              ///< optimizer steps so far
+  Metrics epoch_train;                ///< running sums of the current epoch
+  std::int64_t epoch_tokens = 0;
+  double epoch_seconds = 0;
+  double best_validation_loss = std::numeric_limits<double>::infinity();
+  int bad_epochs = 0;                 ///< epochs since the best (early stopping)
+  std::string schedule_state;         ///< ReduceOnPlateau::state_text()
+
+  std::string to_text() const {
+    std::string t;
+    const auto put = [&t](const char* key, const std::string& value) { t += std::string(key) + "=" + value + "\n"; };
+    put("epoch", std::to_string(epoch));
+    put("batch", std::to_string(batch));
+    put("step", std::to_string(step));
+    put("epoch_loss_sum", exact(epoch_train.loss_sum));
+    put("epoch_correct", std::to_string(epoch_train.correct));
+    put("epoch_count", std::to_string(epoch_train.count));
+    put("epoch_tokens", std::to_string(epoch_tokens));
+    put("epoch_seconds", exact(epoch_seconds));
+    put("best_validation_loss", exact(best_validation_loss));
+    put("bad_epochs", std::to_string(bad_epochs));
+    put("schedule_state", schedule_state);
+    return t;
+  }
+
+  static TrainerState from_text(const std::string& text) {
+    std::map<std::string, std::string> values;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+      const std::size_t eq = line.find('=');
+      if (eq == std::string::npos) continue;
+      values[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    const auto get = [&values](const char* key) -> const std::string& {
+      const auto it = values.find(key);
+      if (it == values.end()) SYMPHONIC_THROW(io::CheckpointError("metadata", std::string("symphonic.trainer lacks ") + key));
+      return it->second;
+    };
+    const auto integer = [&](const char* key) -> std::int64_t {
+      const std::string& v = get(key);
+      char* end = nullptr;
+      const long long x = std::strtoll(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0') SYMPHONIC_THROW(io::CheckpointError("metadata", std::string("symphonic.trainer ") + key + " is not an integer"));
+      return x;
+    };
+    const auto real = [&](const char* key) -> double {
+      const std::string& v = get(key);
+      char* end = nullptr;
+      const double x = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0') SYMPHONIC_THROW(io::CheckpointError("metadata", std::string("symphonic.trainer ") + key + " is not a number"));
+      return x;
+    };
+    TrainerState s;
+    s.epoch = integer("epoch");
+    s.batch = integer("batch");
+    s.step = integer("step");
+    s.epoch_train.loss_sum = real("epoch_loss_sum");
+    s.epoch_train.correct = integer("epoch_correct");
+    s.epoch_train.count = integer("epoch_count");
+    s.epoch_tokens = integer("epoch_tokens");
+    s.epoch_seconds = real("epoch_seconds");
+    s.best_validation_loss = real("best_validation_loss");
+    s.bad_epochs = static_cast<int>(integer("bad_epochs"));
+    s.schedule_state = get("schedule_state");
+    if (s.epoch < 0 || s.batch < 0 || s.step < 0) SYMPHONIC_THROW(io::CheckpointError("metadata", "symphonic.trainer has negative counters"));
+    return s;
+  }
+
+  static std::string exact(double v) {
+    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+    char buffer[40];
+    std::snprintf(buffer, sizeof buffer, "%.17g", v);
+    return buffer;
+  }
+};
+
+template <class Scalar>
+class Trainer {
+ public:
+  /// `model` and `vocabulary` must outlive the trainer. The split's pieces are copied.
+  Trainer(nn::Model<Scalar>& model, const music::Vocabulary& vocabulary, data::Split split, TrainerOptions options)
+      : model_(model), vocabulary_(vocabulary), split_(std::move(split)), options_(std::move(options)) {
+    if (options_.epochs < 1) SYMPHONIC_THROW(TrainError("epochs must be >= 1"));
+    if (options_.batch_size < 1) SYMPHONIC_THROW(TrainError("batch size must be >= 1"));
+    if (options_.window.length < 1) SYMPHONIC_THROW(TrainError("window length must be >= 1"));
+    if (options_.clip_norm < 0) SYMPHONIC_THROW(TrainError("clip norm must be >= 0"));
+    if (model_.config().vocab_size != vocabulary_.size())
+      SYMPHONIC_THROW(TrainError("the model has " + std::to_string(model_.config().vocab_size) +
+                                 " outputs but the vocabulary " + std::to_string(vocabulary_.size()) + " tokens"));
+    optimizer_ = optim::make_optimizer<Scalar>(options_.optimizer, model_.parameter_count());
+    base_lr_ = optimizer_->learning_rate();
+    parse_schedule();
+    train_batcher_.reset(new data::Batcher(split_.train, options_.window, options_.batch_size, options_.seed, true));
+    if (train_batcher_->window_count() == 0)
+      SYMPHONIC_THROW(TrainError("no training windows: every training piece is shorter than the window length + 1 (" +
+                                 std::to_string(options_.window.length + 1) + " tokens)"));
+    validation_window_ = options_.window;
+    if (options_.validation_stride > 0) validation_window_.stride = options_.validation_stride;
+    if (!split_.validation.empty())
+      validation_batcher_.reset(new data::Batcher(split_.validation, validation_window_, options_.batch_size, options_.seed, false));
+    model_.set_carry_state(options_.carry_state);
+  }
+
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  void add_callback(Callback& callback) { callbacks_.push_back(&callback); }
+  optim::Optimizer<Scalar>& optimizer() { return *optimizer_; }
+  const TrainerState& state() const { return state_; }
+  const TrainerOptions& options() const { return options_; }
+  std::int64_t batches_per_epoch() const { return train_batcher_->batch_count(); }
+  std::int64_t training_windows() const { return train_batcher_->window_count(); }
+  std::int64_t validation_windows() const { return validation_batcher_ ? validation_batcher_->window_count() : 0; }
+
+  /// Loss, accuracy and perplexity of the model on the validation windows (inference mode).
+  Metrics validate() {
+    Metrics m;
+    if (!validation_batcher_) return m;
+    const bool carry = model_.carry_state();
+    if (carry) model_.set_carry_state(false);
+    validation_batcher_->start_epoch(0);
+    data::Batch batch;
+    while (validation_batcher_->next(batch)) {
+      const auto r = model_.forward(batch.inputs, batch.targets, nn::Mode::infer);
+      m.loss_sum += r.loss * static_cast<double>(r.count);
+      m.correct += static_cast<std::int64_t>(std::llround(r.accuracy * static_cast<double>(r.count)));
+      m.count += r.count;
+    }
+    if (carry) model_.set_carry_state(true);
+    return m;
+  }
+
+  /// The same figures for an add-k bigram fitted on the training pieces, on the same windows.
+  Metrics bigram_baseline(double k = 0.05) const {
+    Bigram bigram(vocabulary_.size(), k);
+    for (const data::Piece& p : split_.train) bigram.add_piece(p.ids);
+    Metrics m;
+    if (!validation_batcher_) return m;
+    data::Batcher batcher(split_.validation, validation_window_, options_.batch_size, options_.seed, false);
+    batcher.start_epoch(0);
+    data::Batch batch;
+    while (batcher.next(batch)) m.add(bigram.evaluate(batch.inputs, batch.targets));
+    return m;
+  }
+
+  /// Writes a checkpoint of the model, the optimizer and the trainer state to `path` (atomic).
+  void save(const std::string& path) {
+    std::vector<nn::NamedTensor<Scalar>> tensors = model_.named_parameters();
+    for (auto& b : model_.buffers()) tensors.push_back(b);
+    for (auto& s : optimizer_->state_tensors()) tensors.push_back(s);
+    io::Metadata meta = options_.extra_metadata;
+    meta[keys::model_config] = model_.config().to_text();
+    meta[keys::vocabulary] = vocabulary_.to_text();
+    meta[keys::optimizer] = optimizer_->options_text();
+    meta[keys::step] = std::to_string(state_.step);
+    meta[keys::epoch] = std::to_string(state_.epoch);
+    meta[keys::rng] = std::to_string(model_.rng_state());
+    meta[keys::trainer] = state_.to_text();
+    meta["symphonic.optimizer_steps"] = std::to_string(optimizer_->step_count());
+    io::save_checkpoint(path, tensors, meta, options_.save);
+  }
+
+  /// Restores weights, optimizer state and trainer state from a checkpoint this trainer's save()
+  /// wrote for the same model configuration and vocabulary; throws TrainError when they differ.
+  void resume(const std::string& path) {
+    const io::Checkpoint checkpoint = io::Checkpoint::read(path);
+    const auto need = [&](const char* key) -> std::string {
+      const auto it = checkpoint.metadata().find(key);
+      if (it == checkpoint.metadata().end())
+        SYMPHONIC_THROW(TrainError(path + " is not a resumable training checkpoint (no " + key + ")"));
+      return it->second;
+    };
+    if (need(keys::model_config) != model_.config().to_text())
+      SYMPHONIC_THROW(TrainError(path + " was trained with a different model configuration"));
+    if (need(keys::vocabulary) != vocabulary_.to_text())
+      SYMPHONIC_THROW(TrainError(path + " was trained with a different vocabulary"));
+    const TrainerState state = TrainerState::from_text(need(keys::trainer));
+    std::unique_ptr<optim::Optimizer<Scalar>> optimizer = optim::make_optimizer<Scalar>(need(keys::optimizer), model_.parameter_count());
+    std::vector<nn::NamedTensor<Scalar>> tensors = model_.named_parameters();
+    for (auto& b : model_.buffers()) tensors.push_back(b);
+    for (auto& s : optimizer->state_tensors()) tensors.push_back(s);
+    io::load_tensors(checkpoint, tensors);
+    optimizer->set_step_count(std::stoll(need("symphonic.optimizer_steps")));
+    model_.set_rng_state(std::stoull(need(keys::rng)));
+    optimizer_ = std::move(optimizer);
+    state_ = state;
+    restore_schedule();
+  }
+
+  /// Trains until the epochs are done or a limit, early stopping or the stop flag ends it.
+  TrainResult fit() {
+    using clock = std::chrono::steady_clock;
+    const auto run_start = clock::now();
+    const auto since_start = [&] { return std::chrono::duration<double>(clock::now() - run_start).count(); };
+    TrainResult result;
+    result.best_validation_loss = state_.best_validation_loss;
+    data::Batch batch;
+    const std::int64_t batches = train_batcher_->batch_count();
+    for (; state_.epoch < options_.epochs; ++state_.epoch) {
+      train_batcher_->start_epoch(state_.epoch);
+      for (std::int64_t skip = 0; skip < state_.batch; ++skip) train_batcher_->next(batch);
+      for (Callback* c : callbacks_) c->on_epoch_begin(state_.epoch, options_.epochs, batches);
+      const double lr_used = optimizer_->learning_rate();
+      StopReason stop = StopReason::finished;
+      const auto epoch_start = clock::now();
+      const double seconds_before = state_.epoch_seconds;
+      while (train_batcher_->next(batch)) {
+        model_.zero_grad();
+        const auto r = model_.forward(batch.inputs, batch.targets, nn::Mode::train);
+        model_.backward();
+        double norm = 0;
+        if (options_.clip_norm > 0) {
+          norm = optim::clip_grad_norm<Scalar>(model_.gradients(), options_.clip_norm);
+        }
+        if (std::isfinite(r.loss) && std::isfinite(norm)) optimizer_->step(model_.parameters(), model_.gradients());
+        ++state_.step;
+        ++state_.batch;
+        state_.epoch_train.loss_sum += r.loss * static_cast<double>(r.count);
+        state_.epoch_train.correct += static_cast<std::int64_t>(std::llround(r.accuracy * static_cast<double>(r.count)));
+        state_.epoch_train.count += r.count;
+        state_.epoch_tokens += batch.inputs.size();
+        state_.epoch_seconds = seconds_before + std::chrono::duration<double>(clock::now() - epoch_start).count();
+        BatchReport report;
+        report.epoch = state_.epoch;
+        report.batch = state_.batch;
+        report.batches = batches;
+        report.step = state_.step;
+        report.loss = r.loss;
+        report.mean_loss = state_.epoch_train.loss();
+        report.tokens_per_s = state_.epoch_seconds > 0 ? static_cast<double>(state_.epoch_tokens) / state_.epoch_seconds : 0;
+        report.gradient_norm = norm;
+        for (Callback* c : callbacks_) c->on_batch_end(report);
+        if (options_.stop_flag && *options_.stop_flag) {
+          stop = StopReason::interrupted;
+          break;
+        }
+        if (options_.max_steps > 0 && state_.step >= options_.max_steps) {
+          stop = StopReason::step_limit;
+          break;
+        }
+        if (options_.max_minutes > 0 && since_start() >= options_.max_minutes * 60.0) {
+          stop = StopReason::time_limit;
+          break;
+        }
+      }
+      const bool epoch_done = state_.batch >= batches;
+      if (stop == StopReason::interrupted) {
+        // keep the exact position: the next run resumes inside this epoch
+        if (!options_.checkpoint_path.empty()) {
+          save(options_.last_checkpoint_path());
+          message("interrupted: wrote " + options_.last_checkpoint_path() + " (continue with --resume)");
+        }
+        result.reason = stop;
+        break;
+      }
+      // validation, also after a partial epoch cut by a limit
+      EpochReport report;
+      report.epoch = state_.epoch;
+      report.step = state_.step;
+      report.train = state_.epoch_train;
+      report.seconds = state_.epoch_seconds;
+      report.tokens_per_s = state_.epoch_seconds > 0 ? static_cast<double>(state_.epoch_tokens) / state_.epoch_seconds : 0;
+      report.learning_rate = lr_used;
+      report.partial = !epoch_done;
+      report.validation = validate();
+      const double monitored = report.validation.count > 0 ? report.validation.loss() : report.train.loss();
+      if (monitored < state_.best_validation_loss) {
+        state_.best_validation_loss = monitored;
+        report.improved = true;
+      }
+      if (epoch_done) {
+        state_.bad_epochs = report.improved ? 0 : state_.bad_epochs + 1;
+        step_schedule(monitored);
+        state_.batch = 0;
+        state_.epoch_train = Metrics();
+        state_.epoch_tokens = 0;
+        state_.epoch_seconds = 0;
+        ++result.epochs_completed;
+      }
+      // the best checkpoint carries the position after this epoch, like the last one
+      const std::int64_t epoch_now = state_.epoch;
+      if (epoch_done) ++state_.epoch;
+      if (!options_.checkpoint_path.empty()) {
+        if (report.improved) save(options_.checkpoint_path);
+        save(options_.last_checkpoint_path());
+      }
+      state_.epoch = epoch_now;
+      result.epochs.push_back(report);
+      for (Callback* c : callbacks_) c->on_epoch_end(report);
+      if (!epoch_done) {
+        result.reason = stop;
+        break;
+      }
+      if (stop != StopReason::finished) {  // a limit hit exactly on the epoch's last batch
+        result.reason = stop;
+        ++state_.epoch;
+        break;
+      }
+      if (options_.patience > 0 && state_.bad_epochs >= options_.patience) {
+        message("early stopping: no improvement of the validation loss for " + std::to_string(state_.bad_epochs) + " epochs");
+        result.reason = StopReason::early_stopping;
+        ++state_.epoch;
+        break;
+      }
+    }
+    result.steps = state_.step;
+    result.best_validation_loss = state_.best_validation_loss;
+    result.seconds = since_start();
+    return result;
+  }
+
+ private:
+  enum class Schedule { none, step, exponential, plateau };
+
+  void message(const std::string& text) {
+    for (Callback* c : callbacks_) c->on_message(text);
+  }
+
+  void parse_schedule() {
+    std::istringstream in(options_.schedule);
+    std::string kind, word;
+    in >> kind;
+    std::map<std::string, double> values;
+    while (in >> word) {
+      const std::size_t eq = word.find('=');
+      char* end = nullptr;
+      const double v = eq == std::string::npos ? 0 : std::strtod(word.c_str() + eq + 1, &end);
+      if (eq == std::string::npos || end == word.c_str() + eq + 1 || *end != '\0')
+        SYMPHONIC_THROW(TrainError("schedule: expected key=number, got \"" + word + "\""));
+      values[word.substr(0, eq)] = v;
+    }
+    const auto take = [&](const char* key, double fallback) {
+      const auto it = values.find(key);
+      if (it == values.end()) return fallback;
+      const double v = it->second;
+      values.erase(it);
+      return v;
+    };
+    if (kind.empty() || kind == "none") {
+      schedule_ = Schedule::none;
+    } else if (kind == "step") {
+      schedule_ = Schedule::step;
+      step_lr_.reset(new optim::StepLr(base_lr_, static_cast<std::int64_t>(take("size", 10)), take("gamma", 0.5)));
+    } else if (kind == "exponential") {
+      schedule_ = Schedule::exponential;
+      exponential_lr_.reset(new optim::ExponentialLr(base_lr_, take("gamma", 0.95)));
+    } else if (kind == "plateau") {
+      schedule_ = Schedule::plateau;
+      optim::ReduceOnPlateauOptions o;
+      o.factor = take("factor", 0.5);
+      o.patience = static_cast<std::int64_t>(take("patience", 2));
+      o.min_lr = take("min_lr", 0);
+      plateau_.reset(new optim::ReduceOnPlateau(base_lr_, o));
+    } else {
+      SYMPHONIC_THROW(TrainError("unknown schedule \"" + kind + "\" (expected none, step, exponential or plateau)"));
+    }
+    if (!values.empty()) SYMPHONIC_THROW(TrainError("schedule " + kind + ": unknown key \"" + values.begin()->first + "\""));
+  }
+
+  void step_schedule(double metric) {
+    switch (schedule_) {
+      case Schedule::none: break;
+      case Schedule::step: step_lr_->step(*optimizer_); break;
+      case Schedule::exponential: exponential_lr_->step(*optimizer_); break;
+      case Schedule::plateau:
+        plateau_->step(*optimizer_, metric);
+        state_.schedule_state = plateau_->state_text();
+        break;
+    }
+  }
+
+  void restore_schedule() {
+    switch (schedule_) {
+      case Schedule::none: break;
+      case Schedule::step: step_lr_->set_epoch(state_.epoch); break;
+      case Schedule::exponential: exponential_lr_->set_epoch(state_.epoch); break;
+      case Schedule::plateau:
+        if (!state_.schedule_state.empty()) plateau_->load_state_text(state_.schedule_state);
+        break;
+    }
+  }
+
+  nn::Model<Scalar>& model_;
+  const music::Vocabulary& vocabulary_;
+  data::Split split_;
+  TrainerOptions options_;
+  std::unique_ptr<optim::Optimizer<Scalar>> optimizer_;
+  double base_lr_ = 0;
+  Schedule schedule_ = Schedule::none;
+  std::unique_ptr<optim::StepLr> step_lr_;
+  std::unique_ptr<optim::ExponentialLr> exponential_lr_;
+  std::unique_ptr<optim::ReduceOnPlateau> plateau_;
+  data::WindowOptions validation_window_;
+  std::unique_ptr<data::Batcher> train_batcher_, validation_batcher_;
+  std::vector<Callback*> callbacks_;
+  TrainerState state_;
+};
+
+}  // namespace train
+SYMPHONIC_NAMESPACE_END

@@ -1,0 +1,203 @@
+// The command-line programs as a user meets them: --help, exit statuses, and a small end-to-end
+// run (render tunes, train, interrupt with SIGINT, resume, generate, evaluate). The programs are
+// found beside this test's build folder (build/<preset>/examples); the test skips without them.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <symphonic/midi/midi.hpp>
+
+#include "support/skip.hpp"
+
+namespace {
+
+std::string examples_dir() {
+  char buffer[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", buffer, sizeof buffer - 1);
+  if (n <= 0) return "";
+  std::string self(buffer, static_cast<std::size_t>(n));
+  const std::string tests = self.substr(0, self.find_last_of('/'));
+  const std::string build = tests.substr(0, tests.find_last_of('/'));
+  return build + "/examples";
+}
+
+bool exists(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Run {
+  int status;
+  std::string out, err;
+};
+
+// Runs a shell command line with stdout and stderr captured.
+Run run(const std::string& command, const std::string& tag) {
+  const std::string out = "cli_" + tag + ".out", err = "cli_" + tag + ".err";
+  const int raw = std::system((command + " >" + out + " 2>" + err).c_str());
+  Run r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_text(out), read_text(err)};
+  std::remove(out.c_str());
+  std::remove(err.c_str());
+  return r;
+}
+
+int lines(const std::string& text) {
+  int n = 0;
+  for (char c : text) n += c == '\n';
+  return n;
+}
+
+}  // namespace
+
+TEST_SUITE("app") {
+
+TEST_CASE("cli: --help, bad arguments exit 2 with one line, unreadable files exit 1") {
+  const std::string bin = examples_dir();
+  if (!exists(bin + "/symphonic-train") || !exists(bin + "/symphonic-generate") || !exists(bin + "/symphonic-eval"))
+    SYMPHONIC_SKIP_TEST("the symphonic-* programs are not built beside the tests");
+  for (const char* program : {"symphonic-train", "symphonic-generate", "symphonic-eval", "symphonic-tunes"}) {
+    CAPTURE(program);
+    const Run help = run(bin + "/" + program + " --help", "help");
+    CHECK(help.status == 0);
+    CHECK(help.out.find("usage: ") == 0);
+    const Run bad = run(bin + "/" + program + " --no-such-flag", "bad");
+    CHECK(bad.status == 2);
+    CHECK(lines(bad.err) == 1);
+    CHECK(bad.err.find("unknown option --no-such-flag") != std::string::npos);
+  }
+  const std::vector<std::pair<std::string, std::string>> usage = {
+      {"symphonic-train --corpus x", "--checkpoint is required"},
+      {"symphonic-train --corpus x --checkpoint y --epochs zero", "--epochs needs a whole number"},
+      {"symphonic-train --corpus x --checkpoint y --optimizer adagrad", "--optimizer must be one of"},
+      {"symphonic-train --corpus x --checkpoint y --encoder-options 'chord colour=1'", "bad encoder options"},
+      {"symphonic-generate --checkpoint c --out o.mid --temperature -1", "--temperature needs a number"},
+      {"symphonic-generate --checkpoint c --out o.mid --top-p 2", "--top-p needs a number"},
+      {"symphonic-generate --checkpoint c --out o.mid --primer random", "--primer random needs --corpus"},
+      {"symphonic-generate --checkpoint c", "--out is required"},
+      {"symphonic-generate --checkpoint c --out o.mid --length", "--length needs a value"},
+      {"symphonic-eval --corpus x", "give --checkpoint PATH --corpus DIR, or --stats"},
+      {"symphonic-eval --stats x --split some", "--split must be one of"},
+  };
+  for (const auto& entry : usage) {
+    const std::string& command = entry.first;
+    CAPTURE(command);
+    const Run r = run(bin + "/" + command, "usage");
+    CHECK(r.status == 2);
+    CHECK(lines(r.err) == 1);
+    CHECK(r.err.find(entry.second) != std::string::npos);
+  }
+  const std::vector<std::pair<std::string, std::string>> missing = {
+      {"symphonic-train --corpus /nonexistent/dir --checkpoint x.safetensors", "/nonexistent/dir"},
+      {"symphonic-generate --checkpoint /nonexistent/model.safetensors --out o.mid", "/nonexistent/model.safetensors"},
+      {"symphonic-eval --stats /nonexistent/song.mid", "/nonexistent/song.mid"},
+      {"symphonic-tunes --out . /nonexistent/a.tune", "/nonexistent/a.tune"},
+  };
+  for (const auto& entry : missing) {
+    const std::string& command = entry.first;
+    CAPTURE(command);
+    const Run r = run(bin + "/" + command, "missing");
+    CHECK(r.status == 1);
+    CHECK(r.err.find(entry.second) != std::string::npos);
+  }
+  // a file that is not a checkpoint
+  {
+    std::ofstream("cli_not_a_checkpoint.safetensors") << "hello";
+    const Run r = run(bin + "/symphonic-generate --checkpoint cli_not_a_checkpoint.safetensors --out o.mid", "garbage");
+    CHECK(r.status == 1);
+    CHECK(r.err.find("checkpoint_error") != std::string::npos);
+    std::remove("cli_not_a_checkpoint.safetensors");
+  }
+}
+
+TEST_CASE("cli: render, train, SIGINT, resume, generate and evaluate end to end") {
+  const std::string bin = examples_dir();
+  if (!exists(bin + "/symphonic-train") || !exists(bin + "/symphonic-tunes"))
+    SYMPHONIC_SKIP_TEST("the symphonic-* programs are not built beside the tests");
+  const std::string dir = "cli_e2e_" + std::to_string(::getpid());
+  REQUIRE(std::system(("rm -rf " + dir + " && mkdir -p " + dir + "/corpus").c_str()) == 0);
+  const Run tunes = run(bin + "/symphonic-tunes --out " + dir + "/corpus " + SYMPHONIC_TEST_SOURCE_DIR + "/data/demo", "tunes");
+  REQUIRE(tunes.status == 0);
+  const std::string small = " --embedding 8 --hidden 24 --layers 1 --seq-len 16 --batch 8 --quiet --seed 3";
+  const std::string train = bin + "/symphonic-train --corpus " + dir + "/corpus --checkpoint " + dir + "/m.safetensors" + small;
+
+  // interrupt a long run once it is training
+  const std::string log = dir + "/train.log";
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    const std::string command = "exec " + train + " --epochs 100000 >" + log + " 2>&1";
+    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  bool training = false;
+  for (int i = 0; i < 600 && !training; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    training = read_text(log).find("batches per epoch") != std::string::npos;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ::kill(child, SIGINT);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  REQUIRE(training);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  CHECK(read_text(log).find("interrupted: wrote") != std::string::npos);
+  REQUIRE(exists(dir + "/m.last.safetensors"));
+
+  // resume and stop after a few more steps
+  const Run resumed = run(train + " --resume --epochs 100000 --patience 0 --max-minutes 0.05", "resume");
+  CHECK(resumed.status == 0);
+  CHECK(resumed.out.find("resumed from") != std::string::npos);
+  CHECK(resumed.out.find("stopped: time limit") != std::string::npos);
+  REQUIRE(exists(dir + "/m.safetensors"));
+
+  // generate: the MIDI file reads back with notes in it, and the piano roll is written
+  const Run generated = run(bin + "/symphonic-generate --checkpoint " + dir + "/m.safetensors --out " + dir +
+                                "/g.mid --roll " + dir + "/g.svg --length 200 --seed 5",
+                            "generate");
+  CHECK(generated.status == 0);
+  const auto notes = symphonic::midi::extract_notes(symphonic::midi::read_file(dir + "/g.mid"));
+  CHECK(notes.notes.size() > 0);
+  CHECK(read_text(dir + "/g.svg").find("<rect class=\"note\"") != std::string::npos);
+  // the same seed gives the same file
+  const Run again = run(bin + "/symphonic-generate --checkpoint " + dir + "/m.safetensors --out " + dir +
+                            "/h.mid --length 200 --seed 5",
+                        "again");
+  CHECK(again.status == 0);
+  CHECK(read_text(dir + "/g.mid") == read_text(dir + "/h.mid"));
+  // a MIDI primer
+  const Run primed = run(bin + "/symphonic-generate --checkpoint " + dir + "/m.safetensors --out " + dir +
+                             "/p.mid --length 50 --primer " + dir + "/corpus/ode_to_joy.mid",
+                         "primed");
+  CHECK(primed.status == 0);
+
+  // evaluate: model and bigram on the same windows; statistics of the generated file
+  const Run eval = run(bin + "/symphonic-eval --checkpoint " + dir + "/m.safetensors --corpus " + dir + "/corpus", "eval");
+  CHECK(eval.status == 0);
+  CHECK(eval.out.find("model ") != std::string::npos);
+  CHECK(eval.out.find("bigram ") != std::string::npos);
+  const Run stats = run(bin + "/symphonic-eval --stats " + dir + "/g.mid --reference " + dir + "/corpus", "stats");
+  CHECK(stats.status == 0);
+  CHECK(stats.out.find("longest run of one repeated token") != std::string::npos);
+  std::system(("rm -rf " + dir).c_str());
+}
+
+}  // TEST_SUITE

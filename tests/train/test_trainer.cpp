@@ -1,0 +1,302 @@
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <symphonic/data/data.hpp>
+#include <symphonic/generate/sampler.hpp>
+#include <symphonic/music/music.hpp>
+#include <symphonic/nn/model.hpp>
+#include <symphonic/train/saved_model.hpp>
+#include <symphonic/train/trainer.hpp>
+
+namespace sy = symphonic;
+using sy::train::HistoryCallback;
+using sy::train::StopReason;
+using sy::train::Trainer;
+using sy::train::TrainerOptions;
+
+namespace {
+
+// A corpus with structure a model can learn: pieces walk up a scale with occasional jumps.
+struct Toy {
+  sy::music::Vocabulary vocabulary;
+  sy::data::Split split;
+};
+
+Toy toy_corpus(int pieces = 10, int length = 60) {
+  std::vector<std::vector<std::string>> tokens;
+  sy::generate::SplitMix64 rng(12345);
+  for (int p = 0; p < pieces; ++p) {
+    std::vector<std::string> piece;
+    int x = p % 7;
+    for (int i = 0; i < length; ++i) {
+      piece.push_back("t" + std::to_string(x));
+      x = (rng.next() % 5 == 0) ? static_cast<int>(rng.next() % 9) : (x + 1) % 9;
+    }
+    tokens.push_back(piece);
+  }
+  Toy toy{sy::music::Vocabulary::build(tokens), {}};
+  std::vector<sy::data::Piece> all;
+  for (int p = 0; p < pieces; ++p) all.push_back({"piece" + std::to_string(p), toy.vocabulary.encode(tokens[static_cast<std::size_t>(p)])});
+  toy.split = sy::data::split_by_piece(all, 0.2, 3);
+  return toy;
+}
+
+sy::nn::ModelConfig toy_config(int vocab) {
+  sy::nn::ModelConfig c = sy::nn::ModelConfig::preset("default", vocab);
+  c.embedding_size = 8;
+  c.lstm_size = 16;
+  c.lstm_layers = 2;
+  c.lstm_dropout = 0.2;
+  c.dropout = 0.2;  // dropout masks come from the model's generator: resume must restore it
+  return c;
+}
+
+std::string temp_path(const std::string& name) {
+  return "symphonic_test_" + std::to_string(::getpid()) + "_" + name;
+}
+
+TrainerOptions toy_options(const std::string& checkpoint) {
+  TrainerOptions o;
+  o.epochs = 3;
+  o.batch_size = 8;
+  o.window.length = 6;
+  o.window.stride = 2;
+  o.optimizer = "adam lr=0.01";
+  o.schedule = "plateau factor=0.5 patience=0";
+  o.checkpoint_path = checkpoint;
+  o.seed = 9;
+  o.save.durable = false;
+  return o;
+}
+
+// Stops training (through the trainer's stop flag) after a given number of batches.
+class StopAfter : public sy::train::Callback {
+ public:
+  StopAfter(volatile std::sig_atomic_t& flag, std::int64_t batches, bool use_signal)
+      : flag_(flag), batches_(batches), signal_(use_signal) {}
+  void on_batch_end(const sy::train::BatchReport&) override {
+    if (++seen_ == batches_) {
+      if (signal_) std::raise(SIGINT);
+      else flag_ = 1;
+    }
+  }
+
+ private:
+  volatile std::sig_atomic_t& flag_;
+  std::int64_t batches_, seen_ = 0;
+  bool signal_;
+};
+
+}  // namespace
+
+TEST_SUITE("train") {
+
+TEST_CASE("trainer: an interrupted and resumed run gives exactly the losses of an uninterrupted one") {
+  const Toy toy = toy_corpus();
+  const std::string full_path = temp_path("full.safetensors"), cut_path = temp_path("cut.safetensors");
+  // uninterrupted
+  sy::nn::Model<float> a(toy_config(toy.vocabulary.size()), 5);
+  Trainer<float> ta(a, toy.vocabulary, toy.split, toy_options(full_path));
+  HistoryCallback ha;
+  ta.add_callback(ha);
+  const auto ra = ta.fit();
+  CHECK(ra.reason == StopReason::finished);
+  REQUIRE(ha.batches.size() == static_cast<std::size_t>(3 * ta.batches_per_epoch()));
+  REQUIRE(ta.batches_per_epoch() >= 4);
+  for (std::int64_t cut : {ta.batches_per_epoch() + 2, ta.batches_per_epoch(), std::int64_t{1}}) {
+    CAPTURE(cut);
+    // interrupted inside (or at the end of) an epoch ...
+    volatile std::sig_atomic_t flag = 0;
+    TrainerOptions ob = toy_options(cut_path);
+    ob.stop_flag = &flag;
+    sy::nn::Model<float> b(toy_config(toy.vocabulary.size()), 5);
+    HistoryCallback hb;
+    {
+      Trainer<float> tb(b, toy.vocabulary, toy.split, ob);
+      StopAfter stop(flag, cut, false);
+      tb.add_callback(hb);
+      tb.add_callback(stop);
+      const auto rb = tb.fit();
+      CHECK(rb.reason == StopReason::interrupted);
+      CHECK(rb.steps == cut);
+    }
+    // ... and resumed into a model initialised differently, from the last checkpoint
+    sy::nn::Model<float> c(toy_config(toy.vocabulary.size()), 777);
+    Trainer<float> tc(c, toy.vocabulary, toy.split, toy_options(cut_path));
+    tc.resume(ob.last_checkpoint_path());
+    CHECK(tc.state().step == cut);
+    tc.add_callback(hb);
+    const auto rc = tc.fit();
+    CHECK(rc.reason == StopReason::finished);
+    REQUIRE(hb.batches.size() == ha.batches.size());
+    for (std::size_t i = 0; i < ha.batches.size(); ++i) {
+      CAPTURE(i);
+      CHECK(hb.batches[i].loss == ha.batches[i].loss);  // bit for bit
+    }
+    CHECK(c.parameters() == a.parameters());
+    REQUIRE(ha.epochs.size() == 3);
+    CHECK(hb.epochs.back().validation.loss() == ha.epochs.back().validation.loss());
+    CHECK(hb.epochs.back().train.loss() == ha.epochs.back().train.loss());
+    CHECK(tc.optimizer().learning_rate() == ta.optimizer().learning_rate());
+  }
+  for (const std::string& p : {full_path, cut_path, toy_options(full_path).last_checkpoint_path(), toy_options(cut_path).last_checkpoint_path()})
+    std::remove(p.c_str());
+}
+
+TEST_CASE("trainer: SIGINT ends the batch and leaves a resumable checkpoint") {
+  const Toy toy = toy_corpus();
+  const std::string path = temp_path("sigint.safetensors");
+  TrainerOptions o = toy_options(path);
+  sy::train::install_interrupt_handler();
+  o.stop_flag = &sy::train::interrupt_flag();
+  sy::nn::Model<float> model(toy_config(toy.vocabulary.size()), 1);
+  Trainer<float> trainer(model, toy.vocabulary, toy.split, o);
+  StopAfter stop(sy::train::interrupt_flag(), 3, true);
+  trainer.add_callback(stop);
+  HistoryCallback history;
+  trainer.add_callback(history);
+  const auto result = trainer.fit();
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  CHECK(result.reason == StopReason::interrupted);
+  CHECK(result.steps == 3);
+  CHECK(history.batches.size() == 3);
+  REQUIRE(history.messages.size() == 1);
+  CHECK(history.messages[0].find("interrupted") == 0);
+  const auto checkpoint = sy::io::Checkpoint::read(o.last_checkpoint_path());
+  CHECK(checkpoint.metadata().at(sy::train::keys::step) == "3");
+  CHECK(checkpoint.metadata().at(sy::train::keys::epoch) == "0");
+  CHECK(checkpoint.metadata().at(sy::train::keys::optimizer).find("adam") == 0);
+  CHECK(checkpoint.metadata().count(sy::train::keys::rng) == 1);
+  const auto saved = sy::train::load_model<float>(o.last_checkpoint_path());
+  CHECK(saved.model->parameters() == model.parameters());
+  CHECK(saved.vocabulary.to_text() == toy.vocabulary.to_text());
+  std::remove(o.last_checkpoint_path().c_str());
+  std::remove(path.c_str());
+  sy::train::interrupt_flag() = 0;
+}
+
+TEST_CASE("trainer: SIGKILL while a checkpoint is being written leaves the previous one loadable") {
+  const Toy toy = toy_corpus();
+  const std::string path = temp_path("kill.safetensors");
+  sy::nn::ModelConfig config = toy_config(toy.vocabulary.size());
+  config.lstm_size = 256;  // a few MB, so the kill lands inside a write
+  sy::nn::Model<float> model(config, 1);
+  TrainerOptions o = toy_options(path);
+  o.save.durable = true;
+  Trainer<float> trainer(model, toy.vocabulary, toy.split, o);
+  trainer.save(path);
+  const auto good = model.parameters();
+  int killed_while_writing = 0;
+  for (int round = 0; round < 12; ++round) {
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      // perturb the weights and write checkpoints over the same path, forever
+      for (int i = 0;; ++i) {
+        model.parameters().array() += 1.0f;
+        trainer.save(path);
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5 + 13 * round));
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    CHECK(WIFSIGNALED(status));
+    // whatever moment the kill hit, the file is a complete checkpoint (old or new)
+    const auto saved = sy::train::load_model<float>(path);
+    const float shift = saved.model->parameters()[0] - good[0];
+    CHECK(shift == doctest::Approx(std::round(shift)));
+    CHECK((saved.model->parameters().array() - good.array() - shift).abs().maxCoeff() < 1e-2f * (1 + std::abs(shift)));
+    killed_while_writing += 1;
+  }
+  CHECK(killed_while_writing == 12);
+  // temporary files of killed writes may remain beside the checkpoint; they are never read
+  std::remove(path.c_str());
+  std::system(("rm -f " + path + ".tmp.* " + path + ".*.tmp 2>/dev/null").c_str());
+}
+
+TEST_CASE("trainer: time limit, early stopping and the bigram baseline") {
+  const Toy toy = toy_corpus();
+  SUBCASE("a time limit cuts the epoch, validates and saves where it stopped") {
+    const std::string path = temp_path("limit.safetensors");
+    TrainerOptions o = toy_options(path);
+    o.max_minutes = 1e-9;
+    sy::nn::Model<float> model(toy_config(toy.vocabulary.size()), 1);
+    Trainer<float> trainer(model, toy.vocabulary, toy.split, o);
+    const auto r = trainer.fit();
+    CHECK(r.reason == StopReason::time_limit);
+    CHECK(r.steps == 1);
+    REQUIRE(r.epochs.size() == 1);
+    CHECK(r.epochs[0].partial);
+    CHECK(r.epochs[0].validation.count > 0);
+    CHECK(r.epochs[0].improved);
+    CHECK(sy::io::Checkpoint::read(path).metadata().count(sy::train::keys::trainer) == 1);
+    CHECK(trainer.state().batch == 1);
+    std::remove(path.c_str());
+    std::remove(o.last_checkpoint_path().c_str());
+  }
+  SUBCASE("early stopping after `patience` epochs without improvement") {
+    TrainerOptions o = toy_options("");
+    o.epochs = 50;
+    o.patience = 2;
+    o.schedule = "none";
+    o.optimizer = "sgd lr=5";  // far too large: the validation loss stops improving at once
+    sy::nn::Model<float> model(toy_config(toy.vocabulary.size()), 1);
+    Trainer<float> trainer(model, toy.vocabulary, toy.split, o);
+    const auto r = trainer.fit();
+    CHECK(r.reason == StopReason::early_stopping);
+    CHECK(r.epochs_completed < 50);
+    CHECK(trainer.state().bad_epochs == 2);
+  }
+  SUBCASE("the bigram baseline is scored on the same validation windows") {
+    sy::nn::Model<float> model(toy_config(toy.vocabulary.size()), 1);
+    Trainer<float> trainer(model, toy.vocabulary, toy.split, toy_options(""));
+    const auto baseline = trainer.bigram_baseline();
+    const auto untrained = trainer.validate();
+    CHECK(baseline.count == untrained.count);
+    CHECK(baseline.count == trainer.validation_windows());
+    CHECK(baseline.loss() < untrained.loss());  // an untrained model is near uniform
+  }
+}
+
+TEST_CASE("trainer: bad settings and mismatched checkpoints are refused") {
+  const Toy toy = toy_corpus();
+  sy::nn::Model<float> model(toy_config(toy.vocabulary.size()), 1);
+  TrainerOptions o = toy_options("");
+  o.schedule = "cosine";
+  CHECK_THROWS_AS(Trainer<float>(model, toy.vocabulary, toy.split, o), sy::train::TrainError);
+  o = toy_options("");
+  o.window.length = 1000;
+  CHECK_THROWS_WITH_AS(Trainer<float>(model, toy.vocabulary, toy.split, o),
+                       "[symphonic.train.train_error] no training windows: every training piece is shorter than "
+                       "the window length + 1 (1001 tokens)",
+                       sy::train::TrainError);
+  o = toy_options("");
+  o.epochs = 0;
+  CHECK_THROWS_AS(Trainer<float>(model, toy.vocabulary, toy.split, o), sy::train::TrainError);
+  // a checkpoint of another architecture
+  const std::string path = temp_path("other.safetensors");
+  sy::nn::ModelConfig other = toy_config(toy.vocabulary.size());
+  other.lstm_size = 12;
+  sy::nn::Model<float> small(other, 1);
+  Trainer<float>(small, toy.vocabulary, toy.split, toy_options("")).save(path);
+  Trainer<float> trainer(model, toy.vocabulary, toy.split, toy_options(""));
+  CHECK_THROWS_WITH_AS(trainer.resume(path),
+                       ("[symphonic.train.train_error] " + path + " was trained with a different model configuration").c_str(),
+                       sy::train::TrainError);
+  CHECK_THROWS_AS(trainer.resume("/nonexistent/x.safetensors"), sy::io::FileError);
+  std::remove(path.c_str());
+}
+
+}  // TEST_SUITE
