@@ -10,7 +10,7 @@ packages=(
   python3 python3-venv python3-mido python3-numpy
 )
 if [ "${SYMPHONIC_MINIMAL_DEPS:-0}" != 1 ]; then
-  packages+=(python3-torch)
+  packages+=(python3-torch libopenblas0-pthread)
 fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
