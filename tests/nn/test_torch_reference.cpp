@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include <unistd.h>
+
 #include <symphonic/nn/nn.hpp>
 
 #include "support/gradcheck.hpp"
@@ -146,7 +148,8 @@ TEST_SUITE("nn") {
 TEST_CASE("torch reference: write the model inputs for scripts/torch_reference.py") {
   const char* env = std::getenv("SYMPHONIC_TORCH_DUMP_DIR");
   const std::filesystem::path dir = env ? std::filesystem::path(env)
-                                        : std::filesystem::temp_directory_path() / "symphonic_torch_dump_test";
+                                        : std::filesystem::temp_directory_path() /
+                                              ("symphonic_torch_dump_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   for (const ReferenceCase& c : reference_cases()) {
     nn::Model<double> model(c.config, 99);
@@ -169,6 +172,7 @@ TEST_CASE("torch reference: write the model inputs for scripts/torch_reference.p
     CHECK(read_ids(back.at("inputs")) == inputs);
     CHECK(back.size() == records.size());
   }
+  if (!env) std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("torch reference: forward, loss, gradients and buffers match PyTorch in double") {

@@ -23,7 +23,8 @@
 // Truncated BPTT: with set_carry_state(true), each forward starts from the final (h, c) of the
 // previous forward (when the batch size matches; zero otherwise) and gradients stop at the window
 // boundary. Generation: reset_state(batch) then step(ids) once per token; it runs in inference
-// mode and carries its own (h, c), separate from training's.
+// mode and carries its own (h, c), separate from training's. step() reuses the layers' caches, so
+// call forward() again before the next backward().
 #pragma once
 
 #include <cstdint>
@@ -194,11 +195,13 @@ class Model {
     r.loss = loss_.forward(acts_.back(), flat, &correct);
     r.count = flat.size();
     r.accuracy = static_cast<double>(correct) / static_cast<double>(r.count);
+    backward_ready_ = true;
     return r;
   }
 
   /// Adds d(mean loss of the last forward)/d(parameters) into gradients().
   void backward() {
+    SYMPHONIC_ASSERT(backward_ready_);  // forward() ran, and no step() since
     const Index B = batch_, T = steps_;
     Mat d, dx;
     loss_.backward(d);
@@ -245,6 +248,7 @@ class Model {
     if (generation_.h[0].cols() != B)
       SYMPHONIC_THROW(ShapeError("generation batch (set by reset_state)", generation_.h[0].cols(), B));
     IdMatrix in = ids;
+    backward_ready_ = false;
     run_input(in, Mode::infer);
     lstm_.forward(x_, B, sequence_, Mode::infer, &generation_);
     generation_ = lstm_.final_state();
@@ -356,7 +360,7 @@ class Model {
   std::vector<Dense<Scalar>> denses_;
   std::vector<Relu<Scalar>> relus_;
   SoftmaxCrossEntropy<Scalar> loss_;
-  bool carry_ = false, every_step_ = false;
+  bool carry_ = false, every_step_ = false, backward_ready_ = false;
   Index batch_ = 0, steps_ = 0;
   State carried_, generation_;
   Mat x_, sequence_, dsequence_, probabilities_;
