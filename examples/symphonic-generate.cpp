@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
       .option("top-k", "N", "sample among the N most probable tokens, 0 = all", "0")
       .option("top-p", "X", "sample within the smallest set of tokens of mass X", "1")
       .option("repetition-penalty", "X", "divide recent tokens' probability by X (>= 1)", "1")
-      .option("primer", "FILE.mid|random|none", "start from a MIDI file's opening, a random training window (needs --corpus), or the begin-of-piece token", "none")
+      .option("primer", "FILE.mid|random|none", "start from a MIDI file's opening, a random training window (needs --corpus), or the begin-of-piece token (a random token when the vocabulary has none)", "none")
       .option("primer-tokens", "FILE", "start from the whitespace-separated tokens in FILE")
       .option("primer-length", "N", "tokens taken from a primer file or window", "64")
       .option("corpus", "DIR", "MIDI folder for --primer random")
@@ -74,7 +74,17 @@ int main(int argc, char** argv) {
       if (!word.empty()) tokens.push_back(word);
       primer_ids = sy::generate::token_primer(tokens, saved.vocabulary);
     } else if (primer == "none") {
-      primer_ids = sy::generate::begin_primer(saved.vocabulary);
+      if (saved.vocabulary.contains(sy::music::begin_token())) {
+        primer_ids = sy::generate::begin_primer(saved.vocabulary);
+      } else {  // e.g. the recipe's tokens: start from one token drawn at random
+        sy::generate::SplitMix64 rng(seed);
+        std::int32_t id = saved.vocabulary.unknown_id();
+        while (id == saved.vocabulary.unknown_id())
+          id = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(saved.vocabulary.size())));
+        primer_ids = {id};
+        std::printf("this vocabulary has no %s token: starting from the random token %s\n",
+                    sy::music::begin_token().c_str(), saved.vocabulary.token(id).c_str());
+      }
     } else if (primer == "random") {
       const auto corpus = sy::data::load_corpus(args.text("corpus"), *saved.encoder);
       std::vector<sy::data::Piece> pieces = corpus.pieces;

@@ -20,7 +20,7 @@ fi
 "$bin/symphonic-eval" --stats "$corpus" --checkpoint "$out/model.safetensors" | tail -1 | tee "$out/corpus-stats.log"
 # the begin-of-piece token when the vocabulary has one, else a random training window (the recipe)
 primer=(--primer none)
-if ! "$bin/symphonic-generate" --checkpoint "$out/model.safetensors" --out "$out/probe.mid" --length 1 >/dev/null 2>&1; then
+if "$bin/symphonic-generate" --checkpoint "$out/model.safetensors" --out "$out/probe.mid" --length 1 | grep -q "no <begin>"; then
   primer=(--primer random --corpus "$corpus" --primer-length 64)
 fi
 rm -f "$out/probe.mid"

@@ -197,6 +197,17 @@ TEST_CASE("cli: render, train, SIGINT, resume, generate and evaluate end to end"
   const Run stats = run(bin + "/symphonic-eval --stats " + dir + "/g.mid --reference " + dir + "/corpus", "stats");
   CHECK(stats.status == 0);
   CHECK(stats.out.find("longest run of one repeated token") != std::string::npos);
+  // the recipe's tokens have no begin marker: --primer none starts from a random token instead
+  const Run recipe = run(bin + "/symphonic-train --corpus " + dir + "/corpus --checkpoint " + dir + "/r.safetensors" + small +
+                             " --encoder-options 'chord recipe=1' --max-steps 2",
+                         "recipe");
+  CHECK(recipe.status == 0);
+  const Run from_nothing = run(bin + "/symphonic-generate --checkpoint " + dir + "/r.safetensors --out " + dir +
+                                   "/r.mid --length 40 --seed 2",
+                               "nothing");
+  CHECK(from_nothing.status == 0);
+  CHECK(from_nothing.out.find("starting from the random token") != std::string::npos);
+  CHECK(symphonic::midi::extract_notes(symphonic::midi::read_file(dir + "/r.mid")).notes.size() > 0);
   std::system(("rm -rf " + dir).c_str());
 }
 
