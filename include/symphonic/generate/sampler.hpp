@@ -29,6 +29,7 @@
 
 #include "symphonic/config.hpp"
 #include "symphonic/error.hpp"
+#include "symphonic/nn/random.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
 namespace generate {
@@ -39,35 +40,8 @@ class SamplerError : public Error {
   explicit SamplerError(const std::string& message) : Error("generate.sampler_error", message) {}
 };
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny, fast generator whose state is one word.
-class SplitMix64 {
- public:
-  explicit SplitMix64(std::uint64_t seed = 1) : state_(seed) {}
-
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  /// Uniform in [0, 1) with 53 random bits.
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  /// Uniform integer in [0, n), n > 0 (Lemire's multiply-shift, unbiased by rejection).
-  std::uint64_t below(std::uint64_t n) {
-    SYMPHONIC_ASSERT(n > 0);
-    const std::uint64_t threshold = (0 - n) % n;
-    for (;;) {
-      const std::uint64_t r = next();
-      if (r >= threshold) return r % n;
-    }
-  }
-
-  std::uint64_t state() const { return state_; }
-  void set_state(std::uint64_t state) { state_ = state; }
-
- private:
-  std::uint64_t state_;
-};
+/// SplitMix64 (Steele, Lea, Flood 2014): the same one-word generator as the model's dropout.
+using SplitMix64 = nn::Rng;
 
 struct SamplerOptions {
   double temperature = 1.0;        ///< > 0 samples; 0 takes the argmax (the recipe)

@@ -32,6 +32,16 @@ class Rng {
   /// Uniform in [0, 1) with 53 random bits.
   double uniform() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
 
+  /// Uniform integer in [0, n), n > 0 (unbiased: draws below 2^64 mod n are rejected).
+  std::uint64_t below(std::uint64_t n) {
+    SYMPHONIC_ASSERT(n > 0);
+    const std::uint64_t threshold = (0 - n) % n;
+    for (;;) {
+      const std::uint64_t r = next();
+      if (r >= threshold) return r % n;
+    }
+  }
+
   /// Uniform in [low, high).
   double uniform(double low, double high) { return low + (high - low) * uniform(); }
 
