@@ -39,9 +39,10 @@ static void BM_Generate_Window(benchmark::State& state) {
   sy::nn::IdMatrix window(1, 100), target(1, 1);
   for (int i = 0; i < 100; ++i) window(0, i) = (i * 7) % vocab;
   target(0, 0) = 0;
+  sy::nn::Workspace<float> ws;
   for (auto _ : state) {
-    model.forward(window, target, sy::nn::Mode::infer);
-    benchmark::DoNotOptimize(model.probabilities().data());
+    model.forward(ws, window, target, sy::nn::Mode::infer);
+    benchmark::DoNotOptimize(ws.loss.probabilities.data());
   }
   state.SetItemsProcessed(state.iterations());  // tokens
 }

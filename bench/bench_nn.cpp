@@ -1,13 +1,24 @@
 // Benchmarks of the recipe model (scalar input, LSTM 512 x 3, BatchNorm, Dropout, Dense 256,
 // ReLU, BatchNorm, Dropout, Dense 358; T = 100) in float: forward, backward, one full training
-// step (forward, backward, RMSprop update over the flat buffers), at batch 64 and 128.
+// step (forward, backward, RMSprop update over the flat buffers), at batch 64 and 128, on 1 and 2
+// threads (Model::set_threads); the default preset's training step (embedding 64, LSTM 256 x 2,
+// T = 64, batch 32, a target at every step); and the FMA peak of the same binary on 1 and 2
+// threads, the ceiling the GFLOP/s figures are read against.
 // GFLOP/s counts the matrix products only: Model::forward_flops for a forward, 2x for a backward,
-// 3x for a training step (3.15 GFLOP per sequence). Threads: Eigen's GEMM runs on one thread
-// unless the program is built with OpenMP (then OMP_NUM_THREADS). See docs/nn.md.
+// 3x for a training step (3.15 GFLOP per recipe sequence). See docs/nn.md.
 #include <benchmark/benchmark.h>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 #include <symphonic/nn/nn.hpp>
 
@@ -19,13 +30,17 @@ constexpr int kVocab = 358, kSteps = 100;
 
 struct Setup {
   nn::Model<float> model;
+  nn::Workspace<float> ws;
   nn::IdMatrix inputs, targets;
   Eigen::VectorXf mean_square;
+  int steps;
 
-  explicit Setup(int batch) : model(nn::ModelConfig::preset("recipe", kVocab), 1) {
+  Setup(int batch, int threads, const char* preset = "recipe", int steps_ = kSteps)
+      : model(nn::ModelConfig::preset(preset, kVocab), 1, threads), steps(steps_) {
     nn::Rng rng(5);
-    inputs.resize(batch, kSteps);
-    targets.resize(batch, 1);
+    const bool every_step = std::string(preset) != "recipe";
+    inputs.resize(batch, steps);
+    targets.resize(batch, every_step ? steps : 1);
     for (nn::Index i = 0; i < inputs.size(); ++i) inputs.data()[i] = static_cast<std::int32_t>(rng.next() % kVocab);
     for (nn::Index i = 0; i < targets.size(); ++i) targets.data()[i] = static_cast<std::int32_t>(rng.next() % kVocab);
     mean_square = Eigen::VectorXf::Zero(model.parameter_count());
@@ -40,40 +55,53 @@ struct Setup {
 };
 
 void set_counters(benchmark::State& state, const Setup& s, double flop_multiple) {
-  const double flops = flop_multiple * s.model.forward_flops(s.inputs.rows(), kSteps);
+  const double flops = flop_multiple * s.model.forward_flops(s.inputs.rows(), s.steps, s.targets.cols() > 1);
   state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["seq/s"] = benchmark::Counter(static_cast<double>(s.inputs.rows()), benchmark::Counter::kIsIterationInvariantRate);
   state.SetItemsProcessed(state.iterations() * s.inputs.rows() * kSteps);  // tokens/s
 }
 
 void BM_Recipe_Forward(benchmark::State& state) {
-  Setup s(static_cast<int>(state.range(0)));
+  Setup s(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
   for (auto _ : state) {
-    auto r = s.model.forward(s.inputs, s.targets, nn::Mode::train);
+    auto r = s.model.forward(s.ws, s.inputs, s.targets, nn::Mode::train);
     benchmark::DoNotOptimize(r);
   }
   set_counters(state, s, 1.0);
 }
 
 void BM_Recipe_Backward(benchmark::State& state) {
-  Setup s(static_cast<int>(state.range(0)));
+  Setup s(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
   for (auto _ : state) {
     state.PauseTiming();
-    s.model.forward(s.inputs, s.targets, nn::Mode::train);
+    s.model.forward(s.ws, s.inputs, s.targets, nn::Mode::train);
     s.model.zero_grad();
     state.ResumeTiming();
-    s.model.backward();
+    s.model.backward(s.ws);
     benchmark::DoNotOptimize(s.model.gradients().data());
   }
   set_counters(state, s, 2.0);
 }
 
 void BM_Recipe_TrainStep(benchmark::State& state) {
-  Setup s(static_cast<int>(state.range(0)));
+  Setup s(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
   for (auto _ : state) {
     s.model.zero_grad();
-    auto r = s.model.forward(s.inputs, s.targets, nn::Mode::train);
-    s.model.backward();
+    auto r = s.model.forward(s.ws, s.inputs, s.targets, nn::Mode::train);
+    s.model.backward(s.ws);
+    s.rmsprop();
+    benchmark::DoNotOptimize(r);
+  }
+  set_counters(state, s, 3.0);
+}
+
+// The default preset: embedding 64, LSTM 256 x 2, T = 64, batch 32, targets at every step, Adam.
+void BM_Default_TrainStep(benchmark::State& state) {
+  Setup s(32, static_cast<int>(state.range(0)), "default", 64);
+  for (auto _ : state) {
+    s.model.zero_grad();
+    auto r = s.model.forward(s.ws, s.inputs, s.targets, nn::Mode::train);
+    s.model.backward(s.ws);
     s.rmsprop();
     benchmark::DoNotOptimize(r);
   }
@@ -84,22 +112,76 @@ void BM_Recipe_TrainStep(benchmark::State& state) {
 void BM_Lstm_Forward(benchmark::State& state) {
   const nn::Index batch = 32, steps = state.range(0);
   nn::Rng rng(9);
-  nn::Lstm<float> lstm(nn::LstmOptions{64, 256, 1, 0.0, 0.0, nn::Init::keras}, &rng);
-  Eigen::VectorXf p = Eigen::VectorXf::Zero(lstm.parameter_count()), g = p;
-  lstm.bind(p.data(), g.data());
+  nn::Lstm<float> lstm(nn::LstmOptions{64, 256, 1, 0.0, 0.0, nn::Init::keras});
+  nn::ParameterLayout layout;
+  lstm.describe(layout, "lstm");
+  Eigen::VectorXf p = Eigen::VectorXf::Zero(layout.parameter_count()), g = p;
+  lstm.bind(layout, nn::Flat<float>{p.data(), g.data(), nullptr});
   lstm.initialize(rng);
-  Eigen::MatrixXf x = Eigen::MatrixXf::Random(64, steps * batch), y;
+  backend::cpu::ThreadPool pool(static_cast<int>(state.range(1)));
+  Eigen::MatrixXf x = Eigen::MatrixXf::Random(64, steps * batch);
+  nn::Lstm<float>::Cache cache;
   for (auto _ : state) {
-    lstm.forward(x, batch, y, nn::Mode::infer);
-    benchmark::DoNotOptimize(y.data());
+    lstm.forward(pool, x, batch, cache, nn::Mode::infer);
+    benchmark::DoNotOptimize(cache.layers.back().h.data());
   }
   state.SetComplexityN(steps);
   state.counters["GFLOP/s"] = benchmark::Counter(lstm.forward_flops(batch, steps) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// The fp32 FMA peak of this binary: 12 independent chains of vector FMAs per thread (enough to
+// cover the FMA latency on two ports), each thread on its own core.
+double fma_chains(std::int64_t iterations) {
+#if defined(__AVX512F__)
+  __m512 acc[12];
+  for (int i = 0; i < 12; ++i) acc[i] = _mm512_set1_ps(static_cast<float>(i));
+  const __m512 a = _mm512_set1_ps(0.999f), b = _mm512_set1_ps(1e-3f);
+  for (std::int64_t k = 0; k < iterations; ++k)
+    for (int i = 0; i < 12; ++i) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
+  __m512 sum = acc[0];
+  for (int i = 1; i < 12; ++i) sum = _mm512_add_ps(sum, acc[i]);
+  benchmark::DoNotOptimize(sum);
+  return 12.0 * 16 * 2 * static_cast<double>(iterations);
+#elif defined(__AVX2__)
+  __m256 acc[12];
+  for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(static_cast<float>(i));
+  const __m256 a = _mm256_set1_ps(0.999f), b = _mm256_set1_ps(1e-3f);
+  for (std::int64_t k = 0; k < iterations; ++k)
+    for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
+  __m256 sum = acc[0];
+  for (int i = 1; i < 12; ++i) sum = _mm256_add_ps(sum, acc[i]);
+  benchmark::DoNotOptimize(sum);
+  return 12.0 * 8 * 2 * static_cast<double>(iterations);
+#else
+  float acc[12];
+  for (int i = 0; i < 12; ++i) acc[i] = static_cast<float>(i);
+  for (std::int64_t k = 0; k < iterations; ++k)
+    for (int i = 0; i < 12; ++i) acc[i] = acc[i] * 0.999f + 1e-3f;
+  benchmark::DoNotOptimize(acc);
+  return 12.0 * 2 * static_cast<double>(iterations);
+#endif
+}
+
+void BM_FmaPeak(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  constexpr std::int64_t kIterations = 20000000;
+  double flops = 0;
+  for (auto _ : state) {
+    std::vector<std::thread> workers;
+    std::atomic<std::int64_t> total{0};
+    for (int t = 0; t < threads; ++t)
+      workers.emplace_back([&] { total += static_cast<std::int64_t>(fma_chains(kIterations)); });
+    for (auto& w : workers) w.join();
+    flops = static_cast<double>(total.load());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 }  // namespace
 
-BENCHMARK(BM_Recipe_Forward)->Arg(64)->Arg(128)->ArgName("batch")->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
-BENCHMARK(BM_Recipe_Backward)->Arg(64)->Arg(128)->ArgName("batch")->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
-BENCHMARK(BM_Recipe_TrainStep)->Arg(64)->Arg(128)->ArgName("batch")->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
-BENCHMARK(BM_Lstm_Forward)->RangeMultiplier(2)->Range(16, 128)->ArgName("steps")->Unit(benchmark::kMillisecond)->UseRealTime()->Complexity(benchmark::oN);
+BENCHMARK(BM_FmaPeak)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK(BM_Recipe_Forward)->ArgsProduct({{64, 128}, {1, 2}})->ArgNames({"batch", "threads"})->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK(BM_Recipe_Backward)->ArgsProduct({{64, 128}, {1, 2}})->ArgNames({"batch", "threads"})->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK(BM_Recipe_TrainStep)->ArgsProduct({{64, 128}, {1, 2}})->ArgNames({"batch", "threads"})->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK(BM_Default_TrainStep)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();
+BENCHMARK(BM_Lstm_Forward)->ArgsProduct({{16, 32, 64, 128}, {1}})->ArgNames({"steps", "threads"})->Unit(benchmark::kMillisecond)->UseRealTime()->Complexity(benchmark::oN);

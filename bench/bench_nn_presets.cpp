@@ -88,6 +88,7 @@ void BM_Preset_Candidate(benchmark::State& state) {
   double val_loss = 0, val_acc = 0, val_loss_half = 0, trained = 0;
   for (auto _ : state) {
     nn::Model<float> model(config, 1);
+    nn::Workspace<float> ws, validation_ws;
     nn::Rng rng(3);
     nn::IdMatrix in(batch, steps), target(batch, steps);
     Eigen::VectorXf m = Eigen::VectorXf::Zero(model.parameter_count()), v = m;
@@ -97,7 +98,7 @@ void BM_Preset_Candidate(benchmark::State& state) {
       loss = acc = 0;
       for (int k = 0; k < 8; ++k) {
         sample(data.validation, val_rng, vin, vtarget);
-        const auto r = model.forward(vin, vtarget, nn::Mode::infer);
+        const auto r = model.forward(validation_ws, vin, vtarget, nn::Mode::infer);
         loss += r.loss / 8;
         acc += r.accuracy / 8;
       }
@@ -113,8 +114,8 @@ void BM_Preset_Candidate(benchmark::State& state) {
       }
       sample(data.train, rng, in, target);
       model.zero_grad();
-      model.forward(in, target, nn::Mode::train);
-      model.backward();
+      model.forward(ws, in, target, nn::Mode::train);
+      model.backward(ws);
       ++t;  // Adam, lr 2e-3
       const auto& g = model.gradients();
       m = 0.9f * m + 0.1f * g;

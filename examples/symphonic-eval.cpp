@@ -86,8 +86,9 @@ int evaluate(const cli::Parser& args) {
   batcher.start_epoch(0);
   sy::data::Batch b;
   sy::train::Metrics model_metrics, bigram_metrics;
+  sy::nn::Workspace<float> workspace;
   while (batcher.next(b)) {
-    const auto r = saved.model->forward(b.inputs, b.targets, sy::nn::Mode::infer);
+    const auto r = saved.model->forward(workspace, b.inputs, b.targets, sy::nn::Mode::infer);
     model_metrics.loss_sum += r.loss * static_cast<double>(r.count);
     model_metrics.correct += static_cast<std::int64_t>(std::llround(r.accuracy * static_cast<double>(r.count)));
     model_metrics.count += r.count;

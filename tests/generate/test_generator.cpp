@@ -14,6 +14,7 @@ using symphonic::nn::InputKind;
 using symphonic::nn::Model;
 using symphonic::nn::ModelConfig;
 using symphonic::nn::Mode;
+using symphonic::nn::Workspace;
 
 namespace {
 
@@ -56,8 +57,9 @@ TEST_CASE("generator: step-by-step probabilities equal a full forward over the w
       IdMatrix inputs(1, length), targets(1, 1);
       for (int t = 0; t < length; ++t) inputs(0, t) = ids[static_cast<std::size_t>(t)];
       targets(0, 0) = 0;
-      model.forward(inputs, targets, Mode::infer);
-      const auto full = model.probabilities();
+      Workspace<double> ws;
+      model.forward(ws, inputs, targets, Mode::infer);
+      const auto full = ws.loss.probabilities;
       Generator<double> g(model, SamplerOptions::argmax(), 1);
       g.prime(std::vector<std::int32_t>(ids.begin(), ids.begin() + length));
       REQUIRE(g.probabilities().size() == 13);

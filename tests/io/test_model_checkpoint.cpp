@@ -38,9 +38,10 @@ void make_batch(int step, nn::IdMatrix& inputs, nn::IdMatrix& targets) {
 double train_step(nn::Model<float>& model, optim::Optimizer<float>& optimizer, int step) {
   nn::IdMatrix inputs, targets;
   make_batch(step, inputs, targets);
+  nn::Workspace<float> ws;
   model.zero_grad();
-  const double loss = model.forward(inputs, targets, nn::Mode::train).loss;
-  model.backward();
+  const double loss = model.forward(ws, inputs, targets, nn::Mode::train).loss;
+  model.backward(ws);
   optim::clip_grad_norm(model.gradients(), 1.0);
   optimizer.step(model.parameters(), model.gradients());
   return loss;

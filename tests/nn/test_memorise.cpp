@@ -24,6 +24,7 @@ TEST_CASE("model: the recipe architecture memorises a 200-token sequence") {
   config.dropout = 0;
   config.bn_momentum = 0.9;
   nn::Model<float> model(config, 1);
+  nn::Workspace<float> ws;
 
   nn::Rng rng(77);
   std::vector<std::int32_t> sequence(length);
@@ -34,17 +35,17 @@ TEST_CASE("model: the recipe architecture memorises a 200-token sequence") {
     for (int t = 0; t < steps; ++t) inputs(n, t) = sequence[static_cast<std::size_t>((n + t) % length)];
     targets(n, 0) = sequence[static_cast<std::size_t>((n + steps) % length)];
   }
-  const double before = model.forward(inputs, targets, nn::Mode::infer).accuracy;
+  const double before = model.forward(ws, inputs, targets, nn::Mode::infer).accuracy;
   optim::AdamOptions adam_options;
   adam_options.learning_rate = 0.01;
   optim::Adam<float> adam(model.parameter_count(), adam_options);
   for (int s = 0; s < train_steps; ++s) {
     model.zero_grad();
-    model.forward(inputs, targets, nn::Mode::train);
-    model.backward();
+    model.forward(ws, inputs, targets, nn::Mode::train);
+    model.backward(ws);
     adam.step(model.parameters(), model.gradients());
   }
-  const auto after = model.forward(inputs, targets, nn::Mode::infer);
+  const auto after = model.forward(ws, inputs, targets, nn::Mode::infer);
   INFO("accuracy before " << before << ", after " << after.accuracy << ", loss " << after.loss);
   CHECK(before < 0.2);
   CHECK(after.accuracy >= 0.99);

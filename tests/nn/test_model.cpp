@@ -41,10 +41,10 @@ nn::ModelConfig small_recipe(int vocab = 7, int hidden = 5) {
 
 // Checks every parameter of `model` against central differences of `loss()`; returns the error.
 template <class Loss>
-double check_model(nn::Model<double>& model, Loss&& loss) {
+double check_model(nn::Model<double>& model, nn::Workspace<double>& ws, Loss&& loss) {
   model.zero_grad();
   loss();
-  model.backward();
+  model.backward(ws);
   const Eigen::VectorXd analytic = model.gradients();
   const Eigen::MatrixXd numeric = numeric_gradient(model.parameters(), loss);
   return relative_error(analytic, numeric);
@@ -135,24 +135,26 @@ TEST_CASE("model: the same seed gives the same weights, another seed others") {
 TEST_CASE("model: recipe architecture, whole-model gradient matches finite differences") {
   SUBCASE("train mode: bptt over 9 steps, recurrent dropout 0.3, batch norm, dropout 0.3") {
     nn::Model<double> model(small_recipe(), 11);
+    nn::Workspace<double> ws;
     const nn::IdMatrix in = random_ids(4, 9, 7, 1), target = random_ids(4, 1, 7, 2);
     const std::uint64_t state = model.rng_state();
     auto loss = [&] {
       model.set_rng_state(state);  // fixed dropout masks
-      return model.forward(in, target, Mode::train).loss;
+      return model.forward(ws, in, target, Mode::train).loss;
     };
     // make sure the dropout is really active in this pass
     loss();
-    CHECK(model.lstm().cache().layers[1].recurrent_mask.size() == 5 * 4);
-    const double e = check_model(model, loss);
+    CHECK(ws.lstm.layers[1].recurrent_mask.size() == 5 * 4);
+    const double e = check_model(model, ws, loss);
     report("recipe model (train)", e);
     CHECK(e < 1e-6);
   }
   SUBCASE("infer mode, Keras init") {
     nn::Model<double> model(small_recipe(), 12);
+    nn::Workspace<double> ws;
     const nn::IdMatrix in = random_ids(3, 8, 7, 3), target = random_ids(3, 1, 7, 4);
-    auto loss = [&] { return model.forward(in, target, Mode::infer).loss; };
-    const double e = check_model(model, loss);
+    auto loss = [&] { return model.forward(ws, in, target, Mode::infer).loss; };
+    const double e = check_model(model, ws, loss);
     report("recipe model (infer)", e);
     CHECK(e < 1e-6);
   }
@@ -165,39 +167,41 @@ TEST_CASE("model: recipe architecture, whole-model gradient matches finite diffe
     c.batch_norm = true;
     c.init = nn::Init::torch;
     nn::Model<double> model(c, 13);
+    nn::Workspace<double> ws;
     const nn::IdMatrix in = random_ids(3, 8, 9, 5), target = random_ids(3, 8, 9, 6);
     const std::uint64_t state = model.rng_state();
     auto loss = [&] {
       model.set_rng_state(state);
-      return model.forward(in, target, Mode::train).loss;
+      return model.forward(ws, in, target, Mode::train).loss;
     };
-    const double e = check_model(model, loss);
+    const double e = check_model(model, ws, loss);
     report("embedding model (train, every step)", e);
     CHECK(e < 1e-6);
   }
   SUBCASE("truncated BPTT: the second window starts from the carried state") {
     nn::Model<double> model(small_recipe(), 14);
-    model.set_carry_state(true);
+    nn::Workspace<double> ws;
+    ws.carry_state = true;
     const nn::IdMatrix first = random_ids(3, 8, 7, 7), second = random_ids(3, 8, 7, 8);
     const nn::IdMatrix target = random_ids(3, 1, 7, 9);
-    model.forward(first, target, Mode::train);
-    const auto carried = model.carried_state();
+    model.forward(ws, first, target, Mode::train);
+    const auto carried = ws.carried;
     REQUIRE(carried.h.size() == 3);
     CHECK(carried.h[2].norm() > 0);
     const std::uint64_t state = model.rng_state();
     auto loss = [&] {
-      model.set_carried_state(carried);  // the carried state is a constant for this window
+      ws.carried = carried;  // the carried state is a constant for this window
       model.set_rng_state(state);
-      return model.forward(second, target, Mode::train).loss;
+      return model.forward(ws, second, target, Mode::train).loss;
     };
-    const double e = check_model(model, loss);
+    const double e = check_model(model, ws, loss);
     report("recipe model (carried state)", e);
     CHECK(e < 1e-6);
     // and the carried state matters
-    model.set_carry_state(false);
+    ws.carry_state = false;
     model.set_rng_state(state);
-    const double fresh = model.forward(second, target, Mode::train).loss;
-    model.set_carry_state(true);
+    const double fresh = model.forward(ws, second, target, Mode::train).loss;
+    ws.carry_state = true;
     CHECK(std::abs(fresh - loss()) > 1e-6);
   }
 }
@@ -206,56 +210,62 @@ TEST_CASE("model: carrying the state over two windows equals one long window") {
   nn::ModelConfig c = small_recipe();
   c.recurrent_dropout = 0;
   nn::Model<double> model(c, 15);
+  nn::Workspace<double> ws;
   const nn::IdMatrix all = random_ids(2, 10, 7, 10), target_all = random_ids(2, 10, 7, 11);
-  model.forward(all, target_all, Mode::infer);
-  const Eigen::MatrixXd whole = model.logits();
-  model.set_carry_state(true);
-  model.forward(all.leftCols(6), target_all.leftCols(6), Mode::infer);
-  const Eigen::MatrixXd part1 = model.logits();
-  model.forward(all.rightCols(4), target_all.rightCols(4), Mode::infer);
-  const Eigen::MatrixXd part2 = model.logits();
+  model.forward(ws, all, target_all, Mode::infer);
+  const Eigen::MatrixXd whole = ws.logits();
+  ws.carry_state = true;
+  model.forward(ws, all.leftCols(6), target_all.leftCols(6), Mode::infer);
+  const Eigen::MatrixXd part1 = ws.logits();
+  model.forward(ws, all.rightCols(4), target_all.rightCols(4), Mode::infer);
+  const Eigen::MatrixXd part2 = ws.logits();
   CHECK(relative_error(part1, whole.leftCols(12)) < 1e-13);
   CHECK(relative_error(part2, whole.rightCols(8)) < 1e-13);
 }
 
 TEST_CASE("model: generation steps reproduce the forward pass") {
   nn::Model<double> model(small_recipe(), 16);
+  nn::Workspace<double> ws;
   const nn::IdMatrix in = random_ids(3, 7, 7, 12), target = random_ids(3, 1, 7, 13);
-  model.forward(in, target, Mode::infer);
-  const Eigen::MatrixXd expected = model.probabilities();
-  model.reset_state(3);
+  model.forward(ws, in, target, Mode::infer);
+  const Eigen::MatrixXd expected = ws.loss.probabilities;
+  nn::Workspace<double> generation;  // its own workspace: the training caches stay as they are
+  auto state = model.zero_state(3);
   Eigen::MatrixXd probs;
-  for (Index t = 0; t < 7; ++t) probs = model.step(in.col(t));
+  for (Index t = 0; t < 7; ++t) probs = model.step(generation, state, in.col(t));
   CHECK(relative_error(probs, expected) < 1e-13);
   CHECK((probs.colwise().sum().array() - 1.0).abs().maxCoeff() < 1e-12);
-  CHECK_THROWS_AS(model.step(in.col(0).head(2)), nn::ShapeError);
+  CHECK_THROWS_AS(model.step(generation, state, in.col(0).head(2)), nn::ShapeError);
 }
 
 TEST_CASE("model: bad inputs are rejected with the right error") {
   nn::Model<double> model(small_recipe(), 17);
+  nn::Workspace<double> ws;
   const nn::IdMatrix in = random_ids(3, 5, 7, 14);
-  CHECK_THROWS_AS(model.forward(in, random_ids(2, 1, 7, 1), Mode::train), nn::ShapeError);
-  CHECK_THROWS_AS(model.forward(in, random_ids(3, 4, 7, 1), Mode::train), nn::ShapeError);
+  CHECK_THROWS_AS(model.forward(ws, in, random_ids(2, 1, 7, 1), Mode::train), nn::ShapeError);
+  CHECK_THROWS_AS(model.forward(ws, in, random_ids(3, 4, 7, 1), Mode::train), nn::ShapeError);
   nn::IdMatrix bad = in;
   bad(1, 2) = 7;
-  CHECK_THROWS_AS(model.forward(bad, random_ids(3, 1, 7, 1), Mode::train), music::VocabularyError);
+  CHECK_THROWS_AS(model.forward(ws, bad, random_ids(3, 1, 7, 1), Mode::train), music::VocabularyError);
   nn::IdMatrix bad_target = random_ids(3, 1, 7, 1);
   bad_target(0, 0) = -2;
-  CHECK_THROWS_AS(model.forward(in, bad_target, Mode::train), music::VocabularyError);
+  CHECK_THROWS_AS(model.forward(ws, in, bad_target, Mode::train), music::VocabularyError);
 }
 
 TEST_CASE("model: float and double agree") {
   nn::Model<double> d(small_recipe(7, 16), 18);
+  nn::Workspace<double> ws;
   nn::Model<float> f(small_recipe(7, 16), 18);
+  nn::Workspace<float> wf;
   f.parameters() = d.parameters().cast<float>();
   const nn::IdMatrix in = random_ids(5, 12, 7, 15), target = random_ids(5, 1, 7, 16);
-  const double ld = d.forward(in, target, Mode::train).loss;
-  const double lf = f.forward(in, target, Mode::train).loss;
+  const double ld = d.forward(ws, in, target, Mode::train).loss;
+  const double lf = f.forward(wf, in, target, Mode::train).loss;
   CHECK(lf == doctest::Approx(ld).epsilon(1e-5));
   d.zero_grad();
   f.zero_grad();
-  d.backward();
-  f.backward();
+  d.backward(ws);
+  f.backward(wf);
   CHECK(relative_error(f.gradients(), d.gradients()) < 1e-4);
 }
 

@@ -107,19 +107,20 @@ Eigen::Map<const Eigen::VectorXd> values(const RawRecord& r) {
 template <class Scalar>
 double compare_with_torch(const RawFile& file) {
   nn::Model<Scalar> model(nn::ModelConfig::from_text(file.at("config").text));
+  nn::Workspace<Scalar> ws;
   load(file, "param.", model.named_parameters());
   load(file, "buffer.", model.buffers());
   const nn::IdMatrix inputs = read_ids(file.at("inputs")), targets = read_ids(file.at("targets"));
-  const auto result = model.forward(inputs, targets, nn::Mode::train);
+  const auto result = model.forward(ws, inputs, targets, nn::Mode::train);
   model.zero_grad();
-  model.backward();
+  model.backward(ws);
   double worst = 0;
   auto note = [&](const std::string& what, double err) {
     INFO(what << ": " << err);
     if (std::getenv("SYMPHONIC_GRADCHECK_VERBOSE")) std::cout << "torch reference " << what << ": " << err << "\n";
     worst = std::max(worst, err);
   };
-  const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& logits = model.logits();  // V x N = row-major [N, V]
+  const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& logits = ws.logits();  // V x N = row-major [N, V]
   const Eigen::VectorXd ours = Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>>(logits.data(), logits.size()).template cast<double>();
   note("logits", symphonic_test::relative_error(ours, values(file.at("logits"))));
   note("loss", std::abs(result.loss - file.at("loss").f64[0]) / std::abs(file.at("loss").f64[0]));

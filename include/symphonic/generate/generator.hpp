@@ -1,7 +1,7 @@
 // symphonic/generate/generator.hpp - stateful generation: one model step per new token.
 //
 // The recipe re-runs its whole 100-token window through the network for every note it adds. The
-// Generator instead keeps the LSTM state (h, c) inside the model (Model::reset_state / step) and
+// Generator instead keeps the LSTM state (h, c) and a workspace of its own (Model::step) and
 // feeds each token exactly once: priming with a window of n tokens costs n steps, and every
 // generated token one more. Because the LSTM is causal, the probabilities after feeding a window
 // step by step are the ones a full forward over that window gives (tests/generate check this).
@@ -30,15 +30,16 @@ namespace generate {
 template <class Scalar>
 class Generator {
  public:
-  /// The model must outlive the generator; its generation state is reset here.
-  explicit Generator(nn::Model<Scalar>& model, SamplerOptions options = {}, std::uint64_t seed = 1)
+  /// The model must outlive the generator. The generator only reads it: several generators may
+  /// step one model at once, and training on it between tokens is the caller's choice.
+  explicit Generator(const nn::Model<Scalar>& model, SamplerOptions options = {}, std::uint64_t seed = 1)
       : model_(model), sampler_(options, seed), ids_(1) {
     reset();
   }
 
   /// Forgets the state and the history: the next prime() starts a new piece.
   void reset() {
-    model_.reset_state(1);
+    state_ = model_.zero_state(1);
     history_.clear();
     probabilities_.clear();
   }
@@ -53,7 +54,7 @@ class Generator {
       SYMPHONIC_THROW(SamplerError("token id " + std::to_string(id) + " outside the model's vocabulary [0, " +
                                    std::to_string(vocab) + ")"));
     ids_(0) = id;
-    const nn::Matrix<Scalar>& p = model_.step(ids_);
+    const nn::Matrix<Scalar>& p = model_.step(workspace_, state_, ids_);
     probabilities_.resize(static_cast<std::size_t>(p.rows()));
     for (nn::Index i = 0; i < p.rows(); ++i) probabilities_[static_cast<std::size_t>(i)] = static_cast<double>(p(i, 0));
     history_.push_back(id);
@@ -91,7 +92,9 @@ class Generator {
   Sampler& sampler() { return sampler_; }
 
  private:
-  nn::Model<Scalar>& model_;
+  const nn::Model<Scalar>& model_;
+  nn::Workspace<Scalar> workspace_;
+  typename nn::Model<Scalar>::State state_;
   Sampler sampler_;
   typename nn::Model<Scalar>::Ids ids_;
   std::vector<std::int32_t> history_, banned_;

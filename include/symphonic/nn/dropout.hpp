@@ -1,19 +1,21 @@
-// symphonic/nn/dropout.hpp - inverted dropout with a seeded generator; no parameters.
+// symphonic/nn/dropout.hpp - inverted dropout with counter-drawn masks; no parameters.
 //
-//   train:    m_ij = 0 with probability p, else 1 / (1 - p);  y = m o x;  dx = m o dy
+//   train:    m_i = 0 with probability p, else 1 / (1 - p);  y = m o x;  dx = m o dy
 //   infer:    y = x;  dx = dy
-// The expected value of y equals x in both modes, so nothing is rescaled at inference. The mask
-// is drawn from the generator given at construction (the model's one Rng, whose state a
-// checkpoint saves), so a run can be replayed exactly.
+// The expected value of y equals x in both modes, so nothing is rescaled at inference. Element i
+// of the mask is a pure function of (key, stream, i) (common/counter_rng.hpp): the model draws one
+// key per training step from its seeded generator and gives each dropout its own stream, so a run
+// replays exactly and every thread draws the same mask.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include <Eigen/Core>
 
+#include "symphonic/backend/cpu/dropout.hpp"
 #include "symphonic/config.hpp"
 #include "symphonic/nn/config_error.hpp"
-#include "symphonic/nn/random.hpp"
 #include "symphonic/nn/tensor.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
@@ -24,46 +26,45 @@ class Dropout {
  public:
   using Mat = Matrix<Scalar>;
 
+  /// What backward needs from forward, kept in the caller's workspace.
   struct Cache {
-    Mat mask;      ///< m, empty when the last forward did not drop (infer mode or rate 0)
+    Mat mask;  ///< m, empty when the last forward did not drop (infer mode or rate 0)
   };
 
-  /// `rate` is the probability of dropping a unit, in [0, 1).
-  Dropout(double rate, Rng* rng) : rate_(rate), rng_(rng) {
+  /// `rate` is the probability of dropping a unit, in [0, 1); `stream` tells this dropout's masks
+  /// from every other mask drawn under the same key.
+  explicit Dropout(double rate, std::uint64_t stream = 0) : rate_(rate), stream_(stream) {
     if (!(rate >= 0.0 && rate < 1.0))
       SYMPHONIC_THROW(ConfigError("dropout rate must lie in [0, 1), got " + std::to_string(rate)));
   }
 
   double rate() const { return rate_; }
-  Index parameter_count() const { return 0; }
-  void bind(Scalar* /*params*/, Scalar* /*grads*/) {}
 
-  void forward(const Mat& x, Mat& y, Mode mode) {
+  void forward(backend::cpu::ThreadPool& pool, const Mat& x, Mat& y, Cache& cache, Mode mode, std::uint64_t key) const {
     if (mode == Mode::infer || rate_ == 0.0) {
-      cache_.mask.resize(0, 0);
+      cache.mask.resize(0, 0);
       y = x;
       return;
     }
-    cache_.mask.resize(x.rows(), x.cols());
-    fill_dropout_mask(cache_.mask, rate_, *rng_);
-    y = cache_.mask.cwiseProduct(x);  // y = m o x
+    cache.mask.resize(x.rows(), x.cols());
+    backend::cpu::dropout_mask(pool, x.size(), rate_, key, stream_, 0, cache.mask.data());
+    y.resize(x.rows(), x.cols());
+    backend::cpu::apply_mask(x.size(), cache.mask.data(), x.data(), y.data());  // y = m o x
   }
 
-  void backward(const Mat& dy, Mat& dx) {
-    if (cache_.mask.size() == 0) {
+  void backward(const Mat& dy, Mat& dx, const Cache& cache) const {
+    if (cache.mask.size() == 0) {
       dx = dy;
       return;
     }
-    SYMPHONIC_ASSERT(dy.rows() == cache_.mask.rows() && dy.cols() == cache_.mask.cols());
-    dx = cache_.mask.cwiseProduct(dy);  // dx = m o dy
+    SYMPHONIC_ASSERT(dy.rows() == cache.mask.rows() && dy.cols() == cache.mask.cols());
+    dx.resize(dy.rows(), dy.cols());
+    backend::cpu::apply_mask(dy.size(), cache.mask.data(), dy.data(), dx.data());  // dx = m o dy
   }
-
-  const Cache& cache() const { return cache_; }
 
  private:
   double rate_;
-  Rng* rng_;
-  Cache cache_;
+  std::uint64_t stream_;
 };
 
 }  // namespace nn

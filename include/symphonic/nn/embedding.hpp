@@ -1,20 +1,20 @@
 // symphonic/nn/embedding.hpp - token ids to learned vectors (PyTorch nn.Embedding).
 //
-// Parameter: weight [V, E] row-major, so row v (contiguous) is the vector of token v; mapped here
-// as the column-major E x V matrix W whose column v is that vector.
-//   forward:  y(:, t B + b) = W(:, ids(b, t))            ids: batch x T, y: E x (T batch)
-//   backward: dW(:, ids(b, t)) += dy(:, t B + b)           (no dx: ids are not differentiable)
+// Parameter: name.weight [V, E] row-major, so row v (contiguous) is the vector of token v.
+//   forward:  y(:, t B + b) = W[ids(b, t), :]            ids: batch x T, y: E x (T batch)
+//   backward: W[ids(b, t), :] += dy(:, t B + b)          (no dx: ids are not differentiable)
 #pragma once
 
 #include <cmath>
-#include <new>
 #include <string>
 
 #include <Eigen/Core>
 
+#include "symphonic/backend/cpu/embedding.hpp"
 #include "symphonic/config.hpp"
 #include "symphonic/error.hpp"
 #include "symphonic/nn/dense.hpp"
+#include "symphonic/nn/layout.hpp"
 #include "symphonic/nn/random.hpp"
 #include "symphonic/nn/tensor.hpp"
 
@@ -37,11 +37,6 @@ template <class Scalar>
 class Embedding {
  public:
   using Mat = Matrix<Scalar>;
-  using Map = Eigen::Map<Mat>;
-
-  struct Cache {
-    IdMatrix ids;  ///< batch x T
-  };
 
   Embedding(Index vocab_size, Index dimension) : vocab_(vocab_size), dim_(dimension) {}
 
@@ -49,39 +44,34 @@ class Embedding {
   Index output_size() const { return dim_; }
   Index parameter_count() const { return vocab_ * dim_; }
 
-  void bind(Scalar* params, Scalar* grads) {
-    new (&W_) Map(params, dim_, vocab_);
-    new (&dW_) Map(grads, dim_, vocab_);
+  void describe(ParameterLayout& layout, const std::string& name) { weight_ = layout.add(name + ".weight", {vocab_, dim_}); }
+  void bind(const ParameterLayout& layout, const Flat<Scalar>& flat) {
+    w_ = layout.param(weight_, flat);
+    dw_ = layout.grad(weight_, flat);
   }
 
   /// Keras: U(-0.05, 0.05); PyTorch: N(0, 1).
   void initialize(Init init, Rng& rng) {
-    for (Index i = 0; i < W_.size(); ++i)
-      W_.data()[i] = static_cast<Scalar>(init == Init::keras ? rng.uniform(-0.05, 0.05) : rng.normal());
+    for (Index i = 0; i < vocab_ * dim_; ++i)
+      w_[i] = static_cast<Scalar>(init == Init::keras ? rng.uniform(-0.05, 0.05) : rng.normal());
   }
 
-  void forward(const IdMatrix& ids, Mat& y, Mode /*mode*/) {
+  void forward(const IdMatrix& ids, Mat& y) const {
     check_ids(ids, vocab_);
-    cache_.ids = ids;
-    const Index batch = ids.rows(), steps = ids.cols();
-    y.resize(dim_, steps * batch);
-    for (Index t = 0; t < steps; ++t)
-      for (Index b = 0; b < batch; ++b) y.col(t * batch + b) = W_.col(ids(b, t));
+    y.resize(dim_, ids.size());
+    backend::cpu::embedding_forward(dim_, ids.size(), w_, ids.data(), y.data());
   }
 
-  void backward(const Mat& dy) {
-    const Index batch = cache_.ids.rows(), steps = cache_.ids.cols();
-    SYMPHONIC_ASSERT(dy.rows() == dim_ && dy.cols() == steps * batch);
-    for (Index t = 0; t < steps; ++t)
-      for (Index b = 0; b < batch; ++b) dW_.col(cache_.ids(b, t)) += dy.col(t * batch + b);
+  /// `ids` are the forward's (checked there).
+  void backward(const IdMatrix& ids, const Mat& dy) const {
+    SYMPHONIC_ASSERT(dy.rows() == dim_ && dy.cols() == ids.size());
+    backend::cpu::embedding_backward(dim_, ids.size(), ids.data(), dy.data(), dw_);
   }
-
-  const Cache& cache() const { return cache_; }
 
  private:
   Index vocab_, dim_;
-  Map W_{nullptr, 0, 0}, dW_{nullptr, 0, 0};
-  Cache cache_;
+  ParameterLayout::Slot weight_ = 0;
+  Scalar *w_ = nullptr, *dw_ = nullptr;
 };
 
 }  // namespace nn

@@ -12,13 +12,16 @@
 // m is the recurrent-dropout mask (Keras `recurrent_dropout`, implementation 2): one H x B mask per
 // sequence and layer, drawn once per forward and reused at every step; m = 1 at inference.
 // Between layers, `dropout` applies a fresh inverted-dropout mask per element and step to the
-// input of layers 1..L-1 (PyTorch nn.LSTM `dropout`).
+// input of layers 1..L-1 (PyTorch nn.LSTM `dropout`). Masks are drawn by counter under the key
+// the caller passes (one per training step): layer l's recurrent mask is stream 2l + 1, its input
+// mask stream 2l + 2, element index its position in the column-major matrix.
 //
-// Speed: the input projection W_ih X of a whole layer is one GEMM over all T B columns, the
-// recurrent part one (4H x H)(H x B) GEMM per step, the gate nonlinearities are fused array
-// expressions over the step's block, and every buffer is sized before the step loop (nothing is
-// allocated inside it). Backward accumulates dA (the gate pre-activation gradients) for all steps
-// and then forms the weight gradients as two large GEMMs.
+// The layer holds its options and views of its weights only. What a forward leaves for backward
+// (gate activations, cell states, masks) is a Cache in the caller's workspace, so a trainer and a
+// generator never share one; the maths, and how it is cut across threads, is backend/cpu/lstm.hpp:
+// the input projection of a whole layer is one product over all T B columns, the recurrent part
+// one (4H x H)(H x B) product per step, the gate nonlinearities one fused pass, and backward forms
+// the weight gradients as two large products after the sweep through time.
 //
 // Parameters per layer, in PyTorch state_dict order and layout: weight_ih_l{k} [4H, I_l] row-major,
 // weight_hh_l{k} [4H, H], bias_ih_l{k} [4H], bias_hh_l{k} [4H].
@@ -28,17 +31,21 @@
 #pragma once
 
 #include <cmath>
-#include <new>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include <Eigen/Core>
 #include <Eigen/QR>
 
+#include "symphonic/backend/cpu/dropout.hpp"
+#include "symphonic/backend/cpu/lstm.hpp"
+#include "symphonic/backend/cpu/thread_pool.hpp"
 #include "symphonic/config.hpp"
 #include "symphonic/error.hpp"
 #include "symphonic/nn/config_error.hpp"
 #include "symphonic/nn/dense.hpp"
+#include "symphonic/nn/layout.hpp"
 #include "symphonic/nn/random.hpp"
 #include "symphonic/nn/tensor.hpp"
 
@@ -60,7 +67,6 @@ class Lstm {
   using Mat = Matrix<Scalar>;
   using Vec = Vector<Scalar>;
   using RowMajorMap = Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
-  using VecMap = Eigen::Map<Vec>;
 
   /// (h, c) of every layer, each H x B: the initial state of a forward, or its final state.
   struct State {
@@ -79,20 +85,23 @@ class Lstm {
     Mat h_prev;          ///< h_{t-1} o m, H x T B: the right factor of the recurrent GEMM
     Mat h0, c0;          ///< initial state, H x B
   };
+  /// Everything of one forward and its backward, owned by whoever runs the layer.
   struct Cache {
     std::vector<LayerCache> layers;
     Index batch = 0, steps = 0;
+    Mat da, dh, dh_next, dc_next;  ///< backward scratch: 4H x T B, then H x B each
+    Mat dh_above, dh_below;        ///< gradient of a layer's outputs and of its input, H x T B
   };
 
-  explicit Lstm(LstmOptions options, Rng* rng = nullptr) : options_(options), rng_(rng) {
+  explicit Lstm(LstmOptions options) : options_(options) {
     if (options.input_size < 1 || options.hidden_size < 1 || options.layers < 1)
       SYMPHONIC_THROW(ConfigError("lstm sizes must be positive"));
     if (!(options.recurrent_dropout >= 0.0 && options.recurrent_dropout < 1.0))
       SYMPHONIC_THROW(ConfigError("lstm recurrent_dropout must lie in [0, 1)"));
     if (!(options.dropout >= 0.0 && options.dropout < 1.0))
       SYMPHONIC_THROW(ConfigError("lstm dropout must lie in [0, 1)"));
+    slots_.resize(static_cast<std::size_t>(options.layers));
     views_.resize(static_cast<std::size_t>(options.layers));
-    cache_.layers.resize(static_cast<std::size_t>(options.layers));
   }
 
   const LstmOptions& options() const { return options_; }
@@ -111,45 +120,47 @@ class Lstm {
     return n;
   }
 
-  void bind(Scalar* params, Scalar* grads) {
+  /// name.weight_ih_l{k} [4H, I_k], name.weight_hh_l{k} [4H, H], name.bias_ih_l{k} [4H],
+  /// name.bias_hh_l{k} [4H] for every layer k: PyTorch nn.LSTM's state_dict.
+  void describe(ParameterLayout& layout, const std::string& name) {
     const Index H = options_.hidden_size;
     for (Index l = 0; l < options_.layers; ++l) {
-      const Index I = layer_input_size(l);
-      Views& v = views_[static_cast<std::size_t>(l)];
-      Scalar* p = params;
-      Scalar* g = grads;
-      new (&v.W_ih) RowMajorMap(p, 4 * H, I);
-      new (&v.dW_ih) RowMajorMap(g, 4 * H, I);
-      p += 4 * H * I, g += 4 * H * I;
-      new (&v.W_hh) RowMajorMap(p, 4 * H, H);
-      new (&v.dW_hh) RowMajorMap(g, 4 * H, H);
-      p += 4 * H * H, g += 4 * H * H;
-      new (&v.b_ih) VecMap(p, 4 * H);
-      new (&v.db_ih) VecMap(g, 4 * H);
-      p += 4 * H, g += 4 * H;
-      new (&v.b_hh) VecMap(p, 4 * H);
-      new (&v.db_hh) VecMap(g, 4 * H);
-      params += layer_parameter_count(l);
-      grads += layer_parameter_count(l);
+      const std::string k = std::to_string(l);
+      Slots& s = slots_[static_cast<std::size_t>(l)];
+      s.w_ih = layout.add(name + ".weight_ih_l" + k, {4 * H, layer_input_size(l)});
+      s.w_hh = layout.add(name + ".weight_hh_l" + k, {4 * H, H});
+      s.b_ih = layout.add(name + ".bias_ih_l" + k, {4 * H});
+      s.b_hh = layout.add(name + ".bias_hh_l" + k, {4 * H});
+    }
+  }
+  void bind(const ParameterLayout& layout, const Flat<Scalar>& flat) {
+    for (std::size_t l = 0; l < slots_.size(); ++l) {
+      const Slots& s = slots_[l];
+      views_[l].w = {layout.param(s.w_ih, flat), layout.param(s.w_hh, flat), layout.param(s.b_ih, flat),
+                     layout.param(s.b_hh, flat)};
+      views_[l].g = {layout.grad(s.w_ih, flat), layout.grad(s.w_hh, flat), layout.grad(s.b_ih, flat),
+                     layout.grad(s.b_hh, flat)};
     }
   }
 
   void initialize(Rng& rng) {
     const Index H = options_.hidden_size;
     for (Index l = 0; l < options_.layers; ++l) {
-      Views& v = views_[static_cast<std::size_t>(l)];
       const Index I = layer_input_size(l);
+      const auto& w = views_[static_cast<std::size_t>(l)].w;
+      RowMajorMap W_ih(w.w_ih, 4 * H, I), W_hh(w.w_hh, 4 * H, H);
+      Eigen::Map<Vec> b_ih(w.b_ih, 4 * H), b_hh(w.b_hh, 4 * H);
       if (options_.init == Init::torch) {
         const double k = 1.0 / std::sqrt(static_cast<double>(H));
-        for (auto* m : {&v.W_ih, &v.W_hh})
-          for (Index i = 0; i < m->size(); ++i) m->data()[i] = static_cast<Scalar>(rng.uniform(-k, k));
-        for (auto* b : {&v.b_ih, &v.b_hh})
-          for (Index i = 0; i < b->size(); ++i) (*b)[i] = static_cast<Scalar>(rng.uniform(-k, k));
+        for (Index i = 0; i < W_ih.size(); ++i) W_ih.data()[i] = static_cast<Scalar>(rng.uniform(-k, k));
+        for (Index i = 0; i < W_hh.size(); ++i) W_hh.data()[i] = static_cast<Scalar>(rng.uniform(-k, k));
+        for (Index i = 0; i < b_ih.size(); ++i) b_ih[i] = static_cast<Scalar>(rng.uniform(-k, k));
+        for (Index i = 0; i < b_hh.size(); ++i) b_hh[i] = static_cast<Scalar>(rng.uniform(-k, k));
         continue;
       }
       // Glorot uniform on Keras' kernel [I, 4H]; W_ih is its transpose, same distribution.
       const double limit = std::sqrt(6.0 / static_cast<double>(I + 4 * H));
-      for (Index i = 0; i < v.W_ih.size(); ++i) v.W_ih.data()[i] = static_cast<Scalar>(rng.uniform(-limit, limit));
+      for (Index i = 0; i < W_ih.size(); ++i) W_ih.data()[i] = static_cast<Scalar>(rng.uniform(-limit, limit));
       // Orthogonal: Q of a 4H x H normal matrix, columns signed by diag(R); Keras' recurrent
       // kernel [H, 4H] is its transpose (orthonormal rows), so W_hh = Q.
       Eigen::MatrixXd a(4 * H, H);
@@ -160,10 +171,10 @@ class Lstm {
       const Eigen::MatrixXd r = qr.matrixQR().topRows(H).template triangularView<Eigen::Upper>();
       for (Index j = 0; j < H; ++j)
         if (r(j, j) < 0) q.col(j) = -q.col(j);
-      v.W_hh = q.cast<Scalar>();
-      v.b_ih.setZero();
-      v.b_ih.segment(H, H).setOnes();  // unit forget bias
-      v.b_hh.setZero();
+      W_hh = q.cast<Scalar>();
+      b_ih.setZero();
+      b_ih.segment(H, H).setOnes();  // unit forget bias
+      b_hh.setZero();
     }
   }
 
@@ -177,40 +188,38 @@ class Lstm {
     return s;
   }
 
-  /// x: I x (T batch); y: H x (T batch), the top layer's output at every step. `initial` (zero
-  /// when null) must hold H x batch matrices. The final state is kept in final_state().
-  void forward(const Mat& x, Index batch, Mat& y, Mode mode, const State* initial = nullptr) {
+  /// x: I x (T batch). The top layer's output at every step is cache.layers.back().h (H x T batch).
+  /// `initial` (zero when null) must hold H x batch matrices. In train mode the dropout masks are
+  /// drawn under `key`. Only `cache` is written: forwards with separate caches may run at once.
+  void forward(backend::cpu::ThreadPool& pool, const Mat& x, Index batch, Cache& cache, Mode mode,
+               std::uint64_t key = 0, const State* initial = nullptr) const {
     const Index H = options_.hidden_size;
     if (x.rows() != options_.input_size) SYMPHONIC_THROW(ShapeError("lstm input rows", options_.input_size, x.rows()));
     if (batch < 1 || x.cols() % batch != 0)
       SYMPHONIC_THROW(ShapeError("lstm input columns (a multiple of the batch)", batch, x.cols()));
     const Index T = x.cols() / batch, B = batch;
     if (initial) check_state(*initial, B, "lstm initial state");
-    cache_.batch = B;
-    cache_.steps = T;
+    cache.layers.resize(static_cast<std::size_t>(options_.layers));
+    cache.batch = B;
+    cache.steps = T;
     const bool train = mode == Mode::train;
-    if (train && (options_.recurrent_dropout > 0 || options_.dropout > 0) && !rng_)
-      SYMPHONIC_THROW(ConfigError("lstm dropout needs a random generator"));
-    final_.h.resize(static_cast<std::size_t>(options_.layers));
-    final_.c.resize(static_cast<std::size_t>(options_.layers));
 
     for (Index l = 0; l < options_.layers; ++l) {
-      LayerCache& L = cache_.layers[static_cast<std::size_t>(l)];
-      Views& v = views_[static_cast<std::size_t>(l)];
+      LayerCache& L = cache.layers[static_cast<std::size_t>(l)];
       const Mat* in = nullptr;
       L.input_mask.resize(0, 0);
       if (l == 0) {
         L.input = x;
         in = &L.input;
       } else if (train && options_.dropout > 0) {
-        const Mat& below = cache_.layers[static_cast<std::size_t>(l - 1)].h;
+        const Mat& below = cache.layers[static_cast<std::size_t>(l - 1)].h;
         L.input_mask.resize(below.rows(), below.cols());
-        fill_dropout_mask(L.input_mask, options_.dropout, *rng_);
+        backend::cpu::dropout_mask(pool, below.size(), options_.dropout, key, input_stream(l), 0, L.input_mask.data());
         L.input = L.input_mask.cwiseProduct(below);
         in = &L.input;
       } else {
         L.input.resize(0, 0);
-        in = &cache_.layers[static_cast<std::size_t>(l - 1)].h;
+        in = &cache.layers[static_cast<std::size_t>(l - 1)].h;
       }
       if (initial) {
         L.h0 = initial->h[static_cast<std::size_t>(l)];
@@ -221,129 +230,94 @@ class Lstm {
       }
       if (train && options_.recurrent_dropout > 0) {
         L.recurrent_mask.resize(H, B);
-        fill_dropout_mask(L.recurrent_mask, options_.recurrent_dropout, *rng_);
+        backend::cpu::dropout_mask(pool, H * B, options_.recurrent_dropout, key, recurrent_stream(l), 0,
+                                   L.recurrent_mask.data());
       } else {
         L.recurrent_mask.resize(0, 0);
       }
-      const bool masked = L.recurrent_mask.size() > 0;
-
-      // All buffers sized before the step loop.
+      // All buffers sized before the sweep; nothing is allocated inside it.
       L.gates.resize(4 * H, T * B);
       L.c.resize(H, T * B);
       L.tanh_c.resize(H, T * B);
       L.h.resize(H, T * B);
       L.h_prev.resize(H, T * B);
-      // Input projection of all steps in one GEMM: A = W_ih X + (b_ih + b_hh) 1^T.
-      L.gates.noalias() = v.W_ih * (*in);
-      const Vec bias = v.b_ih + v.b_hh;
-      L.gates.colwise() += bias;
-
-      for (Index t = 0; t < T; ++t) {
-        auto hp = L.h_prev.middleCols(t * B, B);
-        if (t == 0)
-          hp = L.h0;
-        else
-          hp = L.h.middleCols((t - 1) * B, B);
-        if (masked) hp.array() *= L.recurrent_mask.array();  // h_{t-1} o m
-        auto a = L.gates.middleCols(t * B, B);
-        a.noalias() += v.W_hh * hp;                            // a_t += W_hh (h_{t-1} o m)
-        // i, f, o = sigmoid; g = tanh (in place: the cache keeps activations)
-        a.topRows(2 * H) = a.topRows(2 * H).array().logistic();
-        a.middleRows(2 * H, H) = a.middleRows(2 * H, H).array().tanh();
-        a.bottomRows(H) = a.bottomRows(H).array().logistic();
-        auto c = L.c.middleCols(t * B, B);
-        if (t == 0)
-          c = (a.middleRows(H, H).array() * L.c0.array() + a.topRows(H).array() * a.middleRows(2 * H, H).array()).matrix();
-        else
-          c = (a.middleRows(H, H).array() * L.c.middleCols((t - 1) * B, B).array() +
-               a.topRows(H).array() * a.middleRows(2 * H, H).array()).matrix();  // c = f c' + i g
-        auto tc = L.tanh_c.middleCols(t * B, B);
-        tc = c.array().tanh().matrix();
-        L.h.middleCols(t * B, B) = (a.bottomRows(H).array() * tc.array()).matrix();  // h = o tanh(c)
-      }
-      final_.h[static_cast<std::size_t>(l)] = L.h.middleCols((T - 1) * B, B);
-      final_.c[static_cast<std::size_t>(l)] = L.c.middleCols((T - 1) * B, B);
+      backend::cpu::lstm_forward(pool, layer_input_size(l), H, T, B, weights(l), in->data(),
+                                 L.h0.data(), L.c0.data(), L.recurrent_mask.size() ? L.recurrent_mask.data() : nullptr,
+                                 trace(L));
     }
-    y = cache_.layers.back().h;
   }
 
-  /// dy: H x (T batch), the gradient of the top layer's outputs; dx: I x (T batch). When
-  /// `d_initial` is given it receives dLoss/dh0 and dLoss/dc0 of every layer. Adds into the
-  /// bound gradients.
-  void backward(const Mat& dy, Mat& dx, State* d_initial = nullptr) {
-    const Index H = options_.hidden_size, B = cache_.batch, T = cache_.steps;
+  /// dy: H x (T batch), the gradient of the top layer's outputs; dx: I x (T batch) (not computed
+  /// when null). When `d_initial` is given it receives dLoss/dh0 and dLoss/dc0 of every layer.
+  /// Adds into the bound gradients.
+  void backward(backend::cpu::ThreadPool& pool, const Mat& dy, Mat* dx, Cache& cache, State* d_initial = nullptr) const {
+    const Index H = options_.hidden_size, B = cache.batch, T = cache.steps;
     SYMPHONIC_ASSERT(dy.rows() == H && dy.cols() == T * B);
     if (d_initial) {
       d_initial->h.resize(static_cast<std::size_t>(options_.layers));
       d_initial->c.resize(static_cast<std::size_t>(options_.layers));
     }
-    Mat dh_above = dy;  // gradient w.r.t. this layer's outputs h, H x T B
-    Mat dh_next(H, B), dc_next(H, B), dh(H, B), dc(H, B);
-    dA_.resize(4 * H, T * B);
+    cache.da.resize(4 * H, T * B);
+    cache.dh.resize(H, B);
+    cache.dh_next.resize(H, B);
+    cache.dc_next.resize(H, B);
+    cache.dh_above = dy;
     for (Index l = options_.layers - 1; l >= 0; --l) {
-      LayerCache& L = cache_.layers[static_cast<std::size_t>(l)];
-      Views& v = views_[static_cast<std::size_t>(l)];
-      const bool masked = L.recurrent_mask.size() > 0;
-      dh_next.setZero();
-      dc_next.setZero();
-      // Backward through time, with s = tanh(c_t) and c' = c_{t-1}:
-      //   dh   = dy_t + dh_next
-      //   dc   = dc_next + dh o o (1 - s^2)
-      //   da_i = dc o g o i (1 - i)        da_f = dc o c' o f (1 - f)
-      //   da_g = dc o i (1 - g^2)          da_o = dh o s o o (1 - o)
-      //   dc_next = dc o f                 dh_next = (W_hh^T da) o m
-      for (Index t = T - 1; t >= 0; --t) {
-        const auto a = L.gates.middleCols(t * B, B);
-        const auto i = a.topRows(H).array();
-        const auto f = a.middleRows(H, H).array();
-        const auto g = a.middleRows(2 * H, H).array();
-        const auto o = a.bottomRows(H).array();
-        const auto s = L.tanh_c.middleCols(t * B, B).array();
-        dh = dh_above.middleCols(t * B, B) + dh_next;
-        dc = (dc_next.array() + dh.array() * o * (Scalar(1) - s.square())).matrix();
-        auto da = dA_.middleCols(t * B, B);
-        da.topRows(H) = (dc.array() * g * i * (Scalar(1) - i)).matrix();
-        if (t == 0)
-          da.middleRows(H, H) = (dc.array() * L.c0.array() * f * (Scalar(1) - f)).matrix();
-        else
-          da.middleRows(H, H) = (dc.array() * L.c.middleCols((t - 1) * B, B).array() * f * (Scalar(1) - f)).matrix();
-        da.middleRows(2 * H, H) = (dc.array() * i * (Scalar(1) - g.square())).matrix();
-        da.bottomRows(H) = (dh.array() * s * o * (Scalar(1) - o)).matrix();
-        dc_next = (dc.array() * f).matrix();
-        dh_next.noalias() = v.W_hh.transpose() * da;
-        if (masked) dh_next.array() *= L.recurrent_mask.array();
-      }
+      LayerCache& L = cache.layers[static_cast<std::size_t>(l)];
+      const Mat& in = l == 0 || L.input.size() > 0 ? L.input : cache.layers[static_cast<std::size_t>(l - 1)].h;
+      Scalar* dh0 = nullptr;
+      Scalar* dc0 = nullptr;
       if (d_initial) {
-        d_initial->h[static_cast<std::size_t>(l)] = dh_next;
-        d_initial->c[static_cast<std::size_t>(l)] = dc_next;
+        d_initial->h[static_cast<std::size_t>(l)].resize(H, B);
+        d_initial->c[static_cast<std::size_t>(l)].resize(H, B);
+        dh0 = d_initial->h[static_cast<std::size_t>(l)].data();
+        dc0 = d_initial->c[static_cast<std::size_t>(l)].data();
       }
-      // Weight gradients as large GEMMs over all steps.
-      const Mat& in = l == 0 || L.input.size() > 0 ? L.input : cache_.layers[static_cast<std::size_t>(l - 1)].h;
-      v.dW_ih.noalias() += dA_ * in.transpose();        // dW_ih += dA X^T
-      v.dW_hh.noalias() += dA_ * L.h_prev.transpose();  // dW_hh += dA (H_prev o m)^T
-      const Vec db = dA_.rowwise().sum();
-      v.db_ih += db;
-      v.db_hh += db;
+      // The gradient of this layer's input: the layer below's outputs (dh_above of the next
+      // iteration, written in place once this layer no longer reads it), or the caller's dx.
+      Mat& below = cache.dh_below;
+      Scalar* dinput = nullptr;
       if (l > 0) {
-        dh_above.noalias() = v.W_ih.transpose() * dA_;  // dX = W_ih^T dA
-        if (L.input_mask.size() > 0) dh_above.array() *= L.input_mask.array();
-      } else {
-        dx.resize(options_.input_size, T * B);
-        dx.noalias() = v.W_ih.transpose() * dA_;
+        below.resize(H, T * B);
+        dinput = below.data();
+      } else if (dx) {
+        dx->resize(options_.input_size, T * B);
+        dinput = dx->data();
+      }
+      backend::cpu::lstm_backward(pool, layer_input_size(l), H, T, B, weights(l), gradients(l),
+                                  in.data(), L.c0.data(),
+                                  L.recurrent_mask.size() ? L.recurrent_mask.data() : nullptr, trace(L),
+                                  cache.dh_above.data(), dinput, dh0, dc0,
+                                  backend::cpu::LstmBackwardScratch<Scalar>{cache.da.data(), cache.dh.data(),
+                                                                            cache.dh_next.data(), cache.dc_next.data()});
+      if (l > 0) {
+        if (L.input_mask.size() > 0) below.array() *= L.input_mask.array();  // through the input dropout
+        cache.dh_above.swap(below);
       }
     }
   }
 
-  /// Final (h, c) of the last forward, each H x batch.
-  const State& final_state() const { return final_; }
-  const Cache& cache() const { return cache_; }
+  /// Final (h, c) of the forward that filled `cache`, each H x batch.
+  State final_state(const Cache& cache) const {
+    State s;
+    final_state(cache, s);
+    return s;
+  }
+  void final_state(const Cache& cache, State& s) const {
+    const Index B = cache.batch, T = cache.steps;
+    s.h.resize(cache.layers.size());
+    s.c.resize(cache.layers.size());
+    for (std::size_t l = 0; l < cache.layers.size(); ++l) {
+      s.h[l] = cache.layers[l].h.middleCols((T - 1) * B, B);
+      s.c[l] = cache.layers[l].c.middleCols((T - 1) * B, B);
+    }
+  }
 
   /// Multiply-adds x 2 of one forward over `batch` sequences of `steps` steps.
   double forward_flops(Index batch, Index steps) const {
     double flops = 0;
-    const double H = static_cast<double>(options_.hidden_size);
     for (Index l = 0; l < options_.layers; ++l)
-      flops += 2.0 * 4.0 * H * (static_cast<double>(layer_input_size(l)) + H) * static_cast<double>(batch * steps);
+      flops += backend::cpu::lstm_forward_flops(layer_input_size(l), options_.hidden_size, batch * steps);
     return flops;
   }
 
@@ -357,18 +331,37 @@ class Lstm {
       }
   }
 
+  /// Counter streams of layer l's masks (see the file comment).
+  static std::uint64_t recurrent_stream(Index l) { return 2 * static_cast<std::uint64_t>(l) + 1; }
+  static std::uint64_t input_stream(Index l) { return 2 * static_cast<std::uint64_t>(l) + 2; }
+
  private:
+  struct Slots {
+    ParameterLayout::Slot w_ih = 0, w_hh = 0, b_ih = 0, b_hh = 0;
+  };
+  struct Tensors {
+    Scalar *w_ih = nullptr, *w_hh = nullptr, *b_ih = nullptr, *b_hh = nullptr;
+  };
   struct Views {
-    RowMajorMap W_ih{nullptr, 0, 0}, W_hh{nullptr, 0, 0}, dW_ih{nullptr, 0, 0}, dW_hh{nullptr, 0, 0};
-    VecMap b_ih{nullptr, 0}, b_hh{nullptr, 0}, db_ih{nullptr, 0}, db_hh{nullptr, 0};
+    Tensors w, g;  // one layer's weights and their gradients
   };
 
+  backend::cpu::LstmWeights<Scalar> weights(Index l) const {
+    const Tensors& w = views_[static_cast<std::size_t>(l)].w;
+    return {w.w_ih, w.w_hh, w.b_ih, w.b_hh};
+  }
+  backend::cpu::LstmGradients<Scalar> gradients(Index l) const {
+    const Tensors& g = views_[static_cast<std::size_t>(l)].g;
+    return {g.w_ih, g.w_hh, g.b_ih, g.b_hh};
+  }
+
+  static backend::cpu::LstmTrace<Scalar> trace(LayerCache& L) {
+    return {L.gates.data(), L.c.data(), L.tanh_c.data(), L.h.data(), L.h_prev.data()};
+  }
+
   LstmOptions options_;
-  Rng* rng_;
+  std::vector<Slots> slots_;
   std::vector<Views> views_;
-  Cache cache_;
-  State final_;
-  Mat dA_;  // backward scratch, 4H x T B, reused by every layer
 };
 
 }  // namespace nn

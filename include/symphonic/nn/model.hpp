@@ -1,11 +1,23 @@
 // symphonic/nn/model.hpp - the whole network of a ModelConfig over one flat parameter buffer.
 //
 // Model<Scalar> owns one parameter vector and one gradient vector of the same layout (DESIGN.md
-// seam 1), one buffer vector (batch-norm running statistics) and one random generator (dropout).
-// Every layer binds views into them. forward() takes token ids (batch x T, column t = step t) and
-// targets (batch x 1: the next token after the window, the recipe's many-to-one; or batch x T:
-// the token after every step, many-to-many), returns the mean cross-entropy and the accuracy;
-// backward() ADDS the gradients of that mean loss into gradients().
+// seam 1), one buffer vector (batch-norm running statistics), one random generator (weights, and
+// one dropout key per training step) and the thread pool its kernels cut work on. Each layer
+// describes its tensors once into the model's ParameterLayout, which places them in the flat
+// arrays and binds every view. The model owns no activations: forward(ws, ...) takes token ids
+// (batch x T, column t = step t) and targets (batch x 1: the next token after the window, the
+// recipe's many-to-one; or batch x T: the token after every step, many-to-many), leaves what
+// backward needs in the caller's Workspace and returns the mean cross-entropy and the accuracy;
+// backward(ws) ADDS the gradients of that mean loss into gradients().
+//
+//   nn::Model<float> model(nn::ModelConfig::preset("recipe", 358), seed);
+//   nn::Workspace<float> ws;
+//   model.zero_grad();
+//   auto r = model.forward(ws, inputs, targets, nn::Mode::train);
+//   model.backward(ws);                      // then an optimizer step on the flat arrays
+//
+// Threads: set_threads(n) (default: every core). Results are deterministic for a given count;
+// see docs/nn.md for how they differ between counts.
 //
 // Flat layout = named_parameters() order, PyTorch state_dict names, row-major shapes:
 //   embedding.weight            [V, E]          (input = embedding only)
@@ -20,11 +32,10 @@
 // buffers(): bn{k}.running_mean, bn{k}.running_var [in_k] (not trainable).
 // The recipe preset: lstm.*_l0..l2, bn1 (512), dense1 (256 x 512), bn2 (256), dense2 (V x 256).
 //
-// Truncated BPTT: with set_carry_state(true), each forward starts from the final (h, c) of the
-// previous forward (when the batch size matches; zero otherwise) and gradients stop at the window
-// boundary. Generation: reset_state(batch) then step(ids) once per token; it runs in inference
-// mode and carries its own (h, c), separate from training's. step() reuses the layers' caches, so
-// call forward() again before the next backward().
+// Truncated BPTT: with ws.carry_state, each forward starts from the final (h, c) of the previous
+// forward in that workspace (when the batch size matches; zero otherwise) and gradients stop at the
+// window boundary. Generation: state = zero_state(batch), then step(ws, state, ids) once per token;
+// it runs in inference mode, is const, and touches only its workspace and state.
 #pragma once
 
 #include <cstdint>
@@ -34,12 +45,14 @@
 
 #include <Eigen/Core>
 
+#include "symphonic/backend/cpu/thread_pool.hpp"
 #include "symphonic/config.hpp"
 #include "symphonic/error.hpp"
 #include "symphonic/nn/batch_norm.hpp"
 #include "symphonic/nn/dense.hpp"
 #include "symphonic/nn/dropout.hpp"
 #include "symphonic/nn/embedding.hpp"
+#include "symphonic/nn/layout.hpp"
 #include "symphonic/nn/lstm.hpp"
 #include "symphonic/nn/model_config.hpp"
 #include "symphonic/nn/random.hpp"
@@ -47,6 +60,7 @@
 #include "symphonic/nn/scalar_input.hpp"
 #include "symphonic/nn/softmax_cross_entropy.hpp"
 #include "symphonic/nn/tensor.hpp"
+#include "symphonic/nn/workspace.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
 namespace nn {
@@ -57,6 +71,7 @@ class Model {
   using Mat = Matrix<Scalar>;
   using Vec = Vector<Scalar>;
   using State = typename Lstm<Scalar>::State;
+  using Workspace = nn::Workspace<Scalar>;
   using Ids = Eigen::Matrix<std::int32_t, Eigen::Dynamic, 1>;
 
   struct Result {
@@ -65,37 +80,23 @@ class Model {
     Index count = 0;      ///< number of targets
   };
 
-  explicit Model(const ModelConfig& config, std::uint64_t seed = 1)
+  /// Counter stream of head dropout k (the LSTM's masks use small numbers, Lstm::*_stream).
+  static std::uint64_t head_dropout_stream(std::size_t k) { return (std::uint64_t(1) << 32) + k; }
+
+  explicit Model(const ModelConfig& config, std::uint64_t seed = 1, int threads = backend::cpu::ThreadPool::default_threads())
       : config_((config.validate(), config)), rng_(new Rng(seed)),
+        pool_(new backend::cpu::ThreadPool(threads)),
         lstm_(LstmOptions{config.input == InputKind::embedding ? config.embedding_size : 1, config.lstm_size,
-                          config.lstm_layers, config.recurrent_dropout, config.lstm_dropout, config.init},
-              rng_.get()) {
+                          config.lstm_layers, config.recurrent_dropout, config.lstm_dropout, config.init}) {
     const Index V = config.vocab_size, H = config.lstm_size;
-    // Lay out the flat buffers: record each tensor's name, shape and offset.
-    Index offset = 0, buffer_offset = 0;
-    auto add = [&](const std::string& name, std::vector<std::int64_t> shape) {
-      Entry e{name, shape, offset};
-      for (std::int64_t d : shape) e.count *= d;
-      offset += e.count;
-      entries_.push_back(e);
-    };
-    auto add_buffer = [&](const std::string& name, std::int64_t n) {
-      buffer_entries_.push_back(Entry{name, {n}, buffer_offset, n});
-      buffer_offset += n;
-    };
+    // Every tensor is described once, in flat-buffer order.
     if (config.input == InputKind::embedding) {
       embedding_.reset(new Embedding<Scalar>(V, config.embedding_size));
-      add("embedding.weight", {V, config.embedding_size});
+      embedding_->describe(layout_, "embedding");
     } else {
       scalar_.reset(new ScalarInput<Scalar>(V));
     }
-    for (Index l = 0; l < config.lstm_layers; ++l) {
-      const std::string k = std::to_string(l);
-      add("lstm.weight_ih_l" + k, {4 * H, lstm_.layer_input_size(l)});
-      add("lstm.weight_hh_l" + k, {4 * H, H});
-      add("lstm.bias_ih_l" + k, {4 * H});
-      add("lstm.bias_hh_l" + k, {4 * H});
-    }
+    lstm_.describe(layout_, "lstm");
     std::vector<int> outs = config.dense_sizes;
     outs.push_back(config.vocab_size);
     Index in = H;
@@ -105,164 +106,162 @@ class Model {
       if (config.batch_norm) {
         ops_.push_back({Op::batch_norm, batch_norms_.size()});
         batch_norms_.emplace_back(in, bn_options);
-        add("bn" + n + ".weight", {in});
-        add("bn" + n + ".bias", {in});
-        add_buffer("bn" + n + ".running_mean", in);
-        add_buffer("bn" + n + ".running_var", in);
+        batch_norms_.back().describe(layout_, "bn" + n);
       }
       if (config.dropout > 0) {
         ops_.push_back({Op::dropout, dropouts_.size()});
-        dropouts_.emplace_back(config.dropout, rng_.get());
+        dropouts_.emplace_back(config.dropout, head_dropout_stream(dropouts_.size()));
       }
       ops_.push_back({Op::dense, denses_.size()});
       denses_.emplace_back(in, outs[k]);
-      add("dense" + n + ".weight", {outs[k], in});
-      add("dense" + n + ".bias", {outs[k]});
+      denses_.back().describe(layout_, "dense" + n);
       in = outs[k];
-      if (k + 1 < outs.size()) {
-        ops_.push_back({Op::relu, relus_.size()});
-        relus_.emplace_back();
-      }
+      if (k + 1 < outs.size()) ops_.push_back({Op::relu, 0});
     }
-    params_ = Vec::Zero(offset);
-    grads_ = Vec::Zero(offset);
-    buffers_ = Vec::Zero(buffer_offset);
+    params_ = Vec::Zero(layout_.parameter_count());
+    grads_ = Vec::Zero(layout_.parameter_count());
+    buffers_ = Vec::Zero(layout_.buffer_count());
     bind();
     initialize();
   }
 
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
-  Model(Model&&) = default;
-  Model& operator=(Model&&) = default;
+  Model(Model&& other) noexcept { *this = std::move(other); }
+  Model& operator=(Model&& other) noexcept {
+    config_ = std::move(other.config_);
+    rng_ = std::move(other.rng_);
+    pool_ = std::move(other.pool_);
+    layout_ = std::move(other.layout_);
+    params_ = std::move(other.params_);
+    grads_ = std::move(other.grads_);
+    buffers_ = std::move(other.buffers_);
+    embedding_ = std::move(other.embedding_);
+    scalar_ = std::move(other.scalar_);
+    lstm_ = std::move(other.lstm_);
+    ops_ = std::move(other.ops_);
+    batch_norms_ = std::move(other.batch_norms_);
+    dropouts_ = std::move(other.dropouts_);
+    denses_ = std::move(other.denses_);
+    bind();  // the arrays' storage moved with them; rebinding keeps the views exact either way
+    return *this;
+  }
 
   const ModelConfig& config() const { return config_; }
+  const ParameterLayout& layout() const { return layout_; }
   Index parameter_count() const { return params_.size(); }
   Vec& parameters() { return params_; }
+  const Vec& parameters() const { return params_; }
   Vec& gradients() { return grads_; }
   Vec& buffer_values() { return buffers_; }
 
   /// Views into parameters(), in flat-buffer order, PyTorch names and shapes.
-  std::vector<NamedTensor<Scalar>> named_parameters() {
-    std::vector<NamedTensor<Scalar>> out;
-    for (const Entry& e : entries_) out.push_back({e.name, e.shape, params_.data() + e.offset, true});
-    return out;
-  }
+  std::vector<NamedTensor<Scalar>> named_parameters() { return layout_.named(params_.data(), TensorKind::trainable); }
   /// Views into gradients(), same names and shapes as named_parameters().
-  std::vector<NamedTensor<Scalar>> named_gradients() {
-    std::vector<NamedTensor<Scalar>> out;
-    for (const Entry& e : entries_) out.push_back({e.name, e.shape, grads_.data() + e.offset, true});
-    return out;
-  }
+  std::vector<NamedTensor<Scalar>> named_gradients() { return layout_.named(grads_.data(), TensorKind::trainable); }
   /// Batch-norm running statistics (trainable = false).
-  std::vector<NamedTensor<Scalar>> buffers() {
-    std::vector<NamedTensor<Scalar>> out;
-    for (const Entry& e : buffer_entries_) out.push_back({e.name, e.shape, buffers_.data() + e.offset, false});
-    return out;
-  }
+  std::vector<NamedTensor<Scalar>> buffers() { return layout_.named(buffers_.data(), TensorKind::buffer); }
 
   void zero_grad() { grads_.setZero(); }
 
+  /// Threads the kernels use (counting the caller); default every core.
+  void set_threads(int threads) {
+    if (threads < 1) SYMPHONIC_THROW(ConfigError("threads must be at least 1, got " + std::to_string(threads)));
+    if (threads != pool_->size()) pool_.reset(new backend::cpu::ThreadPool(threads));
+  }
+  int threads() const { return pool_->size(); }
+  backend::cpu::ThreadPool& pool() const { return *pool_; }
+
   /// Mean cross-entropy over the targets; see the file comment for the target shapes. Throws
-  /// ShapeError on mismatched shapes and music::VocabularyError on ids outside [0, vocab).
-  Result forward(const IdMatrix& inputs, const IdMatrix& targets, Mode mode) {
+  /// ShapeError on mismatched shapes and music::VocabularyError on ids outside [0, vocab). In train
+  /// mode it draws this step's dropout key and updates the batch-norm running statistics.
+  Result forward(Workspace& ws, const IdMatrix& inputs, const IdMatrix& targets, Mode mode) {
     const Index B = inputs.rows(), T = inputs.cols();
     if (B < 1) SYMPHONIC_THROW(ShapeError("model input rows (batch, at least)", 1, B));
     if (T < 1) SYMPHONIC_THROW(ShapeError("model input columns (steps, at least)", 1, T));
     if (targets.rows() != B) SYMPHONIC_THROW(ShapeError("target rows (batch)", B, targets.rows()));
     if (targets.cols() != 1 && targets.cols() != T)
       SYMPHONIC_THROW(ShapeError("target columns (1 or the number of steps)", T, targets.cols()));
-    every_step_ = targets.cols() == T && T > 1;
-    batch_ = B;
-    steps_ = T;
-    run_input(inputs, mode);
+    ws.backward_ready = false;
+    ws.every_step = targets.cols() == T && T > 1;
+    ws.batch = B;
+    ws.steps = T;
+    ws.key = mode == Mode::train ? rng_->next() : 0;
+    run_input(ws, inputs);
     const State* initial = nullptr;
-    if (carry_ && carried_.h.size() == static_cast<std::size_t>(config_.lstm_layers) &&
-        carried_.h[0].cols() == B)
-      initial = &carried_;
-    lstm_.forward(x_, B, sequence_, mode, initial);
-    if (carry_) carried_ = lstm_.final_state();
-    if (every_step_)
-      acts_.assign(1, sequence_);
+    if (ws.carry_state && ws.carried.h.size() == static_cast<std::size_t>(config_.lstm_layers) &&
+        ws.carried.h[0].cols() == B)
+      initial = &ws.carried;
+    lstm_.forward(*pool_, ws.x, B, ws.lstm, mode, ws.key, initial);
+    if (ws.carry_state) lstm_.final_state(ws.lstm, ws.carried);
+    const Mat& top = ws.lstm.layers.back().h;
+    ws.acts.resize(ops_.size() + 1);
+    if (ws.every_step)
+      ws.acts[0] = top;
     else
-      acts_.assign(1, sequence_.rightCols(B));
-    run_head(mode);
-    Ids flat(every_step_ ? T * B : B);
-    for (Index t = 0; t < (every_step_ ? T : 1); ++t)
-      for (Index b = 0; b < B; ++b) flat[t * B + b] = targets(b, every_step_ ? t : 0);
+      ws.acts[0] = top.rightCols(B);
+    run_head(ws, mode);
+    typename SoftmaxCrossEntropy<Scalar>::Targets flat(ws.every_step ? T * B : B);
+    for (Index t = 0; t < (ws.every_step ? T : 1); ++t)
+      for (Index b = 0; b < B; ++b) flat[t * B + b] = targets(b, ws.every_step ? t : 0);
     Index correct = 0;
     Result r;
-    r.loss = loss_.forward(acts_.back(), flat, &correct);
+    r.loss = SoftmaxCrossEntropy<Scalar>::forward(*pool_, ws.acts.back(), flat, ws.loss, &correct);
     r.count = flat.size();
     r.accuracy = static_cast<double>(correct) / static_cast<double>(r.count);
-    backward_ready_ = true;
+    ws.backward_ready = true;
     return r;
   }
 
-  /// Adds d(mean loss of the last forward)/d(parameters) into gradients().
-  void backward() {
-    SYMPHONIC_ASSERT(backward_ready_);  // forward() ran, and no step() since
-    const Index B = batch_, T = steps_;
-    Mat d, dx;
-    loss_.backward(d);
+  /// Adds d(mean loss of the forward that filled `ws`)/d(parameters) into gradients().
+  void backward(Workspace& ws) {
+    SYMPHONIC_ASSERT(ws.backward_ready);  // forward(ws, ...) ran, and no step(ws, ...) since
+    const Index B = ws.batch, T = ws.steps;
+    SoftmaxCrossEntropy<Scalar>::backward(ws.loss, ws.d);
     for (std::size_t k = ops_.size(); k-- > 0;) {
       const OpRef& op = ops_[k];
       switch (op.kind) {
-        case Op::batch_norm: batch_norms_[op.index].backward(d, dx); break;
-        case Op::dropout: dropouts_[op.index].backward(d, dx); break;
-        case Op::dense: denses_[op.index].backward(d, dx); break;
-        case Op::relu: relus_[op.index].backward(d, dx); break;
+        case Op::batch_norm: batch_norms_[op.index].backward(ws.d, ws.dx, ws.batch_norm[op.index]); break;
+        case Op::dropout: dropouts_[op.index].backward(ws.d, ws.dx, ws.dropout[op.index]); break;
+        case Op::dense: denses_[op.index].backward(*pool_, ws.acts[k], ws.d, ws.dx); break;
+        case Op::relu: relu_.backward(ws.acts[k + 1], ws.d, ws.dx); break;
       }
-      d.swap(dx);
+      ws.d.swap(ws.dx);
     }
-    if (every_step_) {
-      dsequence_ = d;
+    if (ws.every_step) {
+      ws.dsequence.swap(ws.d);
     } else {
-      dsequence_.setZero(config_.lstm_size, T * B);
-      dsequence_.rightCols(B) = d;
+      ws.dsequence.setZero(config_.lstm_size, T * B);
+      ws.dsequence.rightCols(B) = ws.d;
     }
-    lstm_.backward(dsequence_, dx);
-    if (embedding_) embedding_->backward(dx);
+    lstm_.backward(*pool_, ws.dsequence, embedding_ ? &ws.dx : nullptr, ws.lstm);
+    if (embedding_) embedding_->backward(ws.ids, ws.dx);
   }
 
-  /// Truncated BPTT across consecutive windows: each forward starts from the previous final state.
-  void set_carry_state(bool carry) {
-    carry_ = carry;
-    if (!carry) carried_ = State();
-  }
-  bool carry_state() const { return carry_; }
-  /// The state the next training forward starts from when carrying (empty: zero).
-  const State& carried_state() const { return carried_; }
-  void set_carried_state(const State& state) {
-    if (!state.h.empty()) lstm_.check_state(state, state.h[0].cols(), "carried state");
-    carried_ = state;
-  }
+  /// A zero (h, c) for `batch` generated sequences.
+  State zero_state(Index batch) const { return lstm_.zero_state(batch); }
 
-  /// Generation: start `batch` fresh sequences from a zero state.
-  void reset_state(Index batch) { generation_ = lstm_.zero_state(batch); }
-  /// One step per token for every sequence, inference mode, carrying (h, c); returns the
-  /// probabilities of the next token, vocab x batch. Starts from zero when reset_state was not called.
-  const Mat& step(const Eigen::Ref<const Ids>& ids) {
+  /// One step per token for every sequence of `state` (made by zero_state), in inference mode:
+  /// advances `state` and returns the probabilities of the next token, vocab x batch (kept in ws).
+  /// Writes only `ws` and `state`: generators with their own may step one model at once.
+  const Mat& step(Workspace& ws, State& state, const Eigen::Ref<const Ids>& ids) const {
     const Index B = ids.size();
-    if (generation_.h.empty()) reset_state(B);
-    if (generation_.h[0].cols() != B)
-      SYMPHONIC_THROW(ShapeError("generation batch (set by reset_state)", generation_.h[0].cols(), B));
-    IdMatrix in = ids;
-    backward_ready_ = false;
-    run_input(in, Mode::infer);
-    lstm_.forward(x_, B, sequence_, Mode::infer, &generation_);
-    generation_ = lstm_.final_state();
-    acts_.assign(1, sequence_);
-    run_head(Mode::infer);
-    SoftmaxCrossEntropy<Scalar>::softmax(acts_.back(), probabilities_);
-    return probabilities_;
+    if (state.h.empty() || state.h[0].cols() != B)
+      SYMPHONIC_THROW(ShapeError("generation batch (set by zero_state)", state.h.empty() ? 0 : state.h[0].cols(), B));
+    ws.backward_ready = false;
+    ws.every_step = false;
+    ws.batch = B;
+    ws.steps = 1;
+    ws.ids = ids;
+    run_input(ws, ws.ids);
+    lstm_.forward(*pool_, ws.x, B, ws.lstm, Mode::infer, 0, &state);
+    lstm_.final_state(ws.lstm, state);
+    ws.acts.resize(ops_.size() + 1);
+    ws.acts[0] = ws.lstm.layers.back().h;
+    run_head(ws, Mode::infer);
+    SoftmaxCrossEntropy<Scalar>::softmax(*pool_, ws.acts.back(), ws.probabilities);
+    return ws.probabilities;
   }
-  const State& generation_state() const { return generation_; }
-
-  /// Logits of the last forward or step, vocab x N.
-  const Mat& logits() const { return acts_.back(); }
-  /// Softmax probabilities of the last forward, vocab x N.
-  const Mat& probabilities() const { return loss_.cache().probabilities; }
 
   /// FLOPs (2 per multiply-add) of the matrix products of one forward over `batch` sequences of
   /// `steps` steps, head on the last step (or on every step). A training step (forward + backward)
@@ -277,7 +276,7 @@ class Model {
   std::uint64_t rng_state() const { return rng_->state(); }
   void set_rng_state(std::uint64_t state) { rng_->set_state(state); }
 
-  Lstm<Scalar>& lstm() { return lstm_; }
+  const Lstm<Scalar>& lstm() const { return lstm_; }
 
  private:
   enum class Op { batch_norm, dropout, dense, relu };
@@ -285,37 +284,13 @@ class Model {
     Op kind;
     std::size_t index;
   };
-  struct Entry {
-    std::string name;
-    std::vector<std::int64_t> shape;
-    Index offset = 0;
-    std::int64_t count = 1;
-  };
 
   void bind() {
-    std::size_t e = 0;
-    auto next = [&](auto& layer) {
-      if (layer.parameter_count() == 0) return;
-      layer.bind(params_.data() + entries_[e].offset, grads_.data() + entries_[e].offset);
-    };
-    if (embedding_) {
-      next(*embedding_);
-      ++e;
-    }
-    next(lstm_);
-    e += static_cast<std::size_t>(4 * config_.lstm_layers);
-    std::size_t buffer = 0;
-    for (const OpRef& op : ops_) {
-      if (op.kind == Op::batch_norm) {
-        next(batch_norms_[op.index]);
-        batch_norms_[op.index].bind_buffers(buffers_.data() + buffer_entries_[buffer].offset);
-        buffer += 2;
-        e += 2;
-      } else if (op.kind == Op::dense) {
-        next(denses_[op.index]);
-        e += 2;
-      }
-    }
+    const Flat<Scalar> flat{params_.data(), grads_.data(), buffers_.data()};
+    if (embedding_) embedding_->bind(layout_, flat);
+    lstm_.bind(layout_, flat);
+    for (auto& bn : batch_norms_) bn.bind(layout_, flat);
+    for (auto& d : denses_) d.bind(layout_, flat);
   }
 
   void initialize() {
@@ -325,46 +300,45 @@ class Model {
     for (auto& bn : batch_norms_) bn.initialize();
   }
 
-  void run_input(const IdMatrix& ids, Mode mode) {
+  void run_input(Workspace& ws, const IdMatrix& ids) const {
+    if (&ids != &ws.ids) ws.ids = ids;
     if (embedding_)
-      embedding_->forward(ids, x_, mode);
+      embedding_->forward(ws.ids, ws.x);
     else
-      scalar_->forward(ids, x_, mode);
+      scalar_->forward(ws.ids, ws.x);
   }
 
-  void run_head(Mode mode) {
-    acts_.resize(ops_.size() + 1);
+  // The head over ws.acts[0]; train mode updates the batch-norm running statistics (which only a
+  // training forward does: step() passes infer).
+  void run_head(Workspace& ws, Mode mode) const {
+    ws.batch_norm.resize(batch_norms_.size());
+    ws.dropout.resize(dropouts_.size());
     for (std::size_t k = 0; k < ops_.size(); ++k) {
       const OpRef& op = ops_[k];
-      Mat& x = acts_[k];
-      Mat& y = acts_[k + 1];
+      const Mat& x = ws.acts[k];
+      Mat& y = ws.acts[k + 1];
       switch (op.kind) {
-        case Op::batch_norm: batch_norms_[op.index].forward(x, y, mode); break;
-        case Op::dropout: dropouts_[op.index].forward(x, y, mode); break;
-        case Op::dense: denses_[op.index].forward(x, y, mode); break;
-        case Op::relu: relus_[op.index].forward(x, y, mode); break;
+        case Op::batch_norm: batch_norms_[op.index].forward(x, y, ws.batch_norm[op.index], mode); break;
+        case Op::dropout: dropouts_[op.index].forward(*pool_, x, y, ws.dropout[op.index], mode, ws.key); break;
+        case Op::dense: denses_[op.index].forward(*pool_, x, y); break;
+        case Op::relu: relu_.forward(x, y); break;
       }
     }
   }
 
   ModelConfig config_;
-  std::unique_ptr<Rng> rng_;  // heap-held so layers' pointers survive a move of the model
+  std::unique_ptr<Rng> rng_;
+  std::unique_ptr<backend::cpu::ThreadPool> pool_;
+  ParameterLayout layout_;
   Vec params_, grads_, buffers_;
-  std::vector<Entry> entries_, buffer_entries_;
   std::unique_ptr<Embedding<Scalar>> embedding_;
   std::unique_ptr<ScalarInput<Scalar>> scalar_;
-  Lstm<Scalar> lstm_;
+  Lstm<Scalar> lstm_{LstmOptions{}};
   std::vector<OpRef> ops_;
   std::vector<BatchNorm<Scalar>> batch_norms_;
   std::vector<Dropout<Scalar>> dropouts_;
   std::vector<Dense<Scalar>> denses_;
-  std::vector<Relu<Scalar>> relus_;
-  SoftmaxCrossEntropy<Scalar> loss_;
-  bool carry_ = false, every_step_ = false, backward_ready_ = false;
-  Index batch_ = 0, steps_ = 0;
-  State carried_, generation_;
-  Mat x_, sequence_, dsequence_, probabilities_;
-  std::vector<Mat> acts_;
+  Relu<Scalar> relu_;
 };
 
 }  // namespace nn

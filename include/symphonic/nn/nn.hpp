@@ -2,6 +2,7 @@
 #pragma once
 
 #include "symphonic/nn/batch_norm.hpp"
+#include "symphonic/nn/layout.hpp"
 #include "symphonic/nn/config_error.hpp"
 #include "symphonic/nn/dense.hpp"
 #include "symphonic/nn/dropout.hpp"
@@ -14,3 +15,4 @@
 #include "symphonic/nn/scalar_input.hpp"
 #include "symphonic/nn/softmax_cross_entropy.hpp"
 #include "symphonic/nn/tensor.hpp"
+#include "symphonic/nn/workspace.hpp"

@@ -1,15 +1,14 @@
-// symphonic/nn/random.hpp - the seeded random generator behind initialisation and dropout.
+// symphonic/nn/random.hpp - the seeded random generator behind initialisation and dropout keys.
 //
-// SplitMix64: the whole state is one 64-bit counter, so a model's dropout stream can be saved in a
-// checkpoint as one integer and resumed exactly (Model::rng_state / set_rng_state). Each draw adds
+// SplitMix64: the whole state is one 64-bit counter, so a model's stream (weights, then one dropout
+// key per training step; the masks themselves are drawn by counter, common/counter_rng.hpp) can
+// be saved in a checkpoint as one integer and resumed exactly (Model::rng_state / set_rng_state). Each draw adds
 // the golden-ratio increment to the counter and scrambles it; the output passes BigCrush and is the
 // same on every platform (integer arithmetic only; floats are built from the top bits).
 #pragma once
 
 #include <cmath>
 #include <cstdint>
-
-#include <Eigen/Core>
 
 #include "symphonic/config.hpp"
 
@@ -59,16 +58,6 @@ class Rng {
  private:
   std::uint64_t state_;
 };
-
-/// Fills `mask` with an inverted-dropout mask: 0 with probability `rate`, else 1 / (1 - rate).
-template <class Derived>
-void fill_dropout_mask(Eigen::DenseBase<Derived>& mask, double rate, Rng& rng) {
-  using Scalar = typename Derived::Scalar;
-  const Scalar keep = static_cast<Scalar>(1.0 / (1.0 - rate));
-  for (Eigen::Index j = 0; j < mask.cols(); ++j)
-    for (Eigen::Index i = 0; i < mask.rows(); ++i)
-      mask(i, j) = rng.uniform() < rate ? Scalar(0) : keep;
-}
 
 }  // namespace nn
 SYMPHONIC_NAMESPACE_END

@@ -6,6 +6,7 @@
 
 #include <Eigen/Core>
 
+#include "symphonic/backend/cpu/embedding.hpp"
 #include "symphonic/config.hpp"
 #include "symphonic/nn/embedding.hpp"
 #include "symphonic/nn/tensor.hpp"
@@ -22,19 +23,12 @@ class ScalarInput {
 
   Index vocab_size() const { return vocab_; }
   Index output_size() const { return 1; }
-  Index parameter_count() const { return 0; }
-  void bind(Scalar* /*params*/, Scalar* /*grads*/) {}
 
-  void forward(const IdMatrix& ids, Mat& y, Mode /*mode*/) {
+  void forward(const IdMatrix& ids, Mat& y) const {
     check_ids(ids, vocab_);
-    const Index batch = ids.rows(), steps = ids.cols();
-    y.resize(1, steps * batch);
-    const Scalar v = static_cast<Scalar>(vocab_);
-    for (Index t = 0; t < steps; ++t)
-      for (Index b = 0; b < batch; ++b) y(0, t * batch + b) = static_cast<Scalar>(ids(b, t)) / v;
+    y.resize(1, ids.size());
+    backend::cpu::scalar_input_forward(vocab_, ids.size(), ids.data(), y.data());
   }
-
-  void backward(const Mat& /*dy*/) {}
 
  private:
   Index vocab_;

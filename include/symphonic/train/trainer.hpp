@@ -223,7 +223,7 @@ class Trainer {
     if (options_.validation_stride > 0) validation_window_.stride = options_.validation_stride;
     if (!split_.validation.empty())
       validation_batcher_.reset(new data::Batcher(split_.validation, validation_window_, options_.batch_size, options_.seed, false));
-    model_.set_carry_state(options_.carry_state);
+    workspace_.carry_state = options_.carry_state;
   }
 
   Trainer(const Trainer&) = delete;
@@ -241,17 +241,15 @@ class Trainer {
   Metrics validate() {
     Metrics m;
     if (!validation_batcher_) return m;
-    const bool carry = model_.carry_state();
-    if (carry) model_.set_carry_state(false);
+    workspace_.carried = typename nn::Model<Scalar>::State();  // the next training window starts from zero
     validation_batcher_->start_epoch(0);
     data::Batch batch;
     while (validation_batcher_->next(batch)) {
-      const auto r = model_.forward(batch.inputs, batch.targets, nn::Mode::infer);
+      const auto r = model_.forward(validation_workspace_, batch.inputs, batch.targets, nn::Mode::infer);
       m.loss_sum += r.loss * static_cast<double>(r.count);
       m.correct += static_cast<std::int64_t>(std::llround(r.accuracy * static_cast<double>(r.count)));
       m.count += r.count;
     }
-    if (carry) model_.set_carry_state(true);
     return m;
   }
 
@@ -331,8 +329,8 @@ class Trainer {
       const double seconds_before = state_.epoch_seconds;
       while (train_batcher_->next(batch)) {
         model_.zero_grad();
-        const auto r = model_.forward(batch.inputs, batch.targets, nn::Mode::train);
-        model_.backward();
+        const auto r = model_.forward(workspace_, batch.inputs, batch.targets, nn::Mode::train);
+        model_.backward(workspace_);
         double norm = 0;
         if (options_.clip_norm > 0) {
           norm = optim::clip_grad_norm<Scalar>(model_.gradients(), options_.clip_norm);
@@ -506,6 +504,7 @@ class Trainer {
   }
 
   nn::Model<Scalar>& model_;
+  nn::Workspace<Scalar> workspace_, validation_workspace_;  // training's caches, and validation's
   const music::Vocabulary& vocabulary_;
   data::Split split_;
   TrainerOptions options_;
