@@ -1,5 +1,6 @@
 // Generation speed: one stateful LSTM step per token (symphonic) against re-running the whole
-// window for every token (the recipe), on the recipe and default presets; and the sampler alone.
+// window for every token (the recipe), on the recipe and default presets, on 1 and 2 threads;
+// batched steps (N pieces at once, symphonic-generate --count N); and the sampler alone.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -23,7 +24,7 @@ sy::nn::ModelConfig config(int preset) {
 
 // symphonic: prime with a window once, then each token costs one step
 static void BM_Generate_Step(benchmark::State& state) {
-  sy::nn::Model<float> model(config(static_cast<int>(state.range(0))), 1);
+  sy::nn::Model<float> model(config(static_cast<int>(state.range(0))), 1, static_cast<int>(state.range(1)));
   sy::generate::Generator<float> generator(model, {}, 1);
   std::vector<std::int32_t> primer(100);
   for (int i = 0; i < 100; ++i) primer[static_cast<std::size_t>(i)] = (i * 7) % vocab;
@@ -31,11 +32,24 @@ static void BM_Generate_Step(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(generator.next());
   state.SetItemsProcessed(state.iterations());  // tokens
 }
-BENCHMARK(BM_Generate_Step)->Arg(0)->Arg(1)->ArgName("preset(0=recipe,1=default)")->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Generate_Step)->ArgsProduct({{0, 1}, {1, 2}})->ArgNames({"preset(0=recipe,1=default)", "threads"})->Unit(benchmark::kMicrosecond);
+
+// N sequences stepped together (the model's step over a batch of N): tokens/s counts all N
+static void BM_Generate_BatchedStep(benchmark::State& state) {
+  const sy::nn::Index n = state.range(0);
+  sy::nn::Model<float> model(config(0), 1, static_cast<int>(state.range(1)));
+  sy::nn::Workspace<float> ws;
+  auto st = model.zero_state(n);
+  Eigen::Matrix<std::int32_t, Eigen::Dynamic, 1> ids(n);
+  for (sy::nn::Index i = 0; i < n; ++i) ids[i] = static_cast<std::int32_t>((i * 7) % vocab);
+  for (auto _ : state) benchmark::DoNotOptimize(model.step(ws, st, ids).data());
+  state.SetItemsProcessed(state.iterations() * n);  // tokens
+}
+BENCHMARK(BM_Generate_BatchedStep)->ArgsProduct({{8, 64}, {1, 2}})->ArgNames({"recipe, batch", "threads"})->Unit(benchmark::kMicrosecond);
 
 // the recipe: every new token runs the full 100-token window through the network again
 static void BM_Generate_Window(benchmark::State& state) {
-  sy::nn::Model<float> model(config(static_cast<int>(state.range(0))), 1);
+  sy::nn::Model<float> model(config(static_cast<int>(state.range(0))), 1, 1);
   sy::nn::IdMatrix window(1, 100), target(1, 1);
   for (int i = 0; i < 100; ++i) window(0, i) = (i * 7) % vocab;
   target(0, 0) = 0;

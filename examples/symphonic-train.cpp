@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
       .option("patience", "N", "early stopping after N epochs without improvement, 0 = off", "6")
       .option("val-split", "X", "share of pieces held out for validation", "0.1")
       .flag("resume", "continue from the last checkpoint (model, optimizer, position, random state)")
-      .option("threads", "N", "threads for reading the corpus, 0 = all cores", "0")
+      .option("threads", "N", "threads for reading the corpus and for every training step, 0 = all cores", "0")
       .option("seed", "N", "seed of the split, the initial weights, dropout and batch order", "1")
       .option("max-minutes", "X", "stop after this much wall time (validated and saved), 0 = none", "0")
       .option("max-steps", "N", "stop after this many optimizer steps in all, 0 = none", "0")
@@ -159,7 +159,7 @@ int main(int argc, char** argv) {
         "seq_len=" + std::to_string(options.window.length) + " stride=" + std::to_string(options.window.stride) +
         " target=" + (target == "next" ? std::string("next_token") : std::string("shifted")) + " val_split=" + args.text("val-split") + " seed=" + std::to_string(options.seed);
 
-    sy::nn::Model<float> model(config, options.seed);
+    sy::nn::Model<float> model(config, options.seed, threads > 0 ? threads : sy::backend::cpu::ThreadPool::default_threads());
     std::printf("model: preset %s, %lld parameters; %zu training and %zu validation pieces\n", preset.c_str(),
                 static_cast<long long>(model.parameter_count()), split.train.size(), split.validation.size());
     sy::train::install_interrupt_handler();

@@ -1,8 +1,9 @@
-// symphonic/generate/generator.hpp - stateful generation: one model step per new token.
+// symphonic/generate/generator.hpp - stateful generation: one model step per new token, for one
+// piece or for N pieces in one batched pass.
 //
 // The recipe re-runs its whole 100-token window through the network for every note it adds. The
-// Generator instead keeps the LSTM state (h, c) and a workspace of its own (Model::step) and
-// feeds each token exactly once: priming with a window of n tokens costs n steps, and every
+// generators instead keep the LSTM state (h, c) and a workspace of their own (Model::step) and
+// feed each token exactly once: priming with a window of n tokens costs n steps, and every
 // generated token one more. Because the LSTM is causal, the probabilities after feeding a window
 // step by step are the ones a full forward over that window gives (tests/generate check this).
 //
@@ -11,8 +12,15 @@
 //   g.prime(primer_ids);                       // at least one token
 //   std::vector<std::int32_t> ids = g.generate(500);
 //
-// Primers (a random training window, a MIDI file, a token list, a begin-of-piece token) and the
-// way back to notes live in generate/primer.hpp.
+//   BatchGenerator<float> b(model, 8, sampler_options, seed);   // 8 pieces, one batched step each
+//   b.prime(primer_ids);                                         // the same primer for all
+//   std::vector<std::vector<std::int32_t>> pieces = b.generate(500);
+// Piece k of a batch samples with seed + k, so piece 0 is the piece a Generator with `seed`
+// writes (to the last bits of the batched products' rounding).
+//
+// Both only read the model: several generators may step one model at once. Primers (a random
+// training window, a MIDI file, a token list, a begin-of-piece token) and the way back to notes
+// live in generate/primer.hpp.
 #pragma once
 
 #include <cstdint>
@@ -23,82 +31,132 @@
 #include "symphonic/error.hpp"
 #include "symphonic/generate/sampler.hpp"
 #include "symphonic/nn/model.hpp"
+#include "symphonic/nn/workspace.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
 namespace generate {
 
 template <class Scalar>
-class Generator {
+class BatchGenerator {
  public:
-  /// The model must outlive the generator. The generator only reads it: several generators may
-  /// step one model at once, and training on it between tokens is the caller's choice.
-  explicit Generator(const nn::Model<Scalar>& model, SamplerOptions options = {}, std::uint64_t seed = 1)
-      : model_(model), sampler_(options, seed), ids_(1) {
+  using Ids = typename nn::Model<Scalar>::Ids;
+
+  /// `count` pieces; the model must outlive the generator.
+  BatchGenerator(const nn::Model<Scalar>& model, nn::Index count, SamplerOptions options = {}, std::uint64_t seed = 1)
+      : model_(model), ids_(count > 0 ? count : 0) {
+    if (count < 1) SYMPHONIC_THROW(SamplerError("a batch generator needs at least one piece, got " + std::to_string(count)));
+    for (nn::Index k = 0; k < count; ++k) samplers_.emplace_back(options, seed + static_cast<std::uint64_t>(k));
     reset();
   }
 
-  /// Forgets the state and the history: the next prime() starts a new piece.
+  nn::Index count() const { return ids_.size(); }
+
+  /// Forgets the state and the histories: the next prime() starts new pieces.
   void reset() {
-    state_ = model_.zero_state(1);
-    history_.clear();
+    state_ = model_.zero_state(count());
+    histories_.assign(static_cast<std::size_t>(count()), {});
     probabilities_.clear();
   }
 
-  /// Token ids the sampler must never pick (e.g. the vocabulary's unknown token, begin markers).
+  /// Token ids the samplers must never pick (e.g. the vocabulary's unknown token, begin markers).
   void set_banned(std::vector<std::int32_t> ids) { banned_ = std::move(ids); }
 
-  /// Feeds one token: one LSTM step; the probabilities of the next token are kept.
-  void feed(std::int32_t id) {
+  /// Feeds one token to every piece (ids[k] to piece k): one batched LSTM step.
+  void feed(const std::vector<std::int32_t>& ids) {
     const std::int32_t vocab = model_.config().vocab_size;
-    if (id < 0 || id >= vocab)
-      SYMPHONIC_THROW(SamplerError("token id " + std::to_string(id) + " outside the model's vocabulary [0, " +
-                                   std::to_string(vocab) + ")"));
-    ids_(0) = id;
+    if (static_cast<nn::Index>(ids.size()) != count())
+      SYMPHONIC_THROW(SamplerError("fed " + std::to_string(ids.size()) + " tokens to " + std::to_string(count()) + " pieces"));
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+      if (ids[k] < 0 || ids[k] >= vocab)
+        SYMPHONIC_THROW(SamplerError("token id " + std::to_string(ids[k]) + " outside the model's vocabulary [0, " +
+                                     std::to_string(vocab) + ")"));
+      ids_(static_cast<nn::Index>(k)) = ids[k];
+    }
     const nn::Matrix<Scalar>& p = model_.step(workspace_, state_, ids_);
-    probabilities_.resize(static_cast<std::size_t>(p.rows()));
-    for (nn::Index i = 0; i < p.rows(); ++i) probabilities_[static_cast<std::size_t>(i)] = static_cast<double>(p(i, 0));
-    history_.push_back(id);
+    probabilities_.resize(static_cast<std::size_t>(p.size()));
+    for (nn::Index i = 0; i < p.size(); ++i) probabilities_[static_cast<std::size_t>(i)] = static_cast<double>(p.data()[i]);
+    for (std::size_t k = 0; k < ids.size(); ++k) histories_[k].push_back(ids[k]);
   }
 
-  /// Feeds every token of `ids`, in order.
+  /// Feeds every token of `ids`, in order, to every piece.
   void prime(const std::vector<std::int32_t>& ids) {
-    for (std::int32_t id : ids) feed(id);
+    std::vector<std::int32_t> step(static_cast<std::size_t>(count()));
+    for (std::int32_t id : ids) {
+      step.assign(step.size(), id);
+      feed(step);
+    }
   }
 
-  /// Samples the next token from the current probabilities, feeds it and returns it.
-  std::int32_t next() {
+  /// Samples the next token of every piece from its probabilities, feeds them, returns them.
+  std::vector<std::int32_t> next() {
     if (probabilities_.empty())
       SYMPHONIC_THROW(SamplerError("the generator needs at least one primer token before it can sample"));
-    std::vector<double> p = probabilities_;
-    for (std::int32_t id : banned_)
-      if (id >= 0 && static_cast<std::size_t>(id) < p.size()) p[static_cast<std::size_t>(id)] = 0.0;
-    const std::int32_t id = sampler_.sample(p.data(), static_cast<std::int64_t>(p.size()), history_);
-    feed(id);
-    return id;
-  }
-
-  /// Generates `count` tokens (after prime()); returns just the new ones.
-  std::vector<std::int32_t> generate(std::int64_t count) {
-    std::vector<std::int32_t> out;
-    out.reserve(static_cast<std::size_t>(count > 0 ? count : 0));
-    for (std::int64_t i = 0; i < count; ++i) out.push_back(next());
+    const std::size_t vocab = probabilities_.size() / static_cast<std::size_t>(count());
+    std::vector<std::int32_t> out(static_cast<std::size_t>(count()));
+    std::vector<double> p(vocab);
+    for (std::size_t k = 0; k < out.size(); ++k) {
+      p.assign(probabilities_.begin() + static_cast<std::ptrdiff_t>(k * vocab),
+               probabilities_.begin() + static_cast<std::ptrdiff_t>((k + 1) * vocab));
+      for (std::int32_t id : banned_)
+        if (id >= 0 && static_cast<std::size_t>(id) < p.size()) p[static_cast<std::size_t>(id)] = 0.0;
+      out[k] = samplers_[k].sample(p.data(), static_cast<std::int64_t>(p.size()), histories_[k]);
+    }
+    feed(out);
     return out;
   }
 
-  /// Every token fed so far, primer first.
-  const std::vector<std::int32_t>& history() const { return history_; }
-  /// Probabilities of the next token after the last fed one (empty before the first feed).
+  /// Generates `tokens` tokens of every piece (after prime()); returns just the new ones, per piece.
+  std::vector<std::vector<std::int32_t>> generate(std::int64_t tokens) {
+    std::vector<std::vector<std::int32_t>> out(static_cast<std::size_t>(count()));
+    for (auto& piece : out) piece.reserve(static_cast<std::size_t>(tokens > 0 ? tokens : 0));
+    for (std::int64_t i = 0; i < tokens; ++i) {
+      const std::vector<std::int32_t> ids = next();
+      for (std::size_t k = 0; k < ids.size(); ++k) out[k].push_back(ids[k]);
+    }
+    return out;
+  }
+
+  /// Every token fed to piece k so far, primer first.
+  const std::vector<std::int32_t>& history(nn::Index k = 0) const { return histories_[static_cast<std::size_t>(k)]; }
+  /// Probabilities of the next token, vocab x count column-major (empty before the first feed).
   const std::vector<double>& probabilities() const { return probabilities_; }
-  Sampler& sampler() { return sampler_; }
+  Sampler& sampler(nn::Index k = 0) { return samplers_[static_cast<std::size_t>(k)]; }
 
  private:
   const nn::Model<Scalar>& model_;
   nn::Workspace<Scalar> workspace_;
   typename nn::Model<Scalar>::State state_;
-  Sampler sampler_;
-  typename nn::Model<Scalar>::Ids ids_;
-  std::vector<std::int32_t> history_, banned_;
+  std::vector<Sampler> samplers_;
+  Ids ids_;
+  std::vector<std::vector<std::int32_t>> histories_;
+  std::vector<std::int32_t> banned_;
   std::vector<double> probabilities_;
+};
+
+/// One piece: a BatchGenerator of one, with single-token calls.
+template <class Scalar>
+class Generator {
+ public:
+  explicit Generator(const nn::Model<Scalar>& model, SamplerOptions options = {}, std::uint64_t seed = 1)
+      : batch_(model, 1, options, seed) {}
+
+  void reset() { batch_.reset(); }
+  void set_banned(std::vector<std::int32_t> ids) { batch_.set_banned(std::move(ids)); }
+  /// Feeds one token: one LSTM step; the probabilities of the next token are kept.
+  void feed(std::int32_t id) { batch_.feed({id}); }
+  void prime(const std::vector<std::int32_t>& ids) { batch_.prime(ids); }
+  /// Samples the next token from the current probabilities, feeds it and returns it.
+  std::int32_t next() { return batch_.next()[0]; }
+  /// Generates `count` tokens (after prime()); returns just the new ones.
+  std::vector<std::int32_t> generate(std::int64_t count) { return std::move(batch_.generate(count)[0]); }
+  /// Every token fed so far, primer first.
+  const std::vector<std::int32_t>& history() const { return batch_.history(0); }
+  /// Probabilities of the next token after the last fed one (empty before the first feed).
+  const std::vector<double>& probabilities() const { return batch_.probabilities(); }
+  Sampler& sampler() { return batch_.sampler(0); }
+
+ private:
+  BatchGenerator<Scalar> batch_;
 };
 
 }  // namespace generate
