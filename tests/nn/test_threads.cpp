@@ -93,7 +93,8 @@ TEST_CASE("lstm kernels: the same numbers on 1, 2 and 3 threads, batch split and
       o.h.resize(H, N);
       o.h_prev.resize(H, N);
       const backend::cpu::LstmTrace<double> tr{o.gates.data(), o.c.data(), o.tanh_c.data(), o.h.data(), o.h_prev.data()};
-      backend::cpu::lstm_forward(pool, I, H, T, B, w, x.data(), h0.data(), c0.data(), no_mask, tr);
+      Eigen::VectorXd pack(backend::cpu::lstm_pack_size<double>(pool, H, B));
+      backend::cpu::lstm_forward(pool, I, H, T, B, w, x.data(), h0.data(), c0.data(), no_mask, tr, pack.data());
       o.grads = Eigen::VectorXd::Zero(4 * H * (I + H) + 8 * H);
       double* g = o.grads.data();
       const backend::cpu::LstmGradients<double> grad{g, g + 4 * H * I, g + 4 * H * (I + H), g + 4 * H * (I + H) + 4 * H};
@@ -103,7 +104,8 @@ TEST_CASE("lstm kernels: the same numbers on 1, 2 and 3 threads, batch split and
       o.dc0.resize(H, B);
       backend::cpu::lstm_backward(pool, I, H, T, B, w, grad, x.data(), c0.data(), no_mask, tr, dy.data(), o.dx.data(),
                                   o.dh0.data(), o.dc0.data(),
-                                  backend::cpu::LstmBackwardScratch<double>{da.data(), dh.data(), dh_next.data(), dc_next.data()});
+                                  backend::cpu::LstmBackwardScratch<double>{da.data(), dh.data(), dh_next.data(), dc_next.data()},
+                                  pack.data());
       return o;
     };
     const Out one = run(1);

@@ -91,6 +91,7 @@ class Lstm {
     Index batch = 0, steps = 0;
     Mat da, dh, dh_next, dc_next;  ///< backward scratch: 4H x T B, then H x B each
     Mat dh_above, dh_below;        ///< gradient of a layer's outputs and of its input, H x T B
+    Vec pack;                      ///< packed recurrent weights and right-hand sides (backend/cpu/lstm.hpp)
   };
 
   explicit Lstm(LstmOptions options) : options_(options) {
@@ -200,6 +201,7 @@ class Lstm {
     const Index T = x.cols() / batch, B = batch;
     if (initial) check_state(*initial, B, "lstm initial state");
     cache.layers.resize(static_cast<std::size_t>(options_.layers));
+    cache.pack.resize(backend::cpu::lstm_pack_size<Scalar>(pool, H, B));
     cache.batch = B;
     cache.steps = T;
     const bool train = mode == Mode::train;
@@ -243,7 +245,7 @@ class Lstm {
       L.h_prev.resize(H, T * B);
       backend::cpu::lstm_forward(pool, layer_input_size(l), H, T, B, weights(l), in->data(),
                                  L.h0.data(), L.c0.data(), L.recurrent_mask.size() ? L.recurrent_mask.data() : nullptr,
-                                 trace(L));
+                                 trace(L), cache.pack.data());
     }
   }
 
@@ -258,6 +260,7 @@ class Lstm {
       d_initial->c.resize(static_cast<std::size_t>(options_.layers));
     }
     cache.da.resize(4 * H, T * B);
+    cache.pack.resize(backend::cpu::lstm_pack_size<Scalar>(pool, H, B));
     cache.dh.resize(H, B);
     cache.dh_next.resize(H, B);
     cache.dc_next.resize(H, B);
@@ -289,7 +292,8 @@ class Lstm {
                                   L.recurrent_mask.size() ? L.recurrent_mask.data() : nullptr, trace(L),
                                   cache.dh_above.data(), dinput, dh0, dc0,
                                   backend::cpu::LstmBackwardScratch<Scalar>{cache.da.data(), cache.dh.data(),
-                                                                            cache.dh_next.data(), cache.dc_next.data()});
+                                                                            cache.dh_next.data(), cache.dc_next.data()},
+                                  cache.pack.data());
       if (l > 0) {
         if (L.input_mask.size() > 0) below.array() *= L.input_mask.array();  // through the input dropout
         cache.dh_above.swap(below);

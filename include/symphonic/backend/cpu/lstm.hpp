@@ -13,12 +13,17 @@
 // for that (generation: batch 1) is cut by hidden units instead, one region per step. The large
 // products outside the sweep (input projection, weight gradients, input gradient) are cut by
 // output rows or columns. Every output element is written by one thread only.
+//
+// With float and AVX-512 the recurrent products of the sweep use packed_gemm.hpp: W_hh (forward)
+// or W_hh^T (backward) is packed once per sweep into `pack`, a caller-owned buffer of
+// lstm_pack_size() scalars, instead of once per step inside a general GEMM.
 #pragma once
 
 #include <algorithm>
 
 #include <Eigen/Core>
 
+#include "symphonic/backend/cpu/packed_gemm.hpp"
 #include "symphonic/backend/cpu/thread_pool.hpp"
 #include "symphonic/backend/cpu/views.hpp"
 #include "symphonic/config.hpp"
@@ -127,26 +132,60 @@ void lstm_input_projection(ThreadPool& pool, Index I, Index H, Index N, const Ls
   }
 }
 
+/// Scalars of the `pack` buffer lstm_forward and lstm_backward need for batch B on `pool` (0 when
+/// the packed recurrent product is not available for Scalar).
+template <class Scalar>
+Index lstm_pack_size(const ThreadPool& pool, Index H, Index B) {
+  if (!packed_gemm_available<Scalar>) return 0;
+  const Index parts = std::min<Index>(B, pool.size());
+  return std::max(packed_a_size(4 * H, H), packed_a_size(H, 4 * H)) + parts * packed_b_size(4 * H, (B + parts - 1) / parts);
+}
+
+namespace detail {
+// Packs A (A(i, k) = a[i rs + k cs]) with its kMr-row panels cut across the pool.
+template <class Scalar>
+void pack_a_parallel(ThreadPool& pool, Index m, Index k, const Scalar* a, Index rs, Index cs, Scalar* out) {
+  const Index panels = (m + kMr - 1) / kMr;
+  const Index parts = std::min<Index>(pool.size(), panels);
+  pool.run(parts, [&](Index p) {
+    const Range r = split(panels, parts, p);
+    const Index i0 = r.begin * kMr, rows = std::min(m, r.end * kMr) - i0;
+    pack_a(rows, k, a + i0 * rs, rs, cs, out + i0 * k);
+  });
+}
+}  // namespace detail
+
 /// Forward sweep of one layer. x: I x T B; h0, c0: H x B; mask: H x B or null (no recurrent
-/// dropout). The final state is the last B columns of trace.h and trace.c.
+/// dropout). The final state is the last B columns of trace.h and trace.c. `pack`: lstm_pack_size() scalars.
 template <class Scalar>
 void lstm_forward(ThreadPool& pool, Index I, Index H, Index T, Index B, const LstmWeights<Scalar>& w,
-                  const Scalar* x, const Scalar* h0, const Scalar* c0, const Scalar* mask, const LstmTrace<Scalar>& tr) {
+                  const Scalar* x, const Scalar* h0, const Scalar* c0, const Scalar* mask, const LstmTrace<Scalar>& tr,
+                  Scalar* pack) {
   lstm_input_projection(pool, I, H, T * B, w, x, tr.gates);
   ConstRowMajorMap<Scalar> Whh(w.w_hh, 4 * H, H);
   const Index by_batch = std::min<Index>(B, pool.size());
   const bool by_units = B < 16 * pool.size() && H >= 32 * pool.size() && mask == nullptr;
   if (!by_units) {
     // Each part runs every step of its own sequences [b0, b1).
+    if constexpr (packed_gemm_available<Scalar>) detail::pack_a_parallel(pool, 4 * H, H, w.w_hh, H, Index(1), pack);
     pool.run(by_batch, [&](Index p) {
       const Range r = split(B, by_batch, p);
       const Index nb = r.size();
+      Scalar* b_pack = nullptr;  // this part's packed right-hand side
+      if constexpr (packed_gemm_available<Scalar>)
+        b_pack = pack + packed_a_size(4 * H, H) + p * packed_b_size(4 * H, (B + by_batch - 1) / by_batch);
       for (Index t = 0; t < T; ++t) {
         const Index col = t * B + r.begin;
         MatMap<Scalar> hp(tr.h_prev + col * H, H, nb);
         hp = ConstMatMap<Scalar>(t == 0 ? h0 + r.begin * H : tr.h + (col - B) * H, H, nb);
         if (mask) hp.array() *= ConstMatMap<Scalar>(mask + r.begin * H, H, nb).array();  // h_{t-1} o m
-        MatMap<Scalar>(tr.gates + col * 4 * H, 4 * H, nb).noalias() += Whh * hp;      // a_t += W_hh (h_{t-1} o m)
+        // a_t += W_hh (h_{t-1} o m)
+        if constexpr (packed_gemm_available<Scalar>) {
+          pack_b(H, nb, hp.data(), H, b_pack);
+          gemm_packed(4 * H, nb, H, pack, b_pack, tr.gates + col * 4 * H, 4 * H);
+        } else {
+          MatMap<Scalar>(tr.gates + col * 4 * H, 4 * H, nb).noalias() += Whh * hp;
+        }
         lstm_cell_forward(H, Index(0), H, nb, tr.gates + col * 4 * H, t == 0 ? c0 + r.begin * H : tr.c + (col - B) * H,
                           tr.c + col * H, tr.tanh_c + col * H, tr.h + col * H);
       }
@@ -190,12 +229,17 @@ template <class Scalar>
 void lstm_backward(ThreadPool& pool, Index I, Index H, Index T, Index B, const LstmWeights<Scalar>& w,
                    const LstmGradients<Scalar>& grad, const Scalar* x, const Scalar* c0, const Scalar* mask,
                    const LstmTrace<Scalar>& tr, const Scalar* dy, Scalar* dx, Scalar* dh0, Scalar* dc0,
-                   const LstmBackwardScratch<Scalar>& scratch) {
+                   const LstmBackwardScratch<Scalar>& scratch, Scalar* pack) {
   ConstRowMajorMap<Scalar> Whh(w.w_hh, 4 * H, H);
   const Index by_batch = std::min<Index>(B, pool.size());
+  // W_hh^T (H x 4H): element (i, k) is w_hh[k H + i]
+  if constexpr (packed_gemm_available<Scalar>) detail::pack_a_parallel(pool, H, 4 * H, w.w_hh, Index(1), H, pack);
   pool.run(by_batch, [&](Index p) {
     const Range r = split(B, by_batch, p);
     const Index nb = r.size();
+    Scalar* b_pack = nullptr;  // this part's packed right-hand side
+    if constexpr (packed_gemm_available<Scalar>)
+      b_pack = pack + packed_a_size(H, 4 * H) + p * packed_b_size(4 * H, (B + by_batch - 1) / by_batch);
     MatMap<Scalar> dh(scratch.dh + r.begin * H, H, nb), dh_next(scratch.dh_next + r.begin * H, H, nb);
     MatMap<Scalar> dc_next(scratch.dc_next + r.begin * H, H, nb);
     dh_next.setZero();
@@ -205,7 +249,13 @@ void lstm_backward(ThreadPool& pool, Index I, Index H, Index T, Index B, const L
       dh = ConstMatMap<Scalar>(dy + col * H, H, nb) + dh_next;
       lstm_cell_backward(H, nb, tr.gates + col * 4 * H, t == 0 ? c0 + r.begin * H : tr.c + (col - B) * H,
                          tr.tanh_c + col * H, dh.data(), dc_next.data(), scratch.da + col * 4 * H);
-      dh_next.noalias() = Whh.transpose() * ConstMatMap<Scalar>(scratch.da + col * 4 * H, 4 * H, nb);
+      if constexpr (packed_gemm_available<Scalar>) {
+        pack_b(4 * H, nb, scratch.da + col * 4 * H, 4 * H, b_pack);
+        dh_next.setZero();
+        gemm_packed(H, nb, 4 * H, pack, b_pack, dh_next.data(), H);
+      } else {
+        dh_next.noalias() = Whh.transpose() * ConstMatMap<Scalar>(scratch.da + col * 4 * H, 4 * H, nb);
+      }
       if (mask) dh_next.array() *= ConstMatMap<Scalar>(mask + r.begin * H, H, nb).array();
     }
     if (dh0) MatMap<Scalar>(dh0 + r.begin * H, H, nb) = dh_next;

@@ -1,0 +1,134 @@
+// symphonic/backend/cpu/packed_gemm.hpp - C += A B with A packed once and reused, for the
+// recurrent products of the LSTM sweep.
+//
+// Every step of a layer multiplies the same W_hh (4H x H) by a thin block (H x batch). A general
+// GEMM re-packs W_hh at every one of the T steps; here it is packed once per sweep into panels of
+// kMr rows (element (i, k) of panel p at p kMr K + k kMr + i, zero-padded), and each step packs
+// only its thin right-hand side into panels of kNr columns. The micro-kernel keeps a kMr x kNr tile
+// of C in 24 AVX-512 registers and, per k, loads two vectors of A and broadcasts kNr values of B:
+//   C[i, j] += sum_k A[i, k] B[k, j]      over k-blocks of kKc, so an A panel stays in L1
+// Float with AVX-512 only (`packed_gemm_available`); elsewhere the kernels use Eigen's products.
+#pragma once
+
+#include <algorithm>
+#include <type_traits>
+
+#include <Eigen/Core>
+
+#include "symphonic/backend/cpu/views.hpp"
+#include "symphonic/config.hpp"
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+SYMPHONIC_NAMESPACE_BEGIN
+namespace backend {
+namespace cpu {
+
+#if defined(__AVX512F__)
+template <class Scalar>
+constexpr bool packed_gemm_available = std::is_same<Scalar, float>::value;
+#else
+template <class Scalar>
+constexpr bool packed_gemm_available = false;
+#endif
+
+constexpr Index kMr = 32, kNr = 12, kKc = 128;
+
+inline Index round_up(Index n, Index to) { return (n + to - 1) / to * to; }
+
+/// Floats of A (m x k) once packed.
+inline Index packed_a_size(Index m, Index k) { return round_up(m, kMr) * k; }
+/// Floats of B (k x n) once packed.
+inline Index packed_b_size(Index k, Index n) { return round_up(n, kNr) * k; }
+
+/// Packs A, where A(i, k) = a[i rs + k cs].
+template <class Scalar>
+void pack_a(Index m, Index k, const Scalar* a, Index rs, Index cs, Scalar* out) {
+  for (Index i0 = 0; i0 < m; i0 += kMr) {
+    Scalar* o = out + i0 * k;
+    const Index rows = std::min(kMr, m - i0);
+    for (Index kk = 0; kk < k; ++kk) {
+      const Scalar* s = a + i0 * rs + kk * cs;
+      for (Index i = 0; i < rows; ++i) o[kk * kMr + i] = s[i * rs];
+      for (Index i = rows; i < kMr; ++i) o[kk * kMr + i] = Scalar(0);
+    }
+  }
+}
+
+/// Packs B (k x n, column-major with leading dimension ldb).
+template <class Scalar>
+void pack_b(Index k, Index n, const Scalar* b, Index ldb, Scalar* out) {
+  for (Index j0 = 0; j0 < n; j0 += kNr) {
+    Scalar* o = out + j0 * k;
+    const Index cols = std::min(kNr, n - j0);
+    for (Index kk = 0; kk < k; ++kk) {
+      for (Index j = 0; j < cols; ++j) o[kk * kNr + j] = b[(j0 + j) * ldb + kk];
+      for (Index j = cols; j < kNr; ++j) o[kk * kNr + j] = Scalar(0);
+    }
+  }
+}
+
+#if defined(__AVX512F__)
+namespace detail {
+// tile (kMr x kNr, column-major, leading dimension ldc) = [tile +] a_panel b_panel over kc.
+inline void micro_kernel(Index kc, const float* a, const float* b, float* c, Index ldc, bool accumulate) {
+  __m512 c0[kNr], c1[kNr];
+#pragma GCC unroll 12
+  for (int j = 0; j < kNr; ++j) {
+    c0[j] = _mm512_setzero_ps();
+    c1[j] = _mm512_setzero_ps();
+  }
+  for (Index k = 0; k < kc; ++k) {
+    const __m512 a0 = _mm512_loadu_ps(a), a1 = _mm512_loadu_ps(a + 16);
+#pragma GCC unroll 12
+    for (int j = 0; j < kNr; ++j) {
+      const __m512 bj = _mm512_set1_ps(b[j]);
+      c0[j] = _mm512_fmadd_ps(a0, bj, c0[j]);
+      c1[j] = _mm512_fmadd_ps(a1, bj, c1[j]);
+    }
+    a += kMr;
+    b += kNr;
+  }
+#pragma GCC unroll 12
+  for (int j = 0; j < kNr; ++j) {
+    float* cj = c + j * ldc;
+    if (accumulate) {
+      c0[j] = _mm512_add_ps(c0[j], _mm512_loadu_ps(cj));
+      c1[j] = _mm512_add_ps(c1[j], _mm512_loadu_ps(cj + 16));
+    }
+    _mm512_storeu_ps(cj, c0[j]);
+    _mm512_storeu_ps(cj + 16, c1[j]);
+  }
+}
+}  // namespace detail
+
+/// C (m x n, column-major, ldc) += A B, with A packed by pack_a and B by pack_b (same m, k, n).
+inline void gemm_packed(Index m, Index n, Index k, const float* ap, const float* bp, float* c, Index ldc) {
+  alignas(64) float tile[kMr * kNr];
+  for (Index k0 = 0; k0 < k; k0 += kKc) {
+    const Index kc = std::min(kKc, k - k0);
+    for (Index i0 = 0; i0 < m; i0 += kMr) {
+      const float* a = ap + i0 * k + k0 * kMr;
+      const Index rows = std::min(kMr, m - i0);
+      for (Index j0 = 0; j0 < n; j0 += kNr) {
+        const float* b = bp + j0 * k + k0 * kNr;
+        const Index cols = std::min(kNr, n - j0);
+        if (rows == kMr && cols == kNr) {
+          detail::micro_kernel(kc, a, b, c + j0 * ldc + i0, ldc, true);
+          continue;
+        }
+        // an edge tile: computed whole in scratch, only its valid part added
+        detail::micro_kernel(kc, a, b, tile, kMr, false);
+        for (Index j = 0; j < cols; ++j)
+          for (Index i = 0; i < rows; ++i) c[(j0 + j) * ldc + i0 + i] += tile[j * kMr + i];
+      }
+    }
+  }
+}
+#endif
+
+}  // namespace cpu
+}  // namespace backend
+SYMPHONIC_NAMESPACE_END
