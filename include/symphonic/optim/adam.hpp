@@ -11,11 +11,11 @@
 // correction of the step size, "epsilon hat") and in its default eps 1e-7; we follow torch.
 #pragma once
 
-#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include "symphonic/backend/cpu/optim.hpp"
 #include "symphonic/optim/optimizer.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
@@ -54,34 +54,13 @@ class Adam : public Optimizer<Scalar> {
     // Bias corrections in double, as torch computes them in Python floats.
     const double correction1 = 1 - std::pow(options_.beta1, t);
     const double correction2_sqrt = std::sqrt(1 - std::pow(options_.beta2, t));
-    const Scalar step_size = static_cast<Scalar>(this->learning_rate_ / correction1);
-    const Scalar c2 = static_cast<Scalar>(correction2_sqrt);
-    const Scalar eps = static_cast<Scalar>(options_.epsilon);
-    const Scalar beta1 = static_cast<Scalar>(options_.beta1);
-    const Scalar one_minus_beta1 = static_cast<Scalar>(1 - options_.beta1);
-    const Scalar beta2 = static_cast<Scalar>(options_.beta2);
-    const Scalar one_minus_beta2 = static_cast<Scalar>(1 - options_.beta2);
-    const Scalar wd = static_cast<Scalar>(options_.weight_decay);
-    const Scalar decay = static_cast<Scalar>(1 - this->learning_rate_ * options_.weight_decay);
-    const bool decoupled = options_.decoupled && options_.weight_decay != 0;
-    const bool l2 = !options_.decoupled && options_.weight_decay != 0;
-    const nn::Index n = params.size();
-    for (nn::Index begin = 0; begin < n; begin += kBlock) {
-      const nn::Index size = std::min(kBlock, n - begin);
-      auto p = params.segment(begin, size).array();
-      auto g = grads.segment(begin, size).array();
-      auto m = exp_avg_.segment(begin, size).array();
-      auto v = exp_avg_sq_.segment(begin, size).array();
-      if (decoupled) p *= decay;
-      if (l2) {
-        m = beta1 * m + one_minus_beta1 * (g + wd * p);
-        v = beta2 * v + one_minus_beta2 * (g + wd * p) * (g + wd * p);
-      } else {
-        m = beta1 * m + one_minus_beta1 * g;
-        v = beta2 * v + one_minus_beta2 * g * g;
-      }
-      p -= step_size * (m / (v.sqrt() / c2 + eps));
-    }
+    const backend::cpu::AdamStep<Scalar> s{
+        static_cast<Scalar>(this->learning_rate_ / correction1), static_cast<Scalar>(correction2_sqrt),
+        static_cast<Scalar>(options_.epsilon), static_cast<Scalar>(options_.beta1),
+        static_cast<Scalar>(1 - options_.beta1), static_cast<Scalar>(options_.beta2), static_cast<Scalar>(1 - options_.beta2),
+        static_cast<Scalar>(options_.weight_decay), static_cast<Scalar>(1 - this->learning_rate_ * options_.weight_decay),
+        options_.decoupled && options_.weight_decay != 0, !options_.decoupled && options_.weight_decay != 0};
+    backend::cpu::adam_update(params.size(), params.data(), grads.data(), exp_avg_.data(), exp_avg_sq_.data(), s);
     ++this->step_count_;
   }
 
@@ -101,7 +80,6 @@ class Adam : public Optimizer<Scalar> {
   const AdamOptions& options() const { return options_; }
 
  private:
-  static constexpr nn::Index kBlock = 4096;
   AdamOptions options_;
   nn::Vector<Scalar> exp_avg_;
   nn::Vector<Scalar> exp_avg_sq_;

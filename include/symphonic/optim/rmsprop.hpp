@@ -16,10 +16,10 @@
 // into the momentum buffer; the two agree whenever eps is negligible against sqrt(v).
 #pragma once
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "symphonic/backend/cpu/optim.hpp"
 #include "symphonic/optim/optimizer.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
@@ -56,31 +56,13 @@ class RmsProp : public Optimizer<Scalar> {
 
   void step(Params params, const Grads& grads) override {
     this->check_sizes(params, grads);
-    const Scalar lr = static_cast<Scalar>(this->learning_rate_);
-    const Scalar wd = static_cast<Scalar>(options_.weight_decay);
-    const Scalar rho = static_cast<Scalar>(options_.rho);
-    const Scalar one_minus_rho = static_cast<Scalar>(1 - options_.rho);
-    const Scalar eps = static_cast<Scalar>(options_.epsilon);
-    const Scalar momentum = static_cast<Scalar>(options_.momentum);
-    const nn::Index n = params.size();
-    for (nn::Index begin = 0; begin < n; begin += kBlock) {
-      const nn::Index size = std::min(kBlock, n - begin);
-      auto p = params.segment(begin, size).array();
-      auto g = grads.segment(begin, size).array();
-      auto v = square_avg_.segment(begin, size).array();
-      // d = g + wd p, kept as an expression: p is only written in the last statement.
-      if (wd != 0)
-        v = rho * v + one_minus_rho * (g + wd * p) * (g + wd * p);
-      else
-        v = rho * v + one_minus_rho * g * g;
-      if (options_.centered) {
-        auto a = grad_avg_.segment(begin, size).array();
-        a = rho * a + one_minus_rho * (g + wd * p);
-        apply(p, g, wd, lr, momentum, (v - a * a).sqrt() + eps, begin, size);
-      } else {
-        apply(p, g, wd, lr, momentum, v.sqrt() + eps, begin, size);
-      }
-    }
+    const backend::cpu::RmspropStep<Scalar> s{static_cast<Scalar>(this->learning_rate_),
+                                              static_cast<Scalar>(options_.weight_decay), static_cast<Scalar>(options_.rho),
+                                              static_cast<Scalar>(1 - options_.rho),
+                                              static_cast<Scalar>(options_.epsilon), static_cast<Scalar>(options_.momentum)};
+    backend::cpu::rmsprop_update(params.size(), params.data(), grads.data(), square_avg_.data(),
+                                 options_.centered ? grad_avg_.data() : nullptr,
+                                 options_.momentum > 0 ? momentum_buffer_.data() : nullptr, s);
     ++this->step_count_;
   }
 
@@ -103,19 +85,6 @@ class RmsProp : public Optimizer<Scalar> {
   const RmsPropOptions& options() const { return options_; }
 
  private:
-  template <class P, class G, class Den>
-  void apply(P& p, const G& g, Scalar wd, Scalar lr, Scalar momentum, const Den& den,
-             nn::Index begin, nn::Index size) {
-    if (options_.momentum > 0) {
-      auto buf = momentum_buffer_.segment(begin, size).array();
-      buf = momentum * buf + (g + wd * p) / den;
-      p -= lr * buf;
-    } else {
-      p -= lr * ((g + wd * p) / den);
-    }
-  }
-
-  static constexpr nn::Index kBlock = 4096;
   RmsPropOptions options_;
   nn::Vector<Scalar> square_avg_;
   nn::Vector<Scalar> momentum_buffer_;

@@ -11,10 +11,10 @@
 // velocity is -lr times our buffer.
 #pragma once
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "symphonic/backend/cpu/optim.hpp"
 #include "symphonic/optim/optimizer.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
@@ -47,34 +47,13 @@ class Sgd : public Optimizer<Scalar> {
 
   void step(Params params, const Grads& grads) override {
     this->check_sizes(params, grads);
-    const Scalar lr = static_cast<Scalar>(this->learning_rate_);
-    const Scalar wd = static_cast<Scalar>(options_.weight_decay);
-    const Scalar momentum = static_cast<Scalar>(options_.momentum);
-    const Scalar keep = static_cast<Scalar>(1 - options_.dampening);
-    const bool first = this->step_count_ == 0;
-    const nn::Index n = params.size();
-    // Blocks of a few thousand elements: every statement below reads data still in L1/L2.
-    for (nn::Index begin = 0; begin < n; begin += kBlock) {
-      const nn::Index size = std::min(kBlock, n - begin);
-      auto p = params.segment(begin, size).array();
-      auto g = grads.segment(begin, size).array();
-      if (options_.momentum <= 0) {
-        if (wd != 0)
-          p -= lr * (g + wd * p);
-        else
-          p -= lr * g;
-        continue;
-      }
-      auto buf = momentum_buffer_.segment(begin, size).array();
-      if (first)
-        buf = g + wd * p;
-      else
-        buf = momentum * buf + keep * (g + wd * p);
-      if (options_.nesterov)
-        p -= lr * ((g + wd * p) + momentum * buf);
-      else
-        p -= lr * buf;
-    }
+    const backend::cpu::SgdStep<Scalar> s{static_cast<Scalar>(this->learning_rate_),
+                                          static_cast<Scalar>(options_.weight_decay),
+                                          static_cast<Scalar>(options_.momentum),
+                                          static_cast<Scalar>(1 - options_.dampening), this->step_count_ == 0,
+                                          options_.nesterov};
+    backend::cpu::sgd_update(params.size(), params.data(), grads.data(),
+                             options_.momentum > 0 ? momentum_buffer_.data() : nullptr, s);
     ++this->step_count_;
   }
 
@@ -95,7 +74,6 @@ class Sgd : public Optimizer<Scalar> {
   const SgdOptions& options() const { return options_; }
 
  private:
-  static constexpr nn::Index kBlock = 4096;
   SgdOptions options_;
   nn::Vector<Scalar> momentum_buffer_;
 };

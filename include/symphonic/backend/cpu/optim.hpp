@@ -59,14 +59,14 @@ void sgd_update(Index n, Scalar* params, const Scalar* grads, Scalar* buf, const
 
 template <class Scalar>
 struct RmspropStep {
-  Scalar lr, weight_decay, rho, epsilon, momentum;
+  Scalar lr, weight_decay, rho, one_minus_rho, epsilon, momentum;  ///< 1 - rho rounded once from double
 };
 
 /// `square_avg` always; `grad_avg` when centered (else null); `buf` when momentum > 0 (else null).
 template <class Scalar>
 void rmsprop_update(Index n, Scalar* params, const Scalar* grads, Scalar* square_avg, Scalar* grad_avg, Scalar* buf,
                     const RmspropStep<Scalar>& s) {
-  const Scalar one_minus_rho = Scalar(1) - s.rho, wd = s.weight_decay;
+  const Scalar one_minus_rho = s.one_minus_rho, wd = s.weight_decay;
   for (Index begin = 0; begin < n; begin += kUpdateBlock) {
     const Index size = std::min(kUpdateBlock, n - begin);
     auto p = VecMap<Scalar>(params + begin, size).array();
@@ -98,14 +98,15 @@ void rmsprop_update(Index n, Scalar* params, const Scalar* grads, Scalar* square
 
 template <class Scalar>
 struct AdamStep {
-  Scalar step_size, c2, epsilon, beta1, beta2, weight_decay, decay;  ///< decay = 1 - lr wd (AdamW)
+  Scalar step_size, c2, epsilon, beta1, one_minus_beta1, beta2, one_minus_beta2;  ///< 1 - b rounded once from double
+  Scalar weight_decay, decay;  ///< decay = 1 - lr wd (AdamW)
   bool decoupled, l2;
 };
 
 template <class Scalar>
 void adam_update(Index n, Scalar* params, const Scalar* grads, Scalar* exp_avg, Scalar* exp_avg_sq,
                  const AdamStep<Scalar>& s) {
-  const Scalar one_minus_beta1 = Scalar(1) - s.beta1, one_minus_beta2 = Scalar(1) - s.beta2, wd = s.weight_decay;
+  const Scalar one_minus_beta1 = s.one_minus_beta1, one_minus_beta2 = s.one_minus_beta2, wd = s.weight_decay;
   for (Index begin = 0; begin < n; begin += kUpdateBlock) {
     const Index size = std::min(kUpdateBlock, n - begin);
     auto p = VecMap<Scalar>(params + begin, size).array();
