@@ -93,7 +93,7 @@ TEST_CASE("lstm kernels: the same numbers on 1, 2 and 3 threads, batch split and
       o.h.resize(H, N);
       o.h_prev.resize(H, N);
       const backend::cpu::LstmTrace<double> tr{o.gates.data(), o.c.data(), o.tanh_c.data(), o.h.data(), o.h_prev.data()};
-      Eigen::VectorXd pack(backend::cpu::lstm_pack_size<double>(pool, H, B));
+      Eigen::VectorXd pack(backend::cpu::lstm_pack_size<double>(H));
       backend::cpu::lstm_forward(pool, I, H, T, B, w, x.data(), h0.data(), c0.data(), no_mask, tr, pack.data());
       o.grads = Eigen::VectorXd::Zero(4 * H * (I + H) + 8 * H);
       double* g = o.grads.data();

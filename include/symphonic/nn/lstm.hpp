@@ -91,7 +91,7 @@ class Lstm {
     Index batch = 0, steps = 0;
     Mat da, dh, dh_next, dc_next;  ///< backward scratch: 4H x T B, then H x B each
     Mat dh_above, dh_below;        ///< gradient of a layer's outputs and of its input, H x T B
-    Vec pack;                      ///< packed recurrent weights and right-hand sides (backend/cpu/lstm.hpp)
+    Vec pack;                      ///< W_hh or W_hh^T packed for the recurrent products (backend/cpu/lstm.hpp)
   };
 
   explicit Lstm(LstmOptions options) : options_(options) {
@@ -201,7 +201,7 @@ class Lstm {
     const Index T = x.cols() / batch, B = batch;
     if (initial) check_state(*initial, B, "lstm initial state");
     cache.layers.resize(static_cast<std::size_t>(options_.layers));
-    cache.pack.resize(backend::cpu::lstm_pack_size<Scalar>(pool, H, B));
+    cache.pack.resize(backend::cpu::lstm_pack_size<Scalar>(H));
     cache.batch = B;
     cache.steps = T;
     const bool train = mode == Mode::train;
@@ -260,7 +260,7 @@ class Lstm {
       d_initial->c.resize(static_cast<std::size_t>(options_.layers));
     }
     cache.da.resize(4 * H, T * B);
-    cache.pack.resize(backend::cpu::lstm_pack_size<Scalar>(pool, H, B));
+    cache.pack.resize(backend::cpu::lstm_pack_size<Scalar>(H));
     cache.dh.resize(H, B);
     cache.dh_next.resize(H, B);
     cache.dc_next.resize(H, B);

@@ -132,13 +132,12 @@ void lstm_input_projection(ThreadPool& pool, Index I, Index H, Index N, const Ls
   }
 }
 
-/// Scalars of the `pack` buffer lstm_forward and lstm_backward need for batch B on `pool` (0 when
-/// the packed recurrent product is not available for Scalar).
+/// Scalars of the `pack` buffer lstm_forward and lstm_backward need (0 when the packed recurrent
+/// product is not available for Scalar).
 template <class Scalar>
-Index lstm_pack_size(const ThreadPool& pool, Index H, Index B) {
+Index lstm_pack_size(Index H) {
   if (!packed_gemm_available<Scalar>) return 0;
-  const Index parts = std::min<Index>(B, pool.size());
-  return std::max(packed_a_size(4 * H, H), packed_a_size(H, 4 * H)) + parts * packed_b_size(4 * H, (B + parts - 1) / parts);
+  return std::max(packed_a_size(4 * H, H), packed_a_size(H, 4 * H));
 }
 
 namespace detail {
@@ -171,9 +170,6 @@ void lstm_forward(ThreadPool& pool, Index I, Index H, Index T, Index B, const Ls
     pool.run(by_batch, [&](Index p) {
       const Range r = split(B, by_batch, p);
       const Index nb = r.size();
-      Scalar* b_pack = nullptr;  // this part's packed right-hand side
-      if constexpr (packed_gemm_available<Scalar>)
-        b_pack = pack + packed_a_size(4 * H, H) + p * packed_b_size(4 * H, (B + by_batch - 1) / by_batch);
       for (Index t = 0; t < T; ++t) {
         const Index col = t * B + r.begin;
         MatMap<Scalar> hp(tr.h_prev + col * H, H, nb);
@@ -181,8 +177,7 @@ void lstm_forward(ThreadPool& pool, Index I, Index H, Index T, Index B, const Ls
         if (mask) hp.array() *= ConstMatMap<Scalar>(mask + r.begin * H, H, nb).array();  // h_{t-1} o m
         // a_t += W_hh (h_{t-1} o m)
         if constexpr (packed_gemm_available<Scalar>) {
-          pack_b(H, nb, hp.data(), H, b_pack);
-          gemm_packed(4 * H, nb, H, pack, b_pack, tr.gates + col * 4 * H, 4 * H);
+          gemm_packed(4 * H, nb, H, pack, hp.data(), H, tr.gates + col * 4 * H, 4 * H);
         } else {
           MatMap<Scalar>(tr.gates + col * 4 * H, 4 * H, nb).noalias() += Whh * hp;
         }
@@ -237,9 +232,6 @@ void lstm_backward(ThreadPool& pool, Index I, Index H, Index T, Index B, const L
   pool.run(by_batch, [&](Index p) {
     const Range r = split(B, by_batch, p);
     const Index nb = r.size();
-    Scalar* b_pack = nullptr;  // this part's packed right-hand side
-    if constexpr (packed_gemm_available<Scalar>)
-      b_pack = pack + packed_a_size(H, 4 * H) + p * packed_b_size(4 * H, (B + by_batch - 1) / by_batch);
     MatMap<Scalar> dh(scratch.dh + r.begin * H, H, nb), dh_next(scratch.dh_next + r.begin * H, H, nb);
     MatMap<Scalar> dc_next(scratch.dc_next + r.begin * H, H, nb);
     dh_next.setZero();
@@ -250,9 +242,8 @@ void lstm_backward(ThreadPool& pool, Index I, Index H, Index T, Index B, const L
       lstm_cell_backward(H, nb, tr.gates + col * 4 * H, t == 0 ? c0 + r.begin * H : tr.c + (col - B) * H,
                          tr.tanh_c + col * H, dh.data(), dc_next.data(), scratch.da + col * 4 * H);
       if constexpr (packed_gemm_available<Scalar>) {
-        pack_b(4 * H, nb, scratch.da + col * 4 * H, 4 * H, b_pack);
         dh_next.setZero();
-        gemm_packed(H, nb, 4 * H, pack, b_pack, dh_next.data(), H);
+        gemm_packed(H, nb, 4 * H, pack, scratch.da + col * 4 * H, 4 * H, dh_next.data(), H);
       } else {
         dh_next.noalias() = Whh.transpose() * ConstMatMap<Scalar>(scratch.da + col * 4 * H, 4 * H, nb);
       }

@@ -3,9 +3,10 @@
 //
 // Every step of a layer multiplies the same W_hh (4H x H) by a thin block (H x batch). A general
 // GEMM re-packs W_hh at every one of the T steps; here it is packed once per sweep into panels of
-// kMr rows (element (i, k) of panel p at p kMr K + k kMr + i, zero-padded), and each step packs
-// only its thin right-hand side into panels of kNr columns. The micro-kernel keeps a kMr x kNr tile
-// of C in 24 AVX-512 registers and, per k, loads two vectors of A and broadcasts kNr values of B:
+// kMr rows (element (i, k) of panel p at p kMr K + k kMr + i, zero-padded), and the thin
+// right-hand side is read where it lies (column-major): the micro-kernel keeps a kMr x kNr tile of
+// C in 24 AVX-512 registers and, per k, loads two vectors of A and broadcasts kNr values of B, one
+// from each of kNr column streams. Only a last, partial panel of columns is copied (zero-padded):
 //   C[i, j] += sum_k A[i, k] B[k, j]      over k-blocks of kKc, so an A panel stays in L1
 // Float with AVX-512 only (`packed_gemm_available`); elsewhere the kernels use Eigen's products.
 #pragma once
@@ -40,8 +41,6 @@ inline Index round_up(Index n, Index to) { return (n + to - 1) / to * to; }
 
 /// Floats of A (m x k) once packed.
 inline Index packed_a_size(Index m, Index k) { return round_up(m, kMr) * k; }
-/// Floats of B (k x n) once packed.
-inline Index packed_b_size(Index k, Index n) { return round_up(n, kNr) * k; }
 
 /// Packs A, where A(i, k) = a[i rs + k cs].
 template <class Scalar>
@@ -57,23 +56,11 @@ void pack_a(Index m, Index k, const Scalar* a, Index rs, Index cs, Scalar* out) 
   }
 }
 
-/// Packs B (k x n, column-major with leading dimension ldb).
-template <class Scalar>
-void pack_b(Index k, Index n, const Scalar* b, Index ldb, Scalar* out) {
-  for (Index j0 = 0; j0 < n; j0 += kNr) {
-    Scalar* o = out + j0 * k;
-    const Index cols = std::min(kNr, n - j0);
-    for (Index kk = 0; kk < k; ++kk) {
-      for (Index j = 0; j < cols; ++j) o[kk * kNr + j] = b[(j0 + j) * ldb + kk];
-      for (Index j = cols; j < kNr; ++j) o[kk * kNr + j] = Scalar(0);
-    }
-  }
-}
-
 #if defined(__AVX512F__)
 namespace detail {
-// tile (kMr x kNr, column-major, leading dimension ldc) = [tile +] a_panel b_panel over kc.
-inline void micro_kernel(Index kc, const float* a, const float* b, float* c, Index ldc, bool accumulate) {
+// tile (kMr x kNr, column-major, leading dimension ldc) = [tile +] a_panel B over kc, where
+// B(k, j) = b[k + j ldb].
+inline void micro_kernel(Index kc, const float* a, const float* b, Index ldb, float* c, Index ldc, bool accumulate) {
   __m512 c0[kNr], c1[kNr];
 #pragma GCC unroll 12
   for (int j = 0; j < kNr; ++j) {
@@ -84,12 +71,12 @@ inline void micro_kernel(Index kc, const float* a, const float* b, float* c, Ind
     const __m512 a0 = _mm512_loadu_ps(a), a1 = _mm512_loadu_ps(a + 16);
 #pragma GCC unroll 12
     for (int j = 0; j < kNr; ++j) {
-      const __m512 bj = _mm512_set1_ps(b[j]);
+      const __m512 bj = _mm512_set1_ps(b[j * ldb]);
       c0[j] = _mm512_fmadd_ps(a0, bj, c0[j]);
       c1[j] = _mm512_fmadd_ps(a1, bj, c1[j]);
     }
     a += kMr;
-    b += kNr;
+    ++b;
   }
 #pragma GCC unroll 12
   for (int j = 0; j < kNr; ++j) {
@@ -104,23 +91,32 @@ inline void micro_kernel(Index kc, const float* a, const float* b, float* c, Ind
 }
 }  // namespace detail
 
-/// C (m x n, column-major, ldc) += A B, with A packed by pack_a and B by pack_b (same m, k, n).
-inline void gemm_packed(Index m, Index n, Index k, const float* ap, const float* bp, float* c, Index ldc) {
+/// C (m x n, column-major, ldc) += A B, with A packed by pack_a (same m, k) and B column-major
+/// (k x n, leading dimension ldb).
+inline void gemm_packed(Index m, Index n, Index k, const float* ap, const float* b, Index ldb, float* c, Index ldc) {
   alignas(64) float tile[kMr * kNr];
+  alignas(64) float edge[kKc * kNr];  // the last, partial panel of B, zero-padded
   for (Index k0 = 0; k0 < k; k0 += kKc) {
     const Index kc = std::min(kKc, k - k0);
-    for (Index i0 = 0; i0 < m; i0 += kMr) {
-      const float* a = ap + i0 * k + k0 * kMr;
-      const Index rows = std::min(kMr, m - i0);
-      for (Index j0 = 0; j0 < n; j0 += kNr) {
-        const float* b = bp + j0 * k + k0 * kNr;
-        const Index cols = std::min(kNr, n - j0);
+    for (Index j0 = 0; j0 < n; j0 += kNr) {
+      const Index cols = std::min(kNr, n - j0);
+      const float* bp = b + j0 * ldb + k0;
+      Index bld = ldb;
+      if (cols < kNr) {
+        for (Index j = 0; j < kNr; ++j)
+          for (Index kk = 0; kk < kc; ++kk) edge[j * kKc + kk] = j < cols ? bp[j * ldb + kk] : 0.0f;
+        bp = edge;
+        bld = kKc;
+      }
+      for (Index i0 = 0; i0 < m; i0 += kMr) {
+        const float* a = ap + i0 * k + k0 * kMr;
+        const Index rows = std::min(kMr, m - i0);
         if (rows == kMr && cols == kNr) {
-          detail::micro_kernel(kc, a, b, c + j0 * ldc + i0, ldc, true);
+          detail::micro_kernel(kc, a, bp, bld, c + j0 * ldc + i0, ldc, true);
           continue;
         }
         // an edge tile: computed whole in scratch, only its valid part added
-        detail::micro_kernel(kc, a, b, tile, kMr, false);
+        detail::micro_kernel(kc, a, bp, bld, tile, kMr, false);
         for (Index j = 0; j < cols; ++j)
           for (Index i = 0; i < rows; ++i) c[(j0 + j) * ldc + i0 + i] += tile[j * kMr + i];
       }
