@@ -39,7 +39,11 @@ TEST_CASE("packed gemm: C += A B for whole and edge tiles, A row-major or transp
       }
       Eigen::MatrixXf c = c0;
 #if defined(__AVX512F__)
-      backend::cpu::gemm_packed(s.m, s.n, s.k, ap.data(), b.data(), s.k, c.data(), s.m);
+      backend::cpu::gemm_packed(s.m, s.n, s.k, ap.data(), b.data(), Index(1), s.k, c.data(), s.m);
+      Eigen::MatrixXf c2 = c0;
+      const Eigen::MatrixXf bt = b.transpose();  // B read through its transpose: B(k, j) = bt[j + k n]
+      backend::cpu::gemm_packed(s.m, s.n, s.k, ap.data(), bt.data(), s.n, Index(1), c2.data(), s.m);
+      CHECK(relative_error(c2, expected) < 1e-5);
 #endif
       // float sums of up to 2048 products in another order than Eigen's
       CHECK(relative_error(c, expected) < 1e-5);

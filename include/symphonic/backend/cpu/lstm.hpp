@@ -177,7 +177,7 @@ void lstm_forward(ThreadPool& pool, Index I, Index H, Index T, Index B, const Ls
         if (mask) hp.array() *= ConstMatMap<Scalar>(mask + r.begin * H, H, nb).array();  // h_{t-1} o m
         // a_t += W_hh (h_{t-1} o m)
         if constexpr (packed_gemm_available<Scalar>) {
-          gemm_packed(4 * H, nb, H, pack, hp.data(), H, tr.gates + col * 4 * H, 4 * H);
+          gemm_packed(4 * H, nb, H, pack, hp.data(), Index(1), H, tr.gates + col * 4 * H, 4 * H);
         } else {
           MatMap<Scalar>(tr.gates + col * 4 * H, 4 * H, nb).noalias() += Whh * hp;
         }
@@ -243,7 +243,7 @@ void lstm_backward(ThreadPool& pool, Index I, Index H, Index T, Index B, const L
                          tr.tanh_c + col * H, dh.data(), dc_next.data(), scratch.da + col * 4 * H);
       if constexpr (packed_gemm_available<Scalar>) {
         dh_next.setZero();
-        gemm_packed(H, nb, 4 * H, pack, scratch.da + col * 4 * H, 4 * H, dh_next.data(), H);
+        gemm_packed(H, nb, 4 * H, pack, scratch.da + col * 4 * H, Index(1), 4 * H, dh_next.data(), H);
       } else {
         dh_next.noalias() = Whh.transpose() * ConstMatMap<Scalar>(scratch.da + col * 4 * H, 4 * H, nb);
       }

@@ -59,8 +59,9 @@ void pack_a(Index m, Index k, const Scalar* a, Index rs, Index cs, Scalar* out) 
 #if defined(__AVX512F__)
 namespace detail {
 // tile (kMr x kNr, column-major, leading dimension ldc) = [tile +] a_panel B over kc, where
-// B(k, j) = b[k + j ldb].
-inline void micro_kernel(Index kc, const float* a, const float* b, Index ldb, float* c, Index ldc, bool accumulate) {
+// B(k, j) = b[k bk + j bj].
+inline void micro_kernel(Index kc, const float* a, const float* b, Index bk, Index bj, float* c, Index ldc,
+                         bool accumulate) {
   __m512 c0[kNr], c1[kNr];
 #pragma GCC unroll 12
   for (int j = 0; j < kNr; ++j) {
@@ -71,12 +72,12 @@ inline void micro_kernel(Index kc, const float* a, const float* b, Index ldb, fl
     const __m512 a0 = _mm512_loadu_ps(a), a1 = _mm512_loadu_ps(a + 16);
 #pragma GCC unroll 12
     for (int j = 0; j < kNr; ++j) {
-      const __m512 bj = _mm512_set1_ps(b[j * ldb]);
-      c0[j] = _mm512_fmadd_ps(a0, bj, c0[j]);
-      c1[j] = _mm512_fmadd_ps(a1, bj, c1[j]);
+      const __m512 bv = _mm512_set1_ps(b[j * bj]);
+      c0[j] = _mm512_fmadd_ps(a0, bv, c0[j]);
+      c1[j] = _mm512_fmadd_ps(a1, bv, c1[j]);
     }
     a += kMr;
-    ++b;
+    b += bk;
   }
 #pragma GCC unroll 12
   for (int j = 0; j < kNr; ++j) {
@@ -91,32 +92,34 @@ inline void micro_kernel(Index kc, const float* a, const float* b, Index ldb, fl
 }
 }  // namespace detail
 
-/// C (m x n, column-major, ldc) += A B, with A packed by pack_a (same m, k) and B column-major
-/// (k x n, leading dimension ldb).
-inline void gemm_packed(Index m, Index n, Index k, const float* ap, const float* b, Index ldb, float* c, Index ldc) {
+/// C (m x n, column-major, ldc) += A B, with A packed by pack_a (same m, k) and B(k, j) =
+/// b[k bk + j bj] (column-major: bk = 1, bj = ldb; a transposed operand: bk = ldb, bj = 1).
+inline void gemm_packed(Index m, Index n, Index k, const float* ap, const float* b, Index bk, Index bj, float* c,
+                        Index ldc) {
   alignas(64) float tile[kMr * kNr];
   alignas(64) float edge[kKc * kNr];  // the last, partial panel of B, zero-padded
   for (Index k0 = 0; k0 < k; k0 += kKc) {
     const Index kc = std::min(kKc, k - k0);
     for (Index j0 = 0; j0 < n; j0 += kNr) {
       const Index cols = std::min(kNr, n - j0);
-      const float* bp = b + j0 * ldb + k0;
-      Index bld = ldb;
+      const float* bp = b + j0 * bj + k0 * bk;
+      Index pk = bk, pj = bj;
       if (cols < kNr) {
         for (Index j = 0; j < kNr; ++j)
-          for (Index kk = 0; kk < kc; ++kk) edge[j * kKc + kk] = j < cols ? bp[j * ldb + kk] : 0.0f;
+          for (Index kk = 0; kk < kc; ++kk) edge[j * kKc + kk] = j < cols ? bp[j * bj + kk * bk] : 0.0f;
         bp = edge;
-        bld = kKc;
+        pk = 1;
+        pj = kKc;
       }
       for (Index i0 = 0; i0 < m; i0 += kMr) {
         const float* a = ap + i0 * k + k0 * kMr;
         const Index rows = std::min(kMr, m - i0);
         if (rows == kMr && cols == kNr) {
-          detail::micro_kernel(kc, a, bp, bld, c + j0 * ldc + i0, ldc, true);
+          detail::micro_kernel(kc, a, bp, pk, pj, c + j0 * ldc + i0, ldc, true);
           continue;
         }
         // an edge tile: computed whole in scratch, only its valid part added
-        detail::micro_kernel(kc, a, bp, bld, tile, kMr, false);
+        detail::micro_kernel(kc, a, bp, pk, pj, tile, kMr, false);
         for (Index j = 0; j < cols; ++j)
           for (Index i = 0; i < rows; ++i) c[(j0 + j) * ldc + i0 + i] += tile[j * kMr + i];
       }
