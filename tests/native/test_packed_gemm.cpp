@@ -21,7 +21,7 @@ TEST_CASE("packed gemm: C += A B for whole and edge tiles, A row-major or transp
   if (!backend::cpu::packed_gemm_available<float>) SYMPHONIC_SKIP_TEST("no AVX-512 in this build");
   struct Shape { Index m, n, k; };
   for (const Shape& s : {Shape{32, 12, 128}, Shape{64, 24, 512}, Shape{33, 13, 129}, Shape{2048, 32, 512},
-                         Shape{512, 64, 2048}, Shape{5, 1, 7}, Shape{100, 37, 300}}) {
+                         Shape{512, 64, 2048}, Shape{5, 1, 7}, Shape{100, 37, 300}, Shape{64, 16, 256}, Shape{64, 20, 256}, Shape{96, 8, 64}, Shape{96, 4, 64}, Shape{40, 10, 30}}) {
     CAPTURE(s.m);
     CAPTURE(s.n);
     CAPTURE(s.k);
