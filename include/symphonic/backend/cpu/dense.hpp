@@ -26,21 +26,16 @@ void dense_forward(ThreadPool& pool, Index in, Index out, Index n, const Scalar*
   ConstVecMap<Scalar> bias(b, out);
   ConstMatMap<Scalar> X(x, in, n);
   MatMap<Scalar> Y(y, out, n);
-  const Index col_parts = column_parts(pool, n, 64);
-  if (col_parts > 1 || out < 2 * kRowAlign) {
-    pool.run(col_parts, [&](Index p) {
-      const Range r = split(n, col_parts, p);
-      Y.middleCols(r.begin, r.size()).noalias() = W * X.middleCols(r.begin, r.size());
-      Y.middleCols(r.begin, r.size()).colwise() += bias;
-    });
-    return;
-  }
-  const Index parts = std::min<Index>(pool.size(), out / kRowAlign);
-  pool.run(parts, [&](Index p) {
-    const Range r = split(out, parts, p, kRowAlign);
-    Y.middleRows(r.begin, r.size()).noalias() = W.middleRows(r.begin, r.size()) * X;
-    Y.middleRows(r.begin, r.size()).colwise() += bias.segment(r.begin, r.size());
-  });
+  cut_product(
+      pool, out, n, 64,
+      [&](Range r) {
+        Y.middleCols(r.begin, r.size()).noalias() = W * X.middleCols(r.begin, r.size());
+        Y.middleCols(r.begin, r.size()).colwise() += bias;
+      },
+      [&](Range r) {
+        Y.middleRows(r.begin, r.size()).noalias() = W.middleRows(r.begin, r.size()) * X;
+        Y.middleRows(r.begin, r.size()).colwise() += bias.segment(r.begin, r.size());
+      });
 }
 
 /// Adds into dw and db; writes dx (in x n) unless it is null.
@@ -59,19 +54,10 @@ void dense_backward(ThreadPool& pool, Index in, Index out, Index n, const Scalar
   if (!dx) return;
   ConstRowMajorMap<Scalar> W(w, out, in);
   MatMap<Scalar> dX(dx, in, n);
-  const Index col_parts = column_parts(pool, n, 64);
-  if (col_parts > 1 || in < 2 * kRowAlign) {
-    pool.run(col_parts, [&](Index p) {
-      const Range r = split(n, col_parts, p);
-      dX.middleCols(r.begin, r.size()).noalias() = W.transpose() * dY.middleCols(r.begin, r.size());
-    });
-    return;
-  }
-  const Index parts = std::min<Index>(pool.size(), in / kRowAlign);
-  pool.run(parts, [&](Index p) {
-    const Range r = split(in, parts, p, kRowAlign);
-    dX.middleRows(r.begin, r.size()).noalias() = W.middleCols(r.begin, r.size()).transpose() * dY;
-  });
+  cut_product(
+      pool, in, n, 64,
+      [&](Range r) { dX.middleCols(r.begin, r.size()).noalias() = W.transpose() * dY.middleCols(r.begin, r.size()); },
+      [&](Range r) { dX.middleRows(r.begin, r.size()).noalias() = W.middleCols(r.begin, r.size()).transpose() * dY; });
 }
 
 }  // namespace cpu

@@ -23,6 +23,7 @@
 
 #include <Eigen/Core>
 
+#include "symphonic/backend/cpu/dense.hpp"
 #include "symphonic/backend/cpu/packed_gemm.hpp"
 #include "symphonic/backend/cpu/thread_pool.hpp"
 #include "symphonic/backend/cpu/views.hpp"
@@ -106,30 +107,13 @@ void lstm_cell_backward(Index H, Index n, const Scalar* gates, const Scalar* c_p
   dcc = dcc * f;
 }
 
-/// A = W x + (b_ih + b_hh) 1^T for N columns: the input projection of every step in one product,
-/// cut by columns when there are many, else by rows.
+/// A = W_ih x + (b_ih + b_hh) 1^T for N columns: the input projection of every step in one
+/// product (a dense layer with the two biases summed).
 template <class Scalar>
 void lstm_input_projection(ThreadPool& pool, Index I, Index H, Index N, const LstmWeights<Scalar>& w,
                            const Scalar* x, Scalar* gates) {
-  ConstRowMajorMap<Scalar> W(w.w_ih, 4 * H, I);
-  ConstMatMap<Scalar> X(x, I, N);
-  MatMap<Scalar> A(gates, 4 * H, N);
   const Vec<Scalar> bias = ConstVecMap<Scalar>(w.b_ih, 4 * H) + ConstVecMap<Scalar>(w.b_hh, 4 * H);
-  const Index by_columns = column_parts(pool, N, 32);
-  if (by_columns >= pool.size() || 4 * H < 64 * pool.size()) {
-    pool.run(by_columns, [&](Index p) {
-      const Range r = split(N, by_columns, p);
-      A.middleCols(r.begin, r.size()).noalias() = W * X.middleCols(r.begin, r.size());
-      A.middleCols(r.begin, r.size()).colwise() += bias;
-    });
-  } else {
-    const Index parts = pool.size();
-    pool.run(parts, [&](Index p) {
-      const Range r = split(4 * H, parts, p, kRowAlign);
-      A.middleRows(r.begin, r.size()).noalias() = W.middleRows(r.begin, r.size()) * X;
-      A.middleRows(r.begin, r.size()).colwise() += bias.segment(r.begin, r.size());
-    });
-  }
+  dense_forward(pool, I, 4 * H, N, w.w_ih, bias.data(), x, gates);
 }
 
 /// Scalars of the `pack` buffer lstm_forward and lstm_backward need (0 when the packed recurrent

@@ -7,6 +7,8 @@
 // column-major with one column per (step, sequence) (seam 2).
 #pragma once
 
+#include <algorithm>
+
 #include <Eigen/Core>
 
 #include "symphonic/backend/cpu/thread_pool.hpp"
@@ -43,6 +45,20 @@ constexpr Index kRowAlign = 16;
 inline Index column_parts(const ThreadPool& pool, Index columns, Index min_columns) {
   const Index parts = columns / min_columns;
   return parts < 1 ? 1 : (parts < pool.size() ? parts : pool.size());
+}
+
+/// Runs a product whose output is rows x cols on the pool, cut by output columns when every part
+/// keeps at least `min_columns` of them, else by bands of rows: by_columns(Range) or by_rows(Range)
+/// is called once per part, each writing only its own piece of the output.
+template <class ByColumns, class ByRows>
+void cut_product(ThreadPool& pool, Index rows, Index cols, Index min_columns, ByColumns&& by_columns, ByRows&& by_rows) {
+  const Index col_parts = column_parts(pool, cols, min_columns);
+  if (col_parts > 1 || rows < 2 * kRowAlign) {
+    pool.run(col_parts, [&](Index p) { by_columns(split(cols, col_parts, p)); });
+    return;
+  }
+  const Index parts = std::min<Index>(pool.size(), rows / kRowAlign);
+  pool.run(parts, [&](Index p) { by_rows(split(rows, parts, p, kRowAlign)); });
 }
 
 }  // namespace cpu
