@@ -128,35 +128,43 @@ void BM_Lstm_Forward(benchmark::State& state) {
 }
 
 // The fp32 FMA peak of this binary: 12 independent chains of vector FMAs per thread (enough to
-// cover the FMA latency on two ports), each thread on its own core.
+// cover the FMA latency on two ports), each thread on its own core. `ops` supplies the vector
+// type's set1, fmadd and add; `lanes` floats per vector.
+template <class V, class Ops>
+double fma_chains(std::int64_t iterations, int lanes, Ops ops) {
+  V acc[12];
+  for (int i = 0; i < 12; ++i) acc[i] = ops.set1(static_cast<float>(i));
+  const V a = ops.set1(0.999f), b = ops.set1(1e-3f);
+  for (std::int64_t k = 0; k < iterations; ++k)
+    for (int i = 0; i < 12; ++i) acc[i] = ops.fmadd(acc[i], a, b);
+  V sum = acc[0];
+  for (int i = 1; i < 12; ++i) sum = ops.add(sum, acc[i]);
+  benchmark::DoNotOptimize(sum);
+  return 12.0 * lanes * 2 * static_cast<double>(iterations);
+}
+
 double fma_chains(std::int64_t iterations) {
 #if defined(__AVX512F__)
-  __m512 acc[12];
-  for (int i = 0; i < 12; ++i) acc[i] = _mm512_set1_ps(static_cast<float>(i));
-  const __m512 a = _mm512_set1_ps(0.999f), b = _mm512_set1_ps(1e-3f);
-  for (std::int64_t k = 0; k < iterations; ++k)
-    for (int i = 0; i < 12; ++i) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
-  __m512 sum = acc[0];
-  for (int i = 1; i < 12; ++i) sum = _mm512_add_ps(sum, acc[i]);
-  benchmark::DoNotOptimize(sum);
-  return 12.0 * 16 * 2 * static_cast<double>(iterations);
+  struct {
+    __m512 set1(float x) const { return _mm512_set1_ps(x); }
+    __m512 fmadd(__m512 x, __m512 y, __m512 z) const { return _mm512_fmadd_ps(x, y, z); }
+    __m512 add(__m512 x, __m512 y) const { return _mm512_add_ps(x, y); }
+  } ops;
+  return fma_chains<__m512>(iterations, 16, ops);
 #elif defined(__AVX2__)
-  __m256 acc[12];
-  for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(static_cast<float>(i));
-  const __m256 a = _mm256_set1_ps(0.999f), b = _mm256_set1_ps(1e-3f);
-  for (std::int64_t k = 0; k < iterations; ++k)
-    for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
-  __m256 sum = acc[0];
-  for (int i = 1; i < 12; ++i) sum = _mm256_add_ps(sum, acc[i]);
-  benchmark::DoNotOptimize(sum);
-  return 12.0 * 8 * 2 * static_cast<double>(iterations);
+  struct {
+    __m256 set1(float x) const { return _mm256_set1_ps(x); }
+    __m256 fmadd(__m256 x, __m256 y, __m256 z) const { return _mm256_fmadd_ps(x, y, z); }
+    __m256 add(__m256 x, __m256 y) const { return _mm256_add_ps(x, y); }
+  } ops;
+  return fma_chains<__m256>(iterations, 8, ops);
 #else
-  float acc[12];
-  for (int i = 0; i < 12; ++i) acc[i] = static_cast<float>(i);
-  for (std::int64_t k = 0; k < iterations; ++k)
-    for (int i = 0; i < 12; ++i) acc[i] = acc[i] * 0.999f + 1e-3f;
-  benchmark::DoNotOptimize(acc);
-  return 12.0 * 2 * static_cast<double>(iterations);
+  struct {
+    float set1(float x) const { return x; }
+    float fmadd(float x, float y, float z) const { return x * y + z; }
+    float add(float x, float y) const { return x + y; }
+  } ops;
+  return fma_chains<float>(iterations, 1, ops);
 #endif
 }
 

@@ -19,15 +19,6 @@
 
 namespace sy = symphonic;
 
-// "song.mid", 2 -> "song-2.mid"; "song" -> "song-2"
-static std::string numbered(const std::string& path, std::size_t k) {
-  const std::size_t slash = path.find_last_of('/');
-  const std::size_t dot = path.find_last_of('.');
-  const bool has_ext = dot != std::string::npos && (slash == std::string::npos || dot > slash + 1);
-  const std::string stem = has_ext ? path.substr(0, dot) : path;
-  return stem + "-" + std::to_string(k) + (has_ext ? path.substr(dot) : std::string());
-}
-
 int main(int argc, char** argv) {
   cli::Parser args("symphonic-generate", "--checkpoint PATH --out FILE.mid [options]",
                    "Generates a piece from a checkpoint written by symphonic-train and writes it as MIDI.");
@@ -120,7 +111,7 @@ int main(int argc, char** argv) {
     const std::vector<std::vector<std::int32_t>> pieces = generator.generate(length);
     for (std::size_t k = 0; k < pieces.size(); ++k) {
       const std::vector<std::int32_t>& ids = pieces[k];
-      const std::string path = count == 1 ? out : numbered(out, k + 1);
+      const std::string path = count == 1 ? out : sy::detail::insert_before_extension(out, "-" + std::to_string(k + 1));
       sy::music::DecodeStats stats;
       const sy::midi::NoteList notes = sy::generate::ids_to_notes(ids, saved.vocabulary, *saved.encoder, &stats);
       render.name = "symphonic seed " + std::to_string(seed + k);
@@ -131,7 +122,7 @@ int main(int argc, char** argv) {
                   path.c_str(), static_cast<long long>(ids.size()), notes.notes.size(), static_cast<long long>(stats.skipped),
                   sy::generate::notes_per_second(notes), run.length, sy::generate::distinct_ngram_ratio(ids, 4));
       if (args.has("roll")) {
-        const std::string roll_path = count == 1 ? args.text("roll") : numbered(args.text("roll"), k + 1);
+        const std::string roll_path = count == 1 ? args.text("roll") : sy::detail::insert_before_extension(args.text("roll"), "-" + std::to_string(k + 1));
         sy::generate::PianoRollOptions roll;
         roll.title = path + " (" + std::to_string(notes.notes.size()) + " notes)";
         sy::generate::write_piano_roll(roll_path, notes, roll);

@@ -26,6 +26,16 @@ namespace detail {
 
 inline std::string errno_text() { return std::strerror(errno); }
 
+/// `infix` inserted before the file name's extension: ("model.safetensors", ".last") ->
+/// "model.last.safetensors", ("song.mid", "-2") -> "song-2.mid"; appended when the name has none
+/// (a leading dot, as in ".mid", starts a hidden name, not an extension).
+inline std::string insert_before_extension(const std::string& path, const std::string& infix) {
+  const std::size_t slash = path.find_last_of('/');
+  const std::size_t dot = path.find_last_of('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash) || dot == slash + 1) return path + infix;
+  return path.substr(0, dot) + infix + path.substr(dot);
+}
+
 /// Reads a whole file into memory; throws io::FileError when it cannot.
 inline std::vector<std::uint8_t> read_file(const std::string& path) {
   std::FILE* file = std::fopen(path.c_str(), "rb");

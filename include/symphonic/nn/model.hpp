@@ -184,8 +184,6 @@ class Model {
       SYMPHONIC_THROW(ShapeError("target columns (1 or the number of steps)", T, targets.cols()));
     ws.backward_ready = false;
     ws.every_step = targets.cols() == T && T > 1;
-    ws.batch = B;
-    ws.steps = T;
     ws.key = mode == Mode::train ? rng_->next() : 0;
     run_input(ws, inputs);
     const State* initial = nullptr;
@@ -216,7 +214,7 @@ class Model {
   /// Adds d(mean loss of the forward that filled `ws`)/d(parameters) into gradients().
   void backward(Workspace& ws) {
     SYMPHONIC_ASSERT(ws.backward_ready);  // forward(ws, ...) ran, and no step(ws, ...) since
-    const Index B = ws.batch, T = ws.steps;
+    const Index B = ws.lstm.batch, T = ws.lstm.steps;  // of the forward that filled ws
     SoftmaxCrossEntropy<Scalar>::backward(ws.loss, ws.d);
     for (std::size_t k = ops_.size(); k-- > 0;) {
       const OpRef& op = ops_[k];
@@ -250,8 +248,6 @@ class Model {
       SYMPHONIC_THROW(ShapeError("generation batch (set by zero_state)", state.h.empty() ? 0 : state.h[0].cols(), B));
     ws.backward_ready = false;
     ws.every_step = false;
-    ws.batch = B;
-    ws.steps = 1;
     ws.ids = ids;
     run_input(ws, ws.ids);
     lstm_.forward(*pool_, ws.x, B, ws.lstm, Mode::infer, 0, &state);

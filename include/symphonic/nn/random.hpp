@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "symphonic/common/counter_rng.hpp"
 #include "symphonic/config.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
@@ -21,12 +22,7 @@ class Rng {
   explicit Rng(std::uint64_t seed = 1) : state_(seed) {}
 
   /// The next 64 random bits.
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
+  std::uint64_t next() { return common::mix64(state_ += 0x9E3779B97F4A7C15ULL); }
 
   /// Uniform in [0, 1) with 53 random bits.
   double uniform() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }

@@ -44,7 +44,6 @@ struct Workspace {
   bool carry_state = false;
   State carried;
 
-  Index batch = 0, steps = 0;
   bool every_step = false;      ///< the head ran on every step (targets at every step)
   bool backward_ready = false;  ///< a training-shaped forward ran and backward may follow
   std::uint64_t key = 0;        ///< the dropout key of the last training forward

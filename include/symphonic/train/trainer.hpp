@@ -39,6 +39,7 @@
 
 #include "symphonic/config.hpp"
 #include "symphonic/data/data.hpp"
+#include "symphonic/detail/file_io.hpp"
 #include "symphonic/error.hpp"
 #include "symphonic/io/checkpoint.hpp"
 #include "symphonic/music/vocabulary.hpp"
@@ -88,11 +89,7 @@ struct TrainerOptions {
   /// "model.safetensors" -> "model.last.safetensors"; "model" -> "model.last".
   std::string last_checkpoint_path() const {
     if (!last_path.empty() || checkpoint_path.empty()) return last_path;
-    const std::size_t slash = checkpoint_path.find_last_of('/');
-    const std::size_t dot = checkpoint_path.find_last_of('.');
-    if (dot == std::string::npos || (slash != std::string::npos && dot < slash) || dot == slash + 1)
-      return checkpoint_path + ".last";
-    return checkpoint_path.substr(0, dot) + ".last" + checkpoint_path.substr(dot);
+    return ::symphonic::detail::insert_before_extension(checkpoint_path, ".last");
   }
 };
 
