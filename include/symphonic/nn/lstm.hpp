@@ -33,6 +33,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -40,12 +41,14 @@
 
 #include "symphonic/backend/cpu/dropout.hpp"
 #include "symphonic/backend/cpu/lstm.hpp"
+#include "symphonic/backend/cpu/lstm_bf16.hpp"
 #include "symphonic/backend/cpu/thread_pool.hpp"
 #include "symphonic/config.hpp"
 #include "symphonic/error.hpp"
 #include "symphonic/nn/config_error.hpp"
 #include "symphonic/nn/dense.hpp"
 #include "symphonic/nn/layout.hpp"
+#include "symphonic/nn/precision.hpp"
 #include "symphonic/nn/random.hpp"
 #include "symphonic/nn/tensor.hpp"
 
@@ -92,6 +95,8 @@ class Lstm {
     Mat da, dh, dh_next, dc_next;  ///< backward scratch: 4H x T B, then H x B each
     Mat dh_above, dh_below;        ///< gradient of a layer's outputs and of its input, H x T B
     Vec pack;                      ///< W_hh or W_hh^T packed for the recurrent products (backend/cpu/lstm.hpp)
+    bool bf16 = false;             ///< the forward ran with bf16 products, so its backward does too
+    std::vector<backend::cpu::bf16> bf16_scratch;  ///< backend/cpu/lstm_bf16.hpp
   };
 
   explicit Lstm(LstmOptions options) : options_(options) {
@@ -106,6 +111,13 @@ class Lstm {
   }
 
   const LstmOptions& options() const { return options_; }
+
+  /// Arithmetic of the products of forwards over more than one step (nn/precision.hpp).
+  void set_precision(Precision p) {
+    check_precision<Scalar>(p);
+    precision_ = p;
+  }
+  Precision precision() const { return precision_; }
   Index hidden_size() const { return options_.hidden_size; }
   Index layers() const { return options_.layers; }
   Index layer_input_size(Index layer) const { return layer == 0 ? options_.input_size : options_.hidden_size; }
@@ -204,6 +216,8 @@ class Lstm {
     cache.pack.resize(backend::cpu::lstm_pack_size<Scalar>(H));
     cache.batch = B;
     cache.steps = T;
+    cache.bf16 = use_bf16(T);
+    if (cache.bf16) cache.bf16_scratch.resize(static_cast<std::size_t>(bf16_scratch_size(T, B, pool)));
     const bool train = mode == Mode::train;
 
     for (Index l = 0; l < options_.layers; ++l) {
@@ -243,9 +257,16 @@ class Lstm {
       L.tanh_c.resize(H, T * B);
       L.h.resize(H, T * B);
       L.h_prev.resize(H, T * B);
-      backend::cpu::lstm_forward(pool, layer_input_size(l), H, T, B, weights(l), in->data(),
-                                 L.h0.data(), L.c0.data(), L.recurrent_mask.size() ? L.recurrent_mask.data() : nullptr,
-                                 trace(L), cache.pack.data());
+      const Scalar* mask = L.recurrent_mask.size() ? L.recurrent_mask.data() : nullptr;
+      if constexpr (std::is_same<Scalar, float>::value) {
+        if (cache.bf16) {
+          backend::cpu::lstm_forward_bf16(pool, layer_input_size(l), H, T, B, weights(l), in->data(), L.h0.data(),
+                                          L.c0.data(), mask, trace(L), cache.bf16_scratch.data());
+          continue;
+        }
+      }
+      backend::cpu::lstm_forward(pool, layer_input_size(l), H, T, B, weights(l), in->data(), L.h0.data(),
+                                 L.c0.data(), mask, trace(L), cache.pack.data());
     }
   }
 
@@ -287,13 +308,22 @@ class Lstm {
         dx->resize(options_.input_size, T * B);
         dinput = dx->data();
       }
-      backend::cpu::lstm_backward(pool, layer_input_size(l), H, T, B, weights(l), gradients(l),
-                                  in.data(), L.c0.data(),
-                                  L.recurrent_mask.size() ? L.recurrent_mask.data() : nullptr, trace(L),
-                                  cache.dh_above.data(), dinput, dh0, dc0,
-                                  backend::cpu::LstmBackwardScratch<Scalar>{cache.da.data(), cache.dh.data(),
-                                                                            cache.dh_next.data(), cache.dc_next.data()},
-                                  cache.pack.data());
+      const Scalar* mask = L.recurrent_mask.size() ? L.recurrent_mask.data() : nullptr;
+      const backend::cpu::LstmBackwardScratch<Scalar> scratch{cache.da.data(), cache.dh.data(), cache.dh_next.data(),
+                                                              cache.dc_next.data()};
+      bool done = false;
+      if constexpr (std::is_same<Scalar, float>::value) {
+        if (cache.bf16) {
+          backend::cpu::lstm_backward_bf16(pool, layer_input_size(l), H, T, B, weights(l), gradients(l), in.data(),
+                                           L.c0.data(), mask, trace(L), cache.dh_above.data(), dinput, dh0, dc0,
+                                           scratch, cache.bf16_scratch.data());
+          done = true;
+        }
+      }
+      if (!done)
+        backend::cpu::lstm_backward(pool, layer_input_size(l), H, T, B, weights(l), gradients(l), in.data(),
+                                    L.c0.data(), mask, trace(L), cache.dh_above.data(), dinput, dh0, dc0, scratch,
+                                    cache.pack.data());
       if (l > 0) {
         if (L.input_mask.size() > 0) below.array() *= L.input_mask.array();  // through the input dropout
         cache.dh_above.swap(below);
@@ -359,11 +389,20 @@ class Lstm {
     return {g.w_ih, g.w_hh, g.b_ih, g.b_hh};
   }
 
+  bool use_bf16(Index steps) const { return precision_ == Precision::bf16 && steps > 1; }
+  Index bf16_scratch_size(Index T, Index B, const backend::cpu::ThreadPool& pool) const {
+    Index n = 0;
+    for (Index l = 0; l < options_.layers; ++l)
+      n = std::max(n, backend::cpu::lstm_bf16_scratch_size(layer_input_size(l), options_.hidden_size, T, B, pool));
+    return n;
+  }
+
   static backend::cpu::LstmTrace<Scalar> trace(LayerCache& L) {
     return {L.gates.data(), L.c.data(), L.tanh_c.data(), L.h.data(), L.h_prev.data()};
   }
 
   LstmOptions options_;
+  Precision precision_ = Precision::fp32;
   std::vector<Slots> slots_;
   std::vector<Views> views_;
 };

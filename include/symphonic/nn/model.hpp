@@ -170,6 +170,11 @@ class Model {
     if (threads != pool_->size()) pool_.reset(new backend::cpu::ThreadPool(threads));
   }
   int threads() const { return pool_->size(); }
+
+  /// Arithmetic of the LSTM's products (nn/precision.hpp); throws ConfigError when this build or
+  /// CPU cannot run `p`. Not saved in checkpoints: the weights are float either way.
+  void set_precision(Precision p) { lstm_.set_precision(p); }
+  Precision precision() const { return lstm_.precision(); }
   backend::cpu::ThreadPool& pool() const { return *pool_; }
 
   /// Mean cross-entropy over the targets; see the file comment for the target shapes. Throws

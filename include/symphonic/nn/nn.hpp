@@ -10,6 +10,7 @@
 #include "symphonic/nn/lstm.hpp"
 #include "symphonic/nn/model.hpp"
 #include "symphonic/nn/model_config.hpp"
+#include "symphonic/nn/precision.hpp"
 #include "symphonic/nn/random.hpp"
 #include "symphonic/nn/relu.hpp"
 #include "symphonic/nn/scalar_input.hpp"

@@ -1,0 +1,178 @@
+// symphonic/backend/cpu/lstm_bf16.hpp - lstm_forward and lstm_backward with every matrix product
+// in bfloat16 on AMX tiles (amx_gemm.hpp), accumulated in float; the weights stay float (the
+// master copy the optimizer updates) and are rounded to bf16 once per sweep as they are packed.
+//
+// Same arguments, buffers and equations as lstm.hpp, plus `scratch`: lstm_bf16_scratch_size()
+// bf16 elements owned by the caller. What is rounded to bf16: the weights, the layer input x,
+// h_{t-1} o m, and dA (for dh_next, dX and the weight gradients). The cell (gates, c, h) and its
+// backward, the biases and every sum stay float. The sweep is cut by batch columns as in lstm.hpp.
+//
+//   forward:   A = W_ih x + b 1^T          (pack W_ih, x -> bf16, one product)
+//              a_t += W_hh (h_{t-1} o m)    per step, W_hh packed once per sweep
+//   backward:  dh_next = (W_hh^T da_t) o m  per step, W_hh^T packed once per sweep
+//              dW_hh^T += (H_prev o m) dA^T, dW_ih^T += X dA^T   (the weights are row-major [4H, K],
+//              so their transposes are what a column-major C holds), dX = W_ih^T dA
+#pragma once
+
+#include <algorithm>
+
+#include "symphonic/backend/cpu/amx_gemm.hpp"
+#include "symphonic/backend/cpu/lstm.hpp"
+#include "symphonic/backend/cpu/thread_pool.hpp"
+#include "symphonic/backend/cpu/views.hpp"
+#include "symphonic/config.hpp"
+
+SYMPHONIC_NAMESPACE_BEGIN
+namespace backend {
+namespace cpu {
+
+namespace detail {
+// The pieces of the bf16 scratch, one layout for forward and backward (sizes in bf16 elements).
+struct LstmBf16Layout {
+  Index weights, input, step, dgates, dgates_t, factor;  // sizes
+  LstmBf16Layout(Index I, Index H, Index T, Index B, Index parts) {
+    const Index N = T * B;
+    weights = std::max({amx_packed_a_size(4 * H, I), amx_packed_a_size(4 * H, H), amx_packed_a_size(H, 4 * H),
+                        amx_packed_a_size(I, 4 * H)});
+    input = amx_b_size(I, N);                            // x as the B of the input projection
+    step = parts * amx_b_size(4 * H, (B + parts - 1) / parts);  // per part: h_{t-1} o m or da_t
+    dgates = amx_b_size(4 * H, N);                       // dA, column-major
+    dgates_t = amx_b_size(N, 4 * H);                     // dA^T
+    factor = std::max(amx_packed_a_size(H, N), amx_packed_a_size(I, N));  // H_prev o m or X, packed
+  }
+  Index total() const { return std::max(weights + input + step, weights + step + dgates + dgates_t + factor); }
+};
+
+// Runs fn(Range) on column ranges of n that start at multiples of 32 (whole AMX blocks).
+template <class Fn>
+void amx_columns(ThreadPool& pool, Index n, Fn&& fn) {
+  const Index parts = std::max<Index>(1, std::min<Index>(pool.size(), n / (2 * kAmxN)));
+  pool.run(parts, [&](Index p) { fn(split(n, parts, p, 2 * kAmxN)); });
+}
+
+// amx_pack_a cut by bands of 32 rows of A.
+inline void amx_pack_a_parallel(ThreadPool& pool, Index m, Index k, const float* a, Index rs, Index cs, bf16* out) {
+  amx_columns(pool, m, [&](Range r) {
+    amx_pack_a(r.size(), k, a + r.begin * rs, rs, cs, out + amx_packed_a_size(r.begin, k));
+  });
+}
+
+// C (m x n, ldc) (+)= A B with the columns of C cut across the pool.
+inline void amx_gemm_parallel(ThreadPool& pool, Index m, Index n, Index k, const bf16* ap, const bf16* b, Index ldb,
+                              float* c, Index ldc, bool accumulate) {
+  amx_columns(pool, n, [&](Range r) {
+    amx_gemm(m, r.size(), k, ap, b + r.begin * ldb, ldb, c + r.begin * ldc, ldc, accumulate);
+  });
+}
+}  // namespace detail
+
+/// bf16 elements of the scratch lstm_forward_bf16 and lstm_backward_bf16 need on `pool`.
+inline Index lstm_bf16_scratch_size(Index I, Index H, Index T, Index B, const ThreadPool& pool) {
+  return detail::LstmBf16Layout(I, H, T, B, std::min<Index>(B, pool.size())).total();
+}
+
+/// lstm_forward (lstm.hpp) with bf16 products.
+inline void lstm_forward_bf16(ThreadPool& pool, Index I, Index H, Index T, Index B, const LstmWeights<float>& w,
+                              const float* x, const float* h0, const float* c0, const float* mask,
+                              const LstmTrace<float>& tr, bf16* scratch) {
+  const Index N = T * B, parts = std::min<Index>(B, pool.size());
+  const detail::LstmBf16Layout size(I, H, T, B, parts);
+  bf16* wpack = scratch;
+  bf16* input = wpack + size.weights;
+  bf16* step = input + size.input;
+  // A = W_ih x + (b_ih + b_hh) 1^T
+  const Vec<float> bias = ConstVecMap<float>(w.b_ih, 4 * H) + ConstVecMap<float>(w.b_hh, 4 * H);
+  detail::amx_pack_a_parallel(pool, 4 * H, I, w.w_ih, I, 1, wpack);
+  detail::amx_columns(pool, N, [&](Range r) {
+    to_bf16_columns(I, r.size(), x + r.begin * I, I, input + r.begin * amx_ldb(I), amx_ldb(I));
+    MatMap<float>(tr.gates + r.begin * 4 * H, 4 * H, r.size()) = bias.replicate(1, r.size());
+    amx_gemm(4 * H, r.size(), I, wpack, input + r.begin * amx_ldb(I), amx_ldb(I), tr.gates + r.begin * 4 * H, 4 * H,
+             true);
+  });
+  detail::amx_pack_a_parallel(pool, 4 * H, H, w.w_hh, H, 1, wpack);
+  const Index ldh = amx_ldb(H);
+  pool.run(parts, [&](Index p) {
+    const Range r = split(B, parts, p);
+    const Index nb = r.size();
+    bf16* hb = step + p * amx_b_size(4 * H, (B + parts - 1) / parts);
+    for (Index t = 0; t < T; ++t) {
+      const Index col = t * B + r.begin;
+      MatMap<float> hp(tr.h_prev + col * H, H, nb);
+      hp = ConstMatMap<float>(t == 0 ? h0 + r.begin * H : tr.h + (col - B) * H, H, nb);
+      if (mask) hp.array() *= ConstMatMap<float>(mask + r.begin * H, H, nb).array();  // h_{t-1} o m
+      to_bf16_columns(H, nb, hp.data(), H, hb, ldh);
+      amx_gemm(4 * H, nb, H, wpack, hb, ldh, tr.gates + col * 4 * H, 4 * H, true);  // a_t += W_hh (h_{t-1} o m)
+      lstm_cell_forward(H, Index(0), H, nb, tr.gates + col * 4 * H, t == 0 ? c0 + r.begin * H : tr.c + (col - B) * H,
+                        tr.c + col * H, tr.tanh_c + col * H, tr.h + col * H);
+    }
+  });
+}
+
+/// lstm_backward (lstm.hpp) with bf16 products.
+inline void lstm_backward_bf16(ThreadPool& pool, Index I, Index H, Index T, Index B, const LstmWeights<float>& w,
+                               const LstmGradients<float>& grad, const float* x, const float* c0, const float* mask,
+                               const LstmTrace<float>& tr, const float* dy, float* dx, float* dh0, float* dc0,
+                               const LstmBackwardScratch<float>& scratch, bf16* bf16_scratch) {
+  const Index N = T * B, parts = std::min<Index>(B, pool.size());
+  const detail::LstmBf16Layout size(I, H, T, B, parts);
+  bf16* wpack = bf16_scratch;
+  bf16* step = wpack + size.weights;
+  bf16* dgates = step + size.step;
+  bf16* dgates_t = dgates + size.dgates;
+  bf16* factor = dgates_t + size.dgates_t;
+  const Index ld4 = amx_ldb(4 * H);
+
+  // W_hh^T (H x 4H): element (i, k) is w_hh[k H + i]
+  detail::amx_pack_a_parallel(pool, H, 4 * H, w.w_hh, 1, H, wpack);
+  pool.run(parts, [&](Index p) {
+    const Range r = split(B, parts, p);
+    const Index nb = r.size();
+    bf16* dab = step + p * amx_b_size(4 * H, (B + parts - 1) / parts);
+    MatMap<float> dh(scratch.dh + r.begin * H, H, nb), dh_next(scratch.dh_next + r.begin * H, H, nb);
+    MatMap<float> dc_next(scratch.dc_next + r.begin * H, H, nb);
+    dh_next.setZero();
+    dc_next.setZero();
+    for (Index t = T - 1; t >= 0; --t) {
+      const Index col = t * B + r.begin;
+      dh = ConstMatMap<float>(dy + col * H, H, nb) + dh_next;
+      float* da = scratch.da + col * 4 * H;
+      lstm_cell_backward(H, nb, tr.gates + col * 4 * H, t == 0 ? c0 + r.begin * H : tr.c + (col - B) * H,
+                         tr.tanh_c + col * H, dh.data(), dc_next.data(), da);
+      to_bf16_columns(4 * H, nb, da, 4 * H, dab, ld4);
+      amx_gemm(H, nb, 4 * H, wpack, dab, ld4, dh_next.data(), H, false);  // dh_next = W_hh^T da_t
+      if (mask) dh_next.array() *= ConstMatMap<float>(mask + r.begin * H, H, nb).array();
+    }
+    if (dh0) MatMap<float>(dh0 + r.begin * H, H, nb) = dh_next;
+    if (dc0) MatMap<float>(dc0 + r.begin * H, H, nb) = dc_next;
+  });
+
+  // dA in bf16 twice: column-major (the B of dX) and transposed (the B of the weight gradients).
+  const Index ldn = amx_ldb(N);
+  detail::amx_columns(pool, N, [&](Range r) {
+    to_bf16_columns(4 * H, r.size(), scratch.da + r.begin * 4 * H, 4 * H, dgates + r.begin * ld4, ld4);
+  });
+  detail::amx_columns(pool, 4 * H, [&](Range r) {
+    to_bf16_transposed(r.size(), N, scratch.da + r.begin, 4 * H, dgates_t + r.begin * ldn, ldn);
+  });
+  // dW_hh^T (H x 4H, column-major: the row-major gradient) += (H_prev o m) dA^T; the same for dW_ih.
+  detail::amx_pack_a_parallel(pool, H, N, tr.h_prev, 1, H, factor);
+  detail::amx_gemm_parallel(pool, H, 4 * H, N, factor, dgates_t, ldn, grad.w_hh, H, true);
+  detail::amx_pack_a_parallel(pool, I, N, x, 1, I, factor);
+  detail::amx_gemm_parallel(pool, I, 4 * H, N, factor, dgates_t, ldn, grad.w_ih, I, true);
+  const Index row_parts = std::min<Index>(pool.size(), std::max<Index>(1, 4 * H / kRowAlign));
+  ConstMatMap<float> dA(scratch.da, 4 * H, N);
+  pool.run(row_parts, [&](Index p) {
+    const Range r = split(4 * H, row_parts, p, kRowAlign);
+    const Vec<float> db = dA.middleRows(r.begin, r.size()).rowwise().sum();
+    VecMap<float>(grad.b_ih + r.begin, r.size()) += db;
+    VecMap<float>(grad.b_hh + r.begin, r.size()) += db;
+  });
+  if (!dx) return;
+  // dX = W_ih^T dA; W_ih^T (I x 4H): element (i, k) is w_ih[k I + i]
+  detail::amx_pack_a_parallel(pool, I, 4 * H, w.w_ih, 1, I, wpack);
+  detail::amx_gemm_parallel(pool, I, N, 4 * H, wpack, dgates, ld4, dx, I, false);
+}
+
+}  // namespace cpu
+}  // namespace backend
+SYMPHONIC_NAMESPACE_END

@@ -1,0 +1,196 @@
+// The bf16 precision (nn/precision.hpp) on AMX tiles, built with -march=native: the rounding, the
+// tile GEMM against a double product of the same rounded inputs, the bf16 LSTM sweep against the
+// float one, and a training run in bf16 that tracks the same run in fp32. Skipped where the build
+// has no AMX kernels or the kernel does not grant the tiles.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include <symphonic/backend/cpu/amx_gemm.hpp>
+#include <symphonic/backend/cpu/lstm.hpp>
+#include <symphonic/backend/cpu/lstm_bf16.hpp>
+#include <symphonic/nn/nn.hpp>
+#include <symphonic/optim/optim.hpp>
+
+#include "support/gradcheck.hpp"
+#include "support/skip.hpp"
+
+using namespace symphonic;
+using backend::cpu::bf16;
+using backend::cpu::Index;
+using symphonic_test::random_matrix;
+using symphonic_test::relative_error;
+
+namespace {
+float bits_to_float(std::uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+Eigen::MatrixXd rounded(const Eigen::MatrixXf& m) {
+  return m.unaryExpr([](float v) { return static_cast<double>(backend::cpu::from_bf16(backend::cpu::to_bf16(v))); });
+}
+}  // namespace
+
+TEST_SUITE("native") {
+
+TEST_CASE("bf16 rounding: nearest, ties to even, NaN and infinity kept; the vector path agrees") {
+  using backend::cpu::to_bf16;
+  CHECK(to_bf16(1.0f) == 0x3f80);
+  CHECK(to_bf16(bits_to_float(0x3f808000u)) == 0x3f80);  // tie, even below
+  CHECK(to_bf16(bits_to_float(0x3f818000u)) == 0x3f82);  // tie, even above
+  CHECK(to_bf16(bits_to_float(0x3f808001u)) == 0x3f81);  // above the tie
+  CHECK(to_bf16(-2.0f) == 0xc000);
+  CHECK(to_bf16(std::numeric_limits<float>::infinity()) == 0x7f80);
+  CHECK(std::isnan(backend::cpu::from_bf16(to_bf16(std::numeric_limits<float>::quiet_NaN()))));
+  CHECK(std::isnan(backend::cpu::from_bf16(to_bf16(bits_to_float(0x7f800001u)))));  // a NaN that would round to inf
+  CHECK(to_bf16(bits_to_float(0x7f7fffffu)) == 0x7f80);                              // the largest float rounds up to inf
+  // to_bf16_columns (vectors of 16 where it can) against to_bf16 one by one
+  const Eigen::MatrixXf m = (random_matrix(37, 5, 11) * 1e3).cast<float>();
+  std::vector<bf16> out(static_cast<std::size_t>(backend::cpu::amx_b_size(37, 5)), 0xffff);
+  backend::cpu::to_bf16_columns(37, 5, m.data(), 37, out.data(), backend::cpu::amx_ldb(37));
+  const Index ld = backend::cpu::amx_ldb(37);
+  bool same = true;
+  for (Index j = 0; j < 32; ++j)
+    for (Index i = 0; i < ld; ++i)
+      same = same && out[static_cast<std::size_t>(j * ld + i)] == (i < 37 && j < 5 ? to_bf16(m(i, j)) : 0);
+  CHECK(same);
+}
+
+TEST_CASE("amx gemm: C (+)= A B on whole and edge blocks, A packed from either layout, B direct or transposed") {
+  if (!backend::cpu::amx_usable()) SYMPHONIC_SKIP_TEST("no AMX kernels in this build, or no tile state granted");
+  struct Shape { Index m, n, k; };
+  for (const Shape& s : {Shape{32, 32, 32}, Shape{5, 3, 7}, Shape{33, 17, 33}, Shape{64, 16, 64}, Shape{2048, 40, 600},
+                         Shape{100, 50, 70}, Shape{512, 1, 2048}, Shape{16, 48, 1100}, Shape{300, 70, 1}}) {
+    CAPTURE(s.m);
+    CAPTURE(s.n);
+    CAPTURE(s.k);
+    const Eigen::MatrixXf a = random_matrix(s.m, s.k, 1).cast<float>(), b = random_matrix(s.k, s.n, 2).cast<float>();
+    const Eigen::MatrixXf c0 = random_matrix(s.m, s.n, 3).cast<float>();
+    const Eigen::MatrixXd product = rounded(a) * rounded(b);
+    const Index ldb = backend::cpu::amx_ldb(s.k);
+    std::vector<bf16> bp(static_cast<std::size_t>(backend::cpu::amx_b_size(s.k, s.n)));
+    std::vector<bf16> bt(bp.size(), 0xffff);
+    backend::cpu::to_bf16_columns(s.k, s.n, b.data(), s.k, bp.data(), ldb);
+    const Eigen::MatrixXf b_transposed = b.transpose();  // n x k: column r of bt is its row r
+    backend::cpu::to_bf16_transposed(s.n, s.k, b_transposed.data(), s.n, bt.data(), ldb);
+    CHECK(bt == bp);
+    std::vector<bf16> ap(static_cast<std::size_t>(backend::cpu::amx_packed_a_size(s.m, s.k)));
+    for (bool row_major : {false, true}) {
+      CAPTURE(row_major);
+      const Eigen::MatrixXf at = a.transpose();
+      if (row_major)
+        backend::cpu::amx_pack_a(s.m, s.k, at.data(), s.k, Index(1), ap.data());  // A(i, k) = at[i K + k]
+      else
+        backend::cpu::amx_pack_a(s.m, s.k, a.data(), Index(1), s.m, ap.data());
+      for (bool accumulate : {false, true}) {
+        CAPTURE(accumulate);
+        Eigen::MatrixXf c = c0;
+        backend::cpu::amx_gemm(s.m, s.n, s.k, ap.data(), bp.data(), ldb, c.data(), s.m, accumulate);
+        const Eigen::MatrixXd expected = accumulate ? Eigen::MatrixXd(c0.cast<double>() + product) : product;
+        // exact products of bf16 values, summed in float: only the order of the float sums differs
+        CHECK(relative_error(c, expected) < 1e-5);
+      }
+    }
+  }
+}
+
+TEST_CASE("lstm sweep in bf16 against float: forward, every gradient, the same on 1 and 2 threads") {
+  if (!backend::cpu::amx_usable()) SYMPHONIC_SKIP_TEST("no AMX kernels in this build, or no tile state granted");
+  const Index I = 7, H = 80, T = 6, B = 9;
+  const Index N = T * B;
+  using M = Eigen::MatrixXf;
+  using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const RowMajor w_ih = random_matrix(4 * H, I, 1, 0.3).cast<float>(), w_hh = random_matrix(4 * H, H, 2, 0.3).cast<float>();
+  const Eigen::VectorXf b_ih = random_matrix(4 * H, 1, 3).cast<float>(), b_hh = random_matrix(4 * H, 1, 4).cast<float>();
+  const M x = random_matrix(I, N, 5).cast<float>(), h0 = random_matrix(H, B, 6, 0.5).cast<float>();
+  const M c0 = random_matrix(H, B, 7, 0.5).cast<float>();
+  const M mask = (random_matrix(H, B, 8).array() > -0.4).cast<float>().matrix() / 0.7f;  // recurrent dropout
+  const M dy = random_matrix(H, N, 9).cast<float>();
+  auto run = [&](bool bf16_products, int threads) {
+    backend::cpu::ThreadPool pool(threads);
+    M gates(4 * H, N), c(H, N), tanh_c(H, N), h(H, N), h_prev(H, N), da(4 * H, N), dh(H, B), dh_next(H, B);
+    M dc_next(H, B), dx(I, N), dh0(H, B), dc0(H, B);
+    Eigen::VectorXf pack(backend::cpu::lstm_pack_size<float>(H));
+    std::vector<bf16> scratch(static_cast<std::size_t>(backend::cpu::lstm_bf16_scratch_size(I, H, T, B, pool)));
+    Eigen::VectorXf g = Eigen::VectorXf::Zero(4 * H * (I + H) + 8 * H);
+    const backend::cpu::LstmWeights<float> w{w_ih.data(), w_hh.data(), b_ih.data(), b_hh.data()};
+    const backend::cpu::LstmGradients<float> grad{g.data(), g.data() + 4 * H * I, g.data() + 4 * H * (I + H),
+                                                  g.data() + 4 * H * (I + H) + 4 * H};
+    const backend::cpu::LstmTrace<float> tr{gates.data(), c.data(), tanh_c.data(), h.data(), h_prev.data()};
+    const backend::cpu::LstmBackwardScratch<float> bs{da.data(), dh.data(), dh_next.data(), dc_next.data()};
+    if (bf16_products) {
+      backend::cpu::lstm_forward_bf16(pool, I, H, T, B, w, x.data(), h0.data(), c0.data(), mask.data(), tr, scratch.data());
+      backend::cpu::lstm_backward_bf16(pool, I, H, T, B, w, grad, x.data(), c0.data(), mask.data(), tr, dy.data(),
+                                       dx.data(), dh0.data(), dc0.data(), bs, scratch.data());
+    } else {
+      backend::cpu::lstm_forward(pool, I, H, T, B, w, x.data(), h0.data(), c0.data(), mask.data(), tr, pack.data());
+      backend::cpu::lstm_backward(pool, I, H, T, B, w, grad, x.data(), c0.data(), mask.data(), tr, dy.data(), dx.data(),
+                                  dh0.data(), dc0.data(), bs, pack.data());
+    }
+    return std::vector<M>{h, c, Eigen::Map<M>(g.data(), g.size(), 1), dx, dh0, dc0};
+  };
+  const std::vector<M> reference = run(false, 1), one = run(true, 1), two = run(true, 2);
+  const char* names[] = {"h", "c", "weight gradients", "dx", "dh0", "dc0"};
+  for (std::size_t i = 0; i < reference.size(); ++i) {
+    CAPTURE(names[i]);
+    // bf16 keeps 8 significant bits (relative rounding 2^-9 = 0.2%) of every factor
+    CHECK(relative_error(one[i], reference[i]) < 1e-2);
+    CHECK(relative_error(one[i], reference[i]) > 0);  // the bf16 path really ran
+    CHECK(two[i] == one[i]);                          // every output column is computed the same on any split
+  }
+}
+
+TEST_CASE("training in bf16 tracks fp32: the same steps reach nearly the same loss") {
+  if (!nn::precision_available<float>(nn::Precision::bf16)) SYMPHONIC_SKIP_TEST("bf16 precision not available here");
+  nn::ModelConfig config = nn::ModelConfig::preset("default", 12);
+  config.lstm_size = 64;
+  config.embedding_size = 16;
+  // a learnable sequence: each token is the previous plus the one before, modulo 12
+  const Index B = 16, T = 20;
+  nn::IdMatrix in(B, T), target(B, T);
+  for (Index b = 0; b < B; ++b) {
+    int u = static_cast<int>(b % 12), v = static_cast<int>((3 * b + 1) % 12);
+    for (Index t = 0; t < T; ++t) {
+      in(b, t) = u;
+      const int w = (u + v) % 12;
+      target(b, t) = v;
+      u = v;
+      v = w;
+    }
+  }
+  auto train = [&](nn::Precision precision) {
+    nn::Model<float> model(config, 7, 2);
+    model.set_precision(precision);
+    auto optimizer = optim::make_optimizer<float>("adam lr=0.01", model.parameter_count());
+    nn::Workspace<float> ws;
+    std::vector<double> losses;
+    for (int step = 0; step < 80; ++step) {
+      model.zero_grad();
+      losses.push_back(model.forward(ws, in, target, nn::Mode::train).loss);
+      model.backward(ws);
+      optimizer->step(model.parameters(), model.gradients());
+    }
+    return losses;
+  };
+  const std::vector<double> fp32 = train(nn::Precision::fp32), bf16 = train(nn::Precision::bf16);
+  CHECK(fp32.back() < 0.3 * fp32.front());  // the task is learnt
+  CHECK(bf16.front() == doctest::Approx(fp32.front()).epsilon(0.01));
+  for (std::size_t i = 0; i < fp32.size(); i += 10) {
+    CAPTURE(i);
+    CHECK(std::fabs(bf16[i] - fp32[i]) < 0.1 * fp32[i] + 0.02);
+  }
+}
+
+TEST_CASE("bf16 precision is refused with a reason where it cannot run") {
+  nn::Model<double> model(nn::ModelConfig::preset("default", 12), 1, 1);
+  CHECK_THROWS_WITH_AS(model.set_precision(nn::Precision::bf16), doctest::Contains("needs a float model"),
+                       nn::ConfigError);
+  CHECK_THROWS_WITH_AS(nn::parse_precision("fp16"), doctest::Contains("fp32 or bf16"), nn::ConfigError);
+  CHECK(nn::parse_precision("bf16") == nn::Precision::bf16);
+}
+
+}  // TEST_SUITE
