@@ -3,7 +3,8 @@
 // step (forward, backward, RMSprop update over the flat buffers), at batch 64 and 128, on 1 and 2
 // threads (Model::set_threads); the default preset's training step (embedding 64, LSTM 256 x 2,
 // T = 64, batch 32, a target at every step); and the FMA peak of the same binary on 1 and 2
-// threads, the ceiling the GFLOP/s figures are read against.
+// threads, the ceiling the GFLOP/s figures are read against. Each step also in bf16 precision
+// (bf16=1: the LSTM's products on AMX tiles, nn/precision.hpp) where the CPU has AMX.
 // GFLOP/s counts the matrix products only: Model::forward_flops for a forward, 2x for a backward,
 // 3x for a training step (3.15 GFLOP per recipe sequence). See docs/nn.md.
 #include <benchmark/benchmark.h>
@@ -35,8 +36,9 @@ struct Setup {
   Eigen::VectorXf mean_square;
   int steps;
 
-  Setup(int batch, int threads, const char* preset = "recipe", int steps_ = kSteps)
+  Setup(int batch, int threads, const char* preset = "recipe", int steps_ = kSteps, bool bf16 = false)
       : model(nn::ModelConfig::preset(preset, kVocab), 1, threads), steps(steps_) {
+    if (bf16) model.set_precision(nn::Precision::bf16);
     nn::Rng rng(5);
     const bool every_step = std::string(preset) != "recipe";
     inputs.resize(batch, steps);
@@ -54,6 +56,13 @@ struct Setup {
   }
 };
 
+// The bf16 variants need AMX (nn/precision.hpp); elsewhere they are skipped with the reason.
+bool skip_unavailable(benchmark::State& state, bool bf16) {
+  if (!bf16 || nn::precision_available<float>(nn::Precision::bf16)) return false;
+  state.SkipWithError("bf16 precision needs AMX-BF16 (nn/precision.hpp)");
+  return true;
+}
+
 void set_counters(benchmark::State& state, const Setup& s, double flop_multiple) {
   const double flops = flop_multiple * s.model.forward_flops(s.inputs.rows(), s.steps, s.targets.cols() > 1);
   state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
@@ -62,7 +71,8 @@ void set_counters(benchmark::State& state, const Setup& s, double flop_multiple)
 }
 
 void BM_Recipe_Forward(benchmark::State& state) {
-  Setup s(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  if (skip_unavailable(state, state.range(2) != 0)) return;
+  Setup s(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)), "recipe", kSteps, state.range(2) != 0);
   for (auto _ : state) {
     auto r = s.model.forward(s.ws, s.inputs, s.targets, nn::Mode::train);
     benchmark::DoNotOptimize(r);
@@ -71,7 +81,8 @@ void BM_Recipe_Forward(benchmark::State& state) {
 }
 
 void BM_Recipe_Backward(benchmark::State& state) {
-  Setup s(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  if (skip_unavailable(state, state.range(2) != 0)) return;
+  Setup s(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)), "recipe", kSteps, state.range(2) != 0);
   for (auto _ : state) {
     state.PauseTiming();
     s.model.forward(s.ws, s.inputs, s.targets, nn::Mode::train);
@@ -96,13 +107,15 @@ void train_steps(benchmark::State& state, Setup& s) {
 }
 
 void BM_Recipe_TrainStep(benchmark::State& state) {
-  Setup s(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  if (skip_unavailable(state, state.range(2) != 0)) return;
+  Setup s(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)), "recipe", kSteps, state.range(2) != 0);
   train_steps(state, s);
 }
 
 // The default preset: embedding 64, LSTM 256 x 2, T = 64, batch 32, targets at every step.
 void BM_Default_TrainStep(benchmark::State& state) {
-  Setup s(32, static_cast<int>(state.range(0)), "default", 64);
+  if (skip_unavailable(state, state.range(1) != 0)) return;
+  Setup s(32, static_cast<int>(state.range(0)), "default", 64, state.range(1) != 0);
   train_steps(state, s);
 }
 
@@ -186,8 +199,8 @@ void BM_FmaPeak(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_FmaPeak)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
-BENCHMARK(BM_Recipe_Forward)->ArgsProduct({{64, 128}, {1, 2}})->ArgNames({"batch", "threads"})->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
-BENCHMARK(BM_Recipe_Backward)->ArgsProduct({{64, 128}, {1, 2}})->ArgNames({"batch", "threads"})->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
-BENCHMARK(BM_Recipe_TrainStep)->ArgsProduct({{64, 128}, {1, 2}})->ArgNames({"batch", "threads"})->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
-BENCHMARK(BM_Default_TrainStep)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();
+BENCHMARK(BM_Recipe_Forward)->ArgsProduct({{64, 128}, {1, 2}, {0, 1}})->ArgNames({"batch", "threads", "bf16"})->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK(BM_Recipe_Backward)->ArgsProduct({{64, 128}, {1, 2}, {0, 1}})->ArgNames({"batch", "threads", "bf16"})->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK(BM_Recipe_TrainStep)->ArgsProduct({{64, 128}, {1, 2}, {0, 1}})->ArgNames({"batch", "threads", "bf16"})->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK(BM_Default_TrainStep)->ArgsProduct({{1, 2}, {0, 1}})->ArgNames({"threads", "bf16"})->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();
 BENCHMARK(BM_Lstm_Forward)->ArgsProduct({{16, 32, 64, 128}, {1}})->ArgNames({"steps", "threads"})->Unit(benchmark::kMillisecond)->UseRealTime()->Complexity(benchmark::oN);

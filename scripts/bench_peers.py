@@ -12,10 +12,13 @@ repetitions), PyTorch from a virtual environment (the newest from PyPI), Debian'
 (python3-torch), Keras from tensorflow-cpu (the recipe's own stack; its LSTM keeps recurrent
 dropout, PyTorch's nn.LSTM has none, symphonic's figures include it). Every measurement runs in a
 process of its own; its peak resident memory (ru_maxrss from wait4) is reported beside its rate.
+With --precision bf16, symphonic's bf16 precision (AMX) runs against each peer's own bfloat16 mode:
+torch.autocast("cpu", dtype=torch.bfloat16) and Keras' mixed_bfloat16 policy.
 
   python3 -m venv ~/venv-peers && ~/venv-peers/bin/pip install torch tensorflow-cpu
   python3 scripts/bench_peers.py --python ~/venv-peers/bin/python [--debian-python /usr/bin/python3]
           [--bench build/release/bench/bench_nn] [--threads 1 2] [--repeats 5] [--models recipe default]
+          [--precision fp32 bf16]
 
 Prints sequences/s (median, min-max over the repeats), peak RSS, and symphonic's ratio to each
 peer. Peers are for runs by hand, not CI. The worker mode (`--worker FRAMEWORK`) is what the
@@ -42,8 +45,11 @@ def parse():
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--models", nargs="+", default=["recipe", "default"], choices=sorted(SHAPES))
     p.add_argument("--skip", nargs="*", default=[], help="peers to leave out: torch debian-torch keras")
+    p.add_argument("--precision", nargs="+", default=["fp32"], choices=["fp32", "bf16"],
+                   help="bf16: symphonic's bf16 precision against torch.autocast(bfloat16) and Keras' mixed_bfloat16")
     p.add_argument("--worker", choices=["torch", "keras"], help=argparse.SUPPRESS)
     p.add_argument("--model", choices=sorted(SHAPES), help=argparse.SUPPRESS)
+    p.add_argument("--worker-precision", choices=["fp32", "bf16"], default="fp32", help=argparse.SUPPRESS)
     return p.parse_args()
 
 
@@ -63,7 +69,7 @@ def timed_steps(step, repeats):
     return times
 
 
-def torch_worker(model_name, threads, repeats):
+def torch_worker(model_name, threads, repeats, precision):
     set_thread_env(threads)
     import torch
 
@@ -108,18 +114,23 @@ def torch_worker(model_name, threads, repeats):
 
     def step():
         opt.zero_grad(set_to_none=False)
-        loss_fn(model(x), y).backward()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            loss = loss_fn(model(x), y)
+        loss.backward()
         opt.step()
 
-    return {"version": "torch " + torch.__version__, "batch": B, "times": timed_steps(step, repeats)}
+    version = "torch " + torch.__version__ + (", autocast bfloat16" if precision == "bf16" else "")
+    return {"version": version, "batch": B, "times": timed_steps(step, repeats)}
 
 
-def keras_worker(model_name, threads, repeats):
+def keras_worker(model_name, threads, repeats, precision):
     set_thread_env(threads)
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
     import numpy as np
     import tensorflow as tf
 
+    if precision == "bf16":
+        tf.keras.mixed_precision.set_global_policy("mixed_bfloat16")
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(threads)
     keras = tf.keras
@@ -145,7 +156,10 @@ def keras_worker(model_name, threads, repeats):
         x = rng.integers(0, VOCAB, (B, T))
         y = rng.integers(0, VOCAB, (B, T))
     model.compile(loss="sparse_categorical_crossentropy", optimizer=keras.optimizers.RMSprop(learning_rate=1e-3))
-    return {"version": "keras " + keras.__version__ + " (tensorflow " + tf.__version__ + ")", "batch": B,
+    version = "keras " + keras.__version__ + " (tensorflow " + tf.__version__ + ")"
+    if precision == "bf16":
+        version += ", mixed_bfloat16"
+    return {"version": version, "batch": B,
             "times": timed_steps(lambda: model.train_on_batch(x, y), repeats)}
 
 
@@ -161,20 +175,25 @@ def peak_rss_mib_of(cmd):
     return out, usage.ru_maxrss / 1024.0
 
 
-def symphonic(bench, model_name, threads, repeats):
-    name = (f"BM_Recipe_TrainStep/batch:64/threads:{threads}/" if model_name == "recipe"
-            else f"BM_Default_TrainStep/threads:{threads}/")
+def symphonic(bench, model_name, threads, repeats, precision):
+    bf16 = int(precision == "bf16")
+    name = (f"BM_Recipe_TrainStep/batch:64/threads:{threads}/bf16:{bf16}/" if model_name == "recipe"
+            else f"BM_Default_TrainStep/threads:{threads}/bf16:{bf16}/")
     out, rss = peak_rss_mib_of([bench, f"--benchmark_filter=^{name}", f"--benchmark_repetitions={repeats}",
                                 "--benchmark_format=json", "--benchmark_report_aggregates_only=false"])
     runs = [b for b in json.loads(out)["benchmarks"] if b.get("run_type") == "iteration"]
     times = [b["real_time"] / 1e3 for b in runs]  # ms -> s
-    return {"version": "symphonic", "batch": SHAPES[model_name]["batch"], "times": times, "rss": rss,
+    if not runs:
+        raise RuntimeError(f"{bench}: no run of {name} (bf16 needs AMX)")
+    return {"version": "symphonic" + (", bf16" if bf16 else ""), "batch": SHAPES[model_name]["batch"],
+            "times": times, "rss": rss,
             "gflops": statistics.median(b["GFLOP/s"] for b in runs)}
 
 
-def peer(python, framework, model_name, threads, repeats):
+def peer(python, framework, model_name, threads, repeats, precision):
     out, rss = peak_rss_mib_of([python, os.path.abspath(__file__), "--worker", framework, "--model", model_name,
-                                "--threads", str(threads), "--repeats", str(repeats)])
+                                "--threads", str(threads), "--repeats", str(repeats),
+                                "--worker-precision", precision])
     result = json.loads(out.strip().splitlines()[-1])
     result["rss"] = rss
     return result
@@ -185,11 +204,28 @@ def rate(r):
     return statistics.median(s), s[0], s[-1]
 
 
+def compare(args, peers, precision, model_name, threads):
+    results = [("symphonic", symphonic(args.bench, model_name, threads, args.repeats, precision))]
+    for label, python, framework in peers:
+        try:
+            results.append((label, peer(python, framework, model_name, threads, args.repeats, precision)))
+        except RuntimeError as e:
+            print(f"  {label}: {e}", file=sys.stderr)
+    ours = rate(results[0][1])[0]
+    print(f"{model_name}, {precision}, {threads} thread{'s' if threads > 1 else ''}:")
+    for label, r in results:
+        med, lo, hi = rate(r)
+        extra = f", {r['gflops']:.0f} GFLOP/s" if "gflops" in r else ""
+        ratio = "" if label == "symphonic" else f"   symphonic / this = {ours / med:.2f}x"
+        print(f"  {label:13s} {med:7.2f} seq/s ({lo:.2f}-{hi:.2f}){extra}, peak RSS {r['rss']:.0f} MiB"
+              f"  [{r['version']}]{ratio}", flush=True)
+
+
 def main():
     args = parse()
     if args.worker:
         work = torch_worker if args.worker == "torch" else keras_worker
-        print(json.dumps(work(args.model, args.threads[0], args.repeats)))
+        print(json.dumps(work(args.model, args.threads[0], args.repeats, args.worker_precision)))
         return 0
     peers = []
     if args.python and "torch" not in args.skip:
@@ -199,22 +235,10 @@ def main():
     if args.python and "keras" not in args.skip:
         peers.append(("keras", args.python, "keras"))
     print(f"one training step, RMSprop; {args.repeats} repeats each; machine load {os.getloadavg()[0]:.2f}", flush=True)
-    for model_name in args.models:
-        for threads in args.threads:
-            results = [("symphonic", symphonic(args.bench, model_name, threads, args.repeats))]
-            for label, python, framework in peers:
-                try:
-                    results.append((label, peer(python, framework, model_name, threads, args.repeats)))
-                except RuntimeError as e:
-                    print(f"  {label}: {e}", file=sys.stderr)
-            ours = rate(results[0][1])[0]
-            print(f"{model_name}, {threads} thread{'s' if threads > 1 else ''}:")
-            for label, r in results:
-                med, lo, hi = rate(r)
-                extra = f", {r['gflops']:.0f} GFLOP/s" if "gflops" in r else ""
-                ratio = "" if label == "symphonic" else f"   symphonic / this = {ours / med:.2f}x"
-                print(f"  {label:13s} {med:7.2f} seq/s ({lo:.2f}-{hi:.2f}){extra}, peak RSS {r['rss']:.0f} MiB"
-                      f"  [{r['version']}]{ratio}", flush=True)
+    for precision in args.precision:
+        for model_name in args.models:
+            for threads in args.threads:
+                compare(args, peers, precision, model_name, threads)
     return 0
 
 

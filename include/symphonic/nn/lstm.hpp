@@ -39,6 +39,7 @@
 #include <Eigen/Core>
 #include <Eigen/QR>
 
+#include "symphonic/backend/cpu/aligned_buffer.hpp"
 #include "symphonic/backend/cpu/dropout.hpp"
 #include "symphonic/backend/cpu/lstm.hpp"
 #include "symphonic/backend/cpu/lstm_bf16.hpp"
@@ -96,7 +97,7 @@ class Lstm {
     Mat dh_above, dh_below;        ///< gradient of a layer's outputs and of its input, H x T B
     Vec pack;                      ///< W_hh or W_hh^T packed for the recurrent products (backend/cpu/lstm.hpp)
     bool bf16 = false;             ///< the forward ran with bf16 products, so its backward does too
-    std::vector<backend::cpu::bf16> bf16_scratch;  ///< backend/cpu/lstm_bf16.hpp
+    backend::cpu::AlignedBuffer<backend::cpu::bf16> bf16_scratch;  ///< backend/cpu/lstm_bf16.hpp
   };
 
   explicit Lstm(LstmOptions options) : options_(options) {

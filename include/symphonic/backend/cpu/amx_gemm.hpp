@@ -142,6 +142,34 @@ inline void to_bf16_columns(Index rows, Index n, const float* src, Index lds, bf
   }
 }
 
+#if SYMPHONIC_HAVE_AMX
+namespace detail {
+// r[i] lane j <- r[j] lane i: a 16 x 16 transpose of 32-bit lanes in four rounds of shuffles.
+inline void transpose16(__m512i r[16]) {
+  __m512i t[16], u[16];
+  for (int k = 0; k < 8; ++k) {
+    t[2 * k] = _mm512_unpacklo_epi32(r[2 * k], r[2 * k + 1]);
+    t[2 * k + 1] = _mm512_unpackhi_epi32(r[2 * k], r[2 * k + 1]);
+  }
+  for (int k = 0; k < 4; ++k) {
+    u[4 * k + 0] = _mm512_unpacklo_epi64(t[4 * k + 0], t[4 * k + 2]);
+    u[4 * k + 1] = _mm512_unpackhi_epi64(t[4 * k + 0], t[4 * k + 2]);
+    u[4 * k + 2] = _mm512_unpacklo_epi64(t[4 * k + 1], t[4 * k + 3]);
+    u[4 * k + 3] = _mm512_unpackhi_epi64(t[4 * k + 1], t[4 * k + 3]);
+  }
+  for (int k = 0; k < 2; ++k)
+    for (int l = 0; l < 4; ++l) {
+      t[8 * k + l] = _mm512_shuffle_i32x4(u[8 * k + l], u[8 * k + 4 + l], 0x88);
+      t[8 * k + 4 + l] = _mm512_shuffle_i32x4(u[8 * k + l], u[8 * k + 4 + l], 0xdd);
+    }
+  for (int l = 0; l < 8; ++l) {
+    r[l] = _mm512_shuffle_i32x4(t[l], t[8 + l], 0x88);
+    r[8 + l] = _mm512_shuffle_i32x4(t[l], t[8 + l], 0xdd);
+  }
+}
+}  // namespace detail
+#endif
+
 /// dst (column-major, ldd = amx_ldb(n)) = src^T in bf16, src rows x n column-major (lds): column
 /// r of dst is row r of src. Padding as in to_bf16_columns (dst has rows rounded to 32 columns).
 inline void to_bf16_transposed(Index rows, Index n, const float* src, Index lds, bf16* dst, Index ldd) {
@@ -150,6 +178,17 @@ inline void to_bf16_transposed(Index rows, Index n, const float* src, Index lds,
   for (Index j0 = 0; j0 < n; j0 += kBlock)
     for (Index i = 0; i < rows; ++i) {
       const Index cols = std::min(kBlock, n - j0);
+#if SYMPHONIC_HAVE_AMX
+      if (cols == kBlock && i + 16 <= rows && i % 16 == 0) {  // 16 x 16 at once
+        __m512i r[16];
+        for (int j = 0; j < 16; ++j) r[j] = detail::round_bf16_lanes(_mm512_loadu_ps(src + (j0 + j) * lds + i));
+        detail::transpose16(r);
+        for (int x = 0; x < 16; ++x)
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + (i + x) * ldd + j0), _mm512_cvtepi32_epi16(r[x]));
+        i += 15;
+        continue;
+      }
+#endif
       for (Index j = 0; j < cols; ++j) dst[i * ldd + j0 + j] = to_bf16(src[(j0 + j) * lds + i]);
     }
   for (Index i = 0; i < rp; ++i) std::fill(dst + i * ldd + (i < rows ? n : 0), dst + (i + 1) * ldd, bf16(0));
@@ -176,9 +215,14 @@ inline void amx_configure() {
 // and go to `c` (stride ldc floats) directly, or through the scratch block `edge` for blocks that
 // stick out of C.
 inline void amx_block(bool two_n, Index kb, const bf16* a0, const bf16* a1, const bf16* b, Index ldb, float* c,
-                      Index ldc, bool accumulate) {
+                      Index ldc, bool accumulate, const float* bias) {
   const Index bstride = ldb * 2, cstride = ldc * 4;
-  if (accumulate) {
+  if (bias) {  // every row of a C tile (a column of C) starts as the same 16 biases: stride 0
+    _tile_loadd(0, bias, 0);
+    _tile_loadd(1, bias + kAmxM, 0);
+    _tile_loadd(2, bias, 0);
+    _tile_loadd(3, bias + kAmxM, 0);
+  } else if (accumulate) {
     _tile_loadd(0, c, cstride);
     _tile_loadd(1, c + kAmxM, cstride);
     if (two_n) {
@@ -215,10 +259,10 @@ inline void amx_block(bool two_n, Index kb, const bf16* a0, const bf16* a1, cons
 }  // namespace detail
 #endif
 
-/// C (m x n, column-major, ldc) = A B, or += when `accumulate`; A packed by amx_pack_a (m, k), B
-/// as in the file comment. Requires amx_usable().
+/// C (m x n, column-major, ldc) = A B, or += when `accumulate`, or = bias 1^T + A B when `bias`
+/// (m floats) is given; A packed by amx_pack_a (m, k), B as in the file comment. Requires amx_usable().
 inline void amx_gemm(Index m, Index n, Index k, const bf16* ap, const bf16* b, Index ldb, float* c, Index ldc,
-                     bool accumulate) {
+                     bool accumulate, const float* bias = nullptr) {
 #if SYMPHONIC_HAVE_AMX
   detail::amx_configure();
   const Index kb = amx_round_up(k, kAmxK) / kAmxK, mp = amx_round_up(m, 2 * kAmxM);
@@ -237,15 +281,19 @@ inline void amx_gemm(Index m, Index n, Index k, const bf16* ap, const bf16* b, I
           const bf16* a0 = ap + ((i0 / kAmxM) * kb + q0) * kAmxM * kAmxK;
           const bf16* a1 = a0 + kb * kAmxM * kAmxK;
           const Index rows = std::min(2 * kAmxM, m - i0);
+          const float* start = bias && q0 == 0 ? bias + i0 : nullptr;
           if (rows == 2 * kAmxM && (cols == 2 * kAmxN || cols == kAmxN)) {
-            detail::amx_block(two_n, qn, a0, a1, bj, ldb, c + j0 * ldc + i0, ldc, add);
+            detail::amx_block(two_n, qn, a0, a1, bj, ldb, c + j0 * ldc + i0, ldc, add || bias, start);
             continue;
           }
           // a block that sticks out of C: through `edge` (32 x 32, ld 32)
           for (Index j = 0; j < 2 * kAmxN; ++j)
             for (Index i = 0; i < 2 * kAmxM; ++i)
-              edge[j * 2 * kAmxM + i] = add && j < cols && i < rows ? c[(j0 + j) * ldc + i0 + i] : 0.0f;
-          detail::amx_block(two_n, qn, a0, a1, bj, ldb, edge, 2 * kAmxM, true);
+              edge[j * 2 * kAmxM + i] = i >= rows || (j >= cols && !start) ? 0.0f
+                                        : start                          ? start[i]
+                                        : add                            ? c[(j0 + j) * ldc + i0 + i]
+                                                                         : 0.0f;
+          detail::amx_block(two_n, qn, a0, a1, bj, ldb, edge, 2 * kAmxM, true, nullptr);
           for (Index j = 0; j < cols; ++j)
             for (Index i = 0; i < rows; ++i) c[(j0 + j) * ldc + i0 + i] = edge[j * 2 * kAmxM + i];
         }
@@ -253,7 +301,7 @@ inline void amx_gemm(Index m, Index n, Index k, const bf16* ap, const bf16* b, I
   }
   _tile_release();
 #else
-  (void)m, (void)n, (void)k, (void)ap, (void)b, (void)ldb, (void)c, (void)ldc, (void)accumulate;
+  (void)m, (void)n, (void)k, (void)ap, (void)b, (void)ldb, (void)c, (void)ldc, (void)accumulate, (void)bias;
   SYMPHONIC_ASSERT(false && "amx_gemm without AMX");
 #endif
 }

@@ -5,7 +5,8 @@
 // Same arguments, buffers and equations as lstm.hpp, plus `scratch`: lstm_bf16_scratch_size()
 // bf16 elements owned by the caller. What is rounded to bf16: the weights, the layer input x,
 // h_{t-1} o m, and dA (for dh_next, dX and the weight gradients). The cell (gates, c, h) and its
-// backward, the biases and every sum stay float. The sweep is cut by batch columns as in lstm.hpp.
+// backward, the biases and every sum stay float, and so do W_ih's products when I < 32 (a scalar
+// input: K below one tile). The sweep is cut by batch columns as in lstm.hpp.
 //
 //   forward:   A = W_ih x + b 1^T          (pack W_ih, x -> bf16, one product)
 //              a_t += W_hh (h_{t-1} o m)    per step, W_hh packed once per sweep
@@ -80,15 +81,19 @@ inline void lstm_forward_bf16(ThreadPool& pool, Index I, Index H, Index T, Index
   bf16* wpack = scratch;
   bf16* input = wpack + size.weights;
   bf16* step = input + size.input;
-  // A = W_ih x + (b_ih + b_hh) 1^T
-  const Vec<float> bias = ConstVecMap<float>(w.b_ih, 4 * H) + ConstVecMap<float>(w.b_hh, 4 * H);
-  detail::amx_pack_a_parallel(pool, 4 * H, I, w.w_ih, I, 1, wpack);
-  detail::amx_columns(pool, N, [&](Range r) {
-    to_bf16_columns(I, r.size(), x + r.begin * I, I, input + r.begin * amx_ldb(I), amx_ldb(I));
-    MatMap<float>(tr.gates + r.begin * 4 * H, 4 * H, r.size()) = bias.replicate(1, r.size());
-    amx_gemm(4 * H, r.size(), I, wpack, input + r.begin * amx_ldb(I), amx_ldb(I), tr.gates + r.begin * 4 * H, 4 * H,
-             true);
-  });
+  // A = W_ih x + (b_ih + b_hh) 1^T; in float when I is below one tile of k (a scalar input), where
+  // the padded tiles would cost more than they save
+  if (I < kAmxK) {
+    lstm_input_projection(pool, I, H, N, w, x, tr.gates);
+  } else {
+    const Vec<float> bias = ConstVecMap<float>(w.b_ih, 4 * H) + ConstVecMap<float>(w.b_hh, 4 * H);
+    detail::amx_pack_a_parallel(pool, 4 * H, I, w.w_ih, I, 1, wpack);
+    detail::amx_columns(pool, N, [&](Range r) {
+      to_bf16_columns(I, r.size(), x + r.begin * I, I, input + r.begin * amx_ldb(I), amx_ldb(I));
+      amx_gemm(4 * H, r.size(), I, wpack, input + r.begin * amx_ldb(I), amx_ldb(I), tr.gates + r.begin * 4 * H, 4 * H,
+               false, bias.data());
+    });
+  }
   detail::amx_pack_a_parallel(pool, 4 * H, H, w.w_hh, H, 1, wpack);
   const Index ldh = amx_ldb(H);
   pool.run(parts, [&](Index p) {
@@ -157,16 +162,22 @@ inline void lstm_backward_bf16(ThreadPool& pool, Index I, Index H, Index T, Inde
   // dW_hh^T (H x 4H, column-major: the row-major gradient) += (H_prev o m) dA^T; the same for dW_ih.
   detail::amx_pack_a_parallel(pool, H, N, tr.h_prev, 1, H, factor);
   detail::amx_gemm_parallel(pool, H, 4 * H, N, factor, dgates_t, ldn, grad.w_hh, H, true);
-  detail::amx_pack_a_parallel(pool, I, N, x, 1, I, factor);
-  detail::amx_gemm_parallel(pool, I, 4 * H, N, factor, dgates_t, ldn, grad.w_ih, I, true);
+  // db = dA 1, summed column after column (contiguous) over each part's band of gate rows
+  const bool small_input = I < kAmxK;  // as in the forward: W_ih's products in float
   const Index row_parts = std::min<Index>(pool.size(), std::max<Index>(1, 4 * H / kRowAlign));
-  ConstMatMap<float> dA(scratch.da, 4 * H, N);
   pool.run(row_parts, [&](Index p) {
     const Range r = split(4 * H, row_parts, p, kRowAlign);
-    const Vec<float> db = dA.middleRows(r.begin, r.size()).rowwise().sum();
-    VecMap<float>(grad.b_ih + r.begin, r.size()) += db;
+    Vec<float> db = Vec<float>::Zero(r.size());
+    for (Index j = 0; j < N; ++j) db += ConstVecMap<float>(scratch.da + j * 4 * H + r.begin, r.size());
+    if (!small_input) VecMap<float>(grad.b_ih + r.begin, r.size()) += db;
     VecMap<float>(grad.b_hh + r.begin, r.size()) += db;
   });
+  if (small_input) {  // dW_ih += dA X^T, db_ih += dA 1, dX = W_ih^T dA
+    dense_backward(pool, I, 4 * H, N, w.w_ih, x, scratch.da, grad.w_ih, grad.b_ih, dx);
+    return;
+  }
+  detail::amx_pack_a_parallel(pool, I, N, x, 1, I, factor);
+  detail::amx_gemm_parallel(pool, I, 4 * H, N, factor, dgates_t, ldn, grad.w_ih, I, true);
   if (!dx) return;
   // dX = W_ih^T dA; W_ih^T (I x 4H): element (i, k) is w_ih[k I + i]
   detail::amx_pack_a_parallel(pool, I, 4 * H, w.w_ih, 1, I, wpack);
