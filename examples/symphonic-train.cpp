@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
       .option("val-split", "X", "share of pieces held out for validation", "0.1")
       .flag("resume", "continue from the last checkpoint (model, optimizer, position, random state)")
       .option("threads", "N", "threads for reading the corpus and for every training step, 0 = all cores", "0")
+      .option("precision", "fp32|bf16", "arithmetic of the LSTM's products: bf16 uses Intel AMX tiles (float weights, same checkpoints)", "fp32")
       .option("seed", "N", "seed of the split, the initial weights, dropout and batch order", "1")
       .option("max-minutes", "X", "stop after this much wall time (validated and saved), 0 = none", "0")
       .option("max-steps", "N", "stop after this many optimizer steps in all, 0 = none", "0")
@@ -114,6 +115,12 @@ int main(int argc, char** argv) {
     options.checkpoint_path = checkpoint;
     const double val_split = args.number("val-split", 0, 0.9);
     const int threads = static_cast<int>(args.integer("threads", 0, 1024));
+    const sy::nn::Precision precision = sy::nn::parse_precision(args.choice("precision", {"fp32", "bf16"}));
+    try {
+      sy::nn::check_precision<float>(precision);  // before the corpus is read: a clear refusal, at once
+    } catch (const sy::nn::ConfigError& e) {
+      throw cli::UsageError(std::string("--precision bf16: ") + e.what());
+    }
 
     // the corpus, tokenized; on resume with the checkpoint's vocabulary so ids stay put
     std::unique_ptr<sy::music::Encoder> encoder;
@@ -160,8 +167,10 @@ int main(int argc, char** argv) {
         " target=" + (target == "next" ? std::string("next_token") : std::string("shifted")) + " val_split=" + args.text("val-split") + " seed=" + std::to_string(options.seed);
 
     sy::nn::Model<float> model(config, options.seed, threads > 0 ? threads : sy::backend::cpu::ThreadPool::default_threads());
-    std::printf("model: preset %s, %lld parameters; %zu training and %zu validation pieces\n", preset.c_str(),
-                static_cast<long long>(model.parameter_count()), split.train.size(), split.validation.size());
+    model.set_precision(precision);
+    std::printf("model: preset %s, %lld parameters, %s, %d threads; %zu training and %zu validation pieces\n",
+                preset.c_str(), static_cast<long long>(model.parameter_count()), sy::nn::precision_name(precision),
+                model.threads(), split.train.size(), split.validation.size());
     sy::train::install_interrupt_handler();
     options.stop_flag = &sy::train::interrupt_flag();
     sy::train::Trainer<float> trainer(model, vocabulary, split, options);

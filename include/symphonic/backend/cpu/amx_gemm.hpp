@@ -93,6 +93,34 @@ inline __m512 load_or_zero(const float* p, Index n) {
 }  // namespace detail
 #endif
 
+#if SYMPHONIC_HAVE_AMX
+namespace detail {
+// r[i] lane j <- r[j] lane i: a 16 x 16 transpose of 32-bit lanes in four rounds of shuffles.
+inline void transpose16(__m512i r[16]) {
+  __m512i t[16], u[16];
+  for (int k = 0; k < 8; ++k) {
+    t[2 * k] = _mm512_unpacklo_epi32(r[2 * k], r[2 * k + 1]);
+    t[2 * k + 1] = _mm512_unpackhi_epi32(r[2 * k], r[2 * k + 1]);
+  }
+  for (int k = 0; k < 4; ++k) {
+    u[4 * k + 0] = _mm512_unpacklo_epi64(t[4 * k + 0], t[4 * k + 2]);
+    u[4 * k + 1] = _mm512_unpackhi_epi64(t[4 * k + 0], t[4 * k + 2]);
+    u[4 * k + 2] = _mm512_unpacklo_epi64(t[4 * k + 1], t[4 * k + 3]);
+    u[4 * k + 3] = _mm512_unpackhi_epi64(t[4 * k + 1], t[4 * k + 3]);
+  }
+  for (int k = 0; k < 2; ++k)
+    for (int l = 0; l < 4; ++l) {
+      t[8 * k + l] = _mm512_shuffle_i32x4(u[8 * k + l], u[8 * k + 4 + l], 0x88);
+      t[8 * k + 4 + l] = _mm512_shuffle_i32x4(u[8 * k + l], u[8 * k + 4 + l], 0xdd);
+    }
+  for (int l = 0; l < 8; ++l) {
+    r[l] = _mm512_shuffle_i32x4(t[l], t[8 + l], 0x88);
+    r[8 + l] = _mm512_shuffle_i32x4(t[l], t[8 + l], 0xdd);
+  }
+}
+}  // namespace detail
+#endif
+
 /// Packs A (M x K), A(i, k) = a[i rs + k cs], into the tile order above.
 inline void amx_pack_a(Index m, Index k, const float* a, Index rs, Index cs, bf16* out) {
   const Index mp = amx_round_up(m, 2 * kAmxM), kb = amx_round_up(k, kAmxK) / kAmxK;
@@ -100,6 +128,26 @@ inline void amx_pack_a(Index m, Index k, const float* a, Index rs, Index cs, bf1
     for (Index p = 0; p < mp / kAmxM; ++p) {
       std::uint32_t* tile = reinterpret_cast<std::uint32_t*>(out + (p * kb + q) * kAmxM * kAmxK);
       const Index m0 = p * kAmxM, rows = std::max<Index>(0, std::min(kAmxM, m - m0));
+#if SYMPHONIC_HAVE_AMX
+      if (cs == 1) {  // a row-major A: 32 consecutive k of one row are the 16 pairs of one tile column
+        const Index k0 = q * kAmxK, kn = std::max<Index>(0, std::min(kAmxK, k - k0));
+        __m512i v[16];
+        for (Index i = 0; i < kAmxM; ++i) {
+          if (i >= rows) {
+            v[i] = _mm512_setzero_si512();
+            continue;
+          }
+          const float* row = a + (m0 + i) * rs + k0;
+          const __m256i lo = _mm512_cvtepi32_epi16(detail::round_bf16_lanes(detail::load_or_zero(row, kn)));
+          const __m256i hi = _mm512_cvtepi32_epi16(
+              detail::round_bf16_lanes(kn > 16 ? detail::load_or_zero(row + 16, kn - 16) : _mm512_setzero_ps()));
+          v[i] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);  // lane r: the pair (2r, 2r + 1)
+        }
+        detail::transpose16(v);  // v[r] lane i: pair r of row i, a row of the tile
+        for (Index r = 0; r < kAmxK / 2; ++r) _mm512_storeu_si512(tile + r * kAmxM, v[r]);
+        continue;
+      }
+#endif
       for (Index r = 0; r < kAmxK / 2; ++r) {
         const Index k0 = q * kAmxK + 2 * r;
 #if SYMPHONIC_HAVE_AMX
@@ -142,55 +190,35 @@ inline void to_bf16_columns(Index rows, Index n, const float* src, Index lds, bf
   }
 }
 
-#if SYMPHONIC_HAVE_AMX
-namespace detail {
-// r[i] lane j <- r[j] lane i: a 16 x 16 transpose of 32-bit lanes in four rounds of shuffles.
-inline void transpose16(__m512i r[16]) {
-  __m512i t[16], u[16];
-  for (int k = 0; k < 8; ++k) {
-    t[2 * k] = _mm512_unpacklo_epi32(r[2 * k], r[2 * k + 1]);
-    t[2 * k + 1] = _mm512_unpackhi_epi32(r[2 * k], r[2 * k + 1]);
-  }
-  for (int k = 0; k < 4; ++k) {
-    u[4 * k + 0] = _mm512_unpacklo_epi64(t[4 * k + 0], t[4 * k + 2]);
-    u[4 * k + 1] = _mm512_unpackhi_epi64(t[4 * k + 0], t[4 * k + 2]);
-    u[4 * k + 2] = _mm512_unpacklo_epi64(t[4 * k + 1], t[4 * k + 3]);
-    u[4 * k + 3] = _mm512_unpackhi_epi64(t[4 * k + 1], t[4 * k + 3]);
-  }
-  for (int k = 0; k < 2; ++k)
-    for (int l = 0; l < 4; ++l) {
-      t[8 * k + l] = _mm512_shuffle_i32x4(u[8 * k + l], u[8 * k + 4 + l], 0x88);
-      t[8 * k + 4 + l] = _mm512_shuffle_i32x4(u[8 * k + l], u[8 * k + 4 + l], 0xdd);
-    }
-  for (int l = 0; l < 8; ++l) {
-    r[l] = _mm512_shuffle_i32x4(t[l], t[8 + l], 0x88);
-    r[8 + l] = _mm512_shuffle_i32x4(t[l], t[8 + l], 0xdd);
-  }
-}
-}  // namespace detail
-#endif
 
 /// dst (column-major, ldd = amx_ldb(n)) = src^T in bf16, src rows x n column-major (lds): column
 /// r of dst is row r of src. Padding as in to_bf16_columns (dst has rows rounded to 32 columns).
 inline void to_bf16_transposed(Index rows, Index n, const float* src, Index lds, bf16* dst, Index ldd) {
-  constexpr Index kBlock = 16;
   const Index rp = amx_round_up(rows, 2 * kAmxN);
-  for (Index j0 = 0; j0 < n; j0 += kBlock)
-    for (Index i = 0; i < rows; ++i) {
-      const Index cols = std::min(kBlock, n - j0);
+  Index i0 = 0;
 #if SYMPHONIC_HAVE_AMX
-      if (cols == kBlock && i + 16 <= rows && i % 16 == 0) {  // 16 x 16 at once
-        __m512i r[16];
-        for (int j = 0; j < 16; ++j) r[j] = detail::round_bf16_lanes(_mm512_loadu_ps(src + (j0 + j) * lds + i));
-        detail::transpose16(r);
-        for (int x = 0; x < 16; ++x)
-          _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + (i + x) * ldd + j0), _mm512_cvtepi32_epi16(r[x]));
-        i += 15;
-        continue;
+  // 16 rows by 32 columns at a time: two 16 x 16 transposes give whole 64-byte rows of dst
+  for (; i0 + 16 <= rows; i0 += 16) {
+    Index j0 = 0;
+    for (; j0 + 32 <= n; j0 += 32) {
+      __m512i r[16], s[16];
+      for (int j = 0; j < 16; ++j) {
+        r[j] = detail::round_bf16_lanes(_mm512_loadu_ps(src + (j0 + j) * lds + i0));
+        s[j] = detail::round_bf16_lanes(_mm512_loadu_ps(src + (j0 + 16 + j) * lds + i0));
       }
-#endif
-      for (Index j = 0; j < cols; ++j) dst[i * ldd + j0 + j] = to_bf16(src[(j0 + j) * lds + i]);
+      detail::transpose16(r);
+      detail::transpose16(s);
+      for (int x = 0; x < 16; ++x)
+        _mm512_storeu_si512(dst + (i0 + x) * ldd + j0,
+                            _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(r[x])),
+                                               _mm512_cvtepi32_epi16(s[x]), 1));
     }
+    for (Index i = i0; i < i0 + 16; ++i)
+      for (Index j = j0; j < n; ++j) dst[i * ldd + j] = to_bf16(src[j * lds + i]);
+  }
+#endif
+  for (Index i = i0; i < rows; ++i)
+    for (Index j = 0; j < n; ++j) dst[i * ldd + j] = to_bf16(src[j * lds + i]);
   for (Index i = 0; i < rp; ++i) std::fill(dst + i * ldd + (i < rows ? n : 0), dst + (i + 1) * ldd, bf16(0));
 }
 
