@@ -1,6 +1,7 @@
 // Generation speed: one stateful LSTM step per token (symphonic) against re-running the whole
 // window for every token (the recipe), on the recipe and default presets, on 1 and 2 threads;
-// batched steps (N pieces at once, symphonic-generate --count N); and the sampler alone.
+// batched steps (N pieces at once, symphonic-generate --count N); and the sampler alone. The step
+// also in bf16 precision (bf16=1, nn/precision.hpp) where the CPU has AMX-BF16.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -24,7 +25,13 @@ sy::nn::ModelConfig config(int preset) {
 
 // symphonic: prime with a window once, then each token costs one step
 static void BM_Generate_Step(benchmark::State& state) {
+  const bool bf16 = state.range(2) != 0;
+  if (bf16 && !sy::nn::precision_available<float>(sy::nn::Precision::bf16)) {
+    state.SkipWithError("bf16 precision needs AMX-BF16 (nn/precision.hpp)");
+    return;
+  }
   sy::nn::Model<float> model(config(static_cast<int>(state.range(0))), 1, static_cast<int>(state.range(1)));
+  if (bf16) model.set_precision(sy::nn::Precision::bf16);
   sy::generate::Generator<float> generator(model, {}, 1);
   std::vector<std::int32_t> primer(100);
   for (int i = 0; i < 100; ++i) primer[static_cast<std::size_t>(i)] = (i * 7) % vocab;
@@ -32,7 +39,7 @@ static void BM_Generate_Step(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(generator.next());
   state.SetItemsProcessed(state.iterations());  // tokens
 }
-BENCHMARK(BM_Generate_Step)->ArgsProduct({{0, 1}, {1, 2}})->ArgNames({"preset(0=recipe,1=default)", "threads"})->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Generate_Step)->ArgsProduct({{0, 1}, {1, 2}, {0, 1}})->ArgNames({"preset(0=recipe,1=default)", "threads", "bf16"})->Unit(benchmark::kMicrosecond);
 
 // N sequences stepped together (the model's step over a batch of N): tokens/s counts all N
 static void BM_Generate_BatchedStep(benchmark::State& state) {

@@ -98,6 +98,63 @@ TEST_CASE("amx gemm: C (+)= A B on whole and edge blocks, A packed from either l
   }
 }
 
+TEST_CASE("bf16 matvec: y (+)= A x for few columns, the packed A of the tile GEMM read with vector loads") {
+  if (!backend::cpu::amx_usable()) SYMPHONIC_SKIP_TEST("no AMX kernels in this build, or no tile state granted");
+  struct Shape { Index m, n, k; };
+  for (const Shape& s : {Shape{5, 1, 7}, Shape{512, 1, 512}, Shape{100, 3, 600}, Shape{48, 5, 64}, Shape{33, 9, 31}}) {
+    CAPTURE(s.m);
+    CAPTURE(s.n);
+    CAPTURE(s.k);
+    const Eigen::MatrixXf a = random_matrix(s.m, s.k, 4).cast<float>(), x = random_matrix(s.k, s.n, 5).cast<float>();
+    const Eigen::MatrixXf y0 = random_matrix(s.m, s.n, 6).cast<float>();
+    const Eigen::MatrixXd product = rounded(a) * rounded(x);
+    std::vector<bf16> ap(static_cast<std::size_t>(backend::cpu::amx_packed_a_size(s.m, s.k)));
+    const Eigen::MatrixXf at = a.transpose();
+    backend::cpu::amx_pack_a(s.m, s.k, at.data(), s.k, Index(1), ap.data());
+    std::vector<bf16> xb(static_cast<std::size_t>(backend::cpu::amx_b_size(s.k, s.n)));
+    backend::cpu::to_bf16_columns(s.k, s.n, x.data(), s.k, xb.data(), backend::cpu::amx_ldb(s.k));
+    for (bool accumulate : {false, true}) {
+      CAPTURE(accumulate);
+      Eigen::MatrixXf y = y0;
+      backend::cpu::bf16_matvec(s.m, s.n, s.k, ap.data(), xb.data(), backend::cpu::amx_ldb(s.k), y.data(), s.m, accumulate);
+      const Eigen::MatrixXd expected = accumulate ? Eigen::MatrixXd(y0.cast<double>() + product) : product;
+      CHECK(relative_error(y, expected) < 1e-5);
+    }
+  }
+}
+
+TEST_CASE("generation step in bf16: close to fp32, on 1 and 2 threads, and never from stale weights") {
+  if (!nn::precision_available<float>(nn::Precision::bf16)) SYMPHONIC_SKIP_TEST("bf16 precision not available here");
+  for (const char* preset : {"default", "recipe"}) {
+    CAPTURE(preset);
+    nn::ModelConfig config = nn::ModelConfig::preset(preset, 30);
+    config.lstm_size = 96;  // three 32-unit bands: uneven parts on 2 threads
+    if (config.input == nn::InputKind::embedding) config.embedding_size = 40;
+    for (int threads : {1, 2}) {
+      CAPTURE(threads);
+      nn::Model<float> fp32(config, 3, threads), bf16(config, 3, threads);
+      bf16.set_precision(nn::Precision::bf16);
+      nn::Workspace<float> ws32, ws16;
+      const Index B = 3;
+      auto s32 = fp32.zero_state(B), s16 = bf16.zero_state(B);
+      nn::Model<float>::Ids ids(B);
+      for (int t = 0; t < 6; ++t) {
+        for (Index b = 0; b < B; ++b) ids(b) = static_cast<std::int32_t>((7 * t + 3 * b) % 30);
+        if (t == 3) {  // the weights change between steps: the bf16 step must repack them
+          fp32.parameters() *= 0.5f;
+          bf16.parameters() *= 0.5f;
+        }
+        const Eigen::MatrixXf p32 = fp32.step(ws32, s32, ids);
+        const Eigen::MatrixXf p16 = bf16.step(ws16, s16, ids);
+        CAPTURE(t);
+        CHECK(relative_error(p16, p32) < 2e-2);
+        CHECK(relative_error(p16, p32) > 0);  // the bf16 step really ran
+        CHECK(relative_error(s16.h.back(), s32.h.back()) < 2e-2);
+      }
+    }
+  }
+}
+
 TEST_CASE("lstm sweep in bf16 against float: forward, every gradient, the same on 1 and 2 threads") {
   if (!backend::cpu::amx_usable()) SYMPHONIC_SKIP_TEST("no AMX kernels in this build, or no tile state granted");
   const Index I = 7, H = 80, T = 6, B = 9;

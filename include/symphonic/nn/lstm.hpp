@@ -98,6 +98,10 @@ class Lstm {
     Vec pack;                      ///< W_hh or W_hh^T packed for the recurrent products (backend/cpu/lstm.hpp)
     bool bf16 = false;             ///< the forward ran with bf16 products, so its backward does too
     backend::cpu::AlignedBuffer<backend::cpu::bf16> bf16_scratch;  ///< backend/cpu/lstm_bf16.hpp
+    /// The bf16 generation step's packed weights, valid while weights_version (set by the owner
+    /// of the weights, Model::step; 0 = unknown, repack every step) equals step_weights_version.
+    backend::cpu::AlignedBuffer<backend::cpu::bf16> step_weights;
+    std::uint64_t weights_version = 0, step_weights_version = 0;
   };
 
   explicit Lstm(LstmOptions options) : options_(options) {
@@ -217,9 +221,12 @@ class Lstm {
     cache.pack.resize(backend::cpu::lstm_pack_size<Scalar>(H));
     cache.batch = B;
     cache.steps = T;
+    const bool train = mode == Mode::train;
     cache.bf16 = use_bf16(T);
     if (cache.bf16) cache.bf16_scratch.resize(static_cast<std::size_t>(bf16_scratch_size(T, B, pool)));
-    const bool train = mode == Mode::train;
+    const bool bf16_step = use_bf16_step(T, B, train);
+    if (bf16_step) prepare_step_weights(pool, B, cache);
+    Index step_offset = 0;  // layer l's part of cache.step_weights
 
     for (Index l = 0; l < options_.layers; ++l) {
       LayerCache& L = cache.layers[static_cast<std::size_t>(l)];
@@ -263,6 +270,12 @@ class Lstm {
         if (cache.bf16) {
           backend::cpu::lstm_forward_bf16(pool, layer_input_size(l), H, T, B, weights(l), in->data(), L.h0.data(),
                                           L.c0.data(), mask, trace(L), cache.bf16_scratch.data());
+          continue;
+        }
+        if (bf16_step) {
+          backend::cpu::lstm_step_bf16(pool, layer_input_size(l), H, B, weights(l), cache.step_weights.data() + step_offset,
+                                       in->data(), L.h0.data(), L.c0.data(), trace(L), cache.bf16_scratch.data());
+          step_offset += backend::cpu::lstm_step_weights_size(layer_input_size(l), H);
           continue;
         }
       }
@@ -391,6 +404,31 @@ class Lstm {
   }
 
   bool use_bf16(Index steps) const { return precision_ == Precision::bf16 && steps > 1; }
+  // The generation step: one step of a batch too small for the tiles, in inference.
+  bool use_bf16_step(Index steps, Index batch, bool train) const {
+    return std::is_same<Scalar, float>::value && precision_ == Precision::bf16 && steps == 1 && batch < 16 && !train;
+  }
+  void prepare_step_weights(backend::cpu::ThreadPool& pool, Index B, Cache& cache) const {
+    const Index H = options_.hidden_size;
+    Index size = 0, scratch = 0;
+    for (Index l = 0; l < options_.layers; ++l) {
+      size += backend::cpu::lstm_step_weights_size(layer_input_size(l), H);
+      scratch = std::max(scratch, backend::cpu::lstm_step_scratch_size(layer_input_size(l), H, B));
+    }
+    cache.bf16_scratch.resize(static_cast<std::size_t>(scratch));
+    if (cache.weights_version != 0 && cache.step_weights_version == cache.weights_version &&
+        cache.step_weights.size() == static_cast<std::size_t>(size))
+      return;
+    cache.step_weights.resize(static_cast<std::size_t>(size));
+    if constexpr (std::is_same<Scalar, float>::value) {
+      Index offset = 0;
+      for (Index l = 0; l < options_.layers; ++l) {
+        backend::cpu::lstm_pack_step_weights(pool, layer_input_size(l), H, weights(l), cache.step_weights.data() + offset);
+        offset += backend::cpu::lstm_step_weights_size(layer_input_size(l), H);
+      }
+    }
+    cache.step_weights_version = cache.weights_version;
+  }
   Index bf16_scratch_size(Index T, Index B, const backend::cpu::ThreadPool& pool) const {
     Index n = 0;
     for (Index l = 0; l < options_.layers; ++l)

@@ -38,6 +38,7 @@
 // it runs in inference mode, is const, and touches only its workspace and state.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -143,6 +144,7 @@ class Model {
     batch_norms_ = std::move(other.batch_norms_);
     dropouts_ = std::move(other.dropouts_);
     denses_ = std::move(other.denses_);
+    version_ = other.version_;
     bind();  // the arrays' storage moved with them; rebinding keeps the views exact either way
     return *this;
   }
@@ -150,13 +152,20 @@ class Model {
   const ModelConfig& config() const { return config_; }
   const ParameterLayout& layout() const { return layout_; }
   Index parameter_count() const { return params_.size(); }
-  Vec& parameters() { return params_; }
+  /// Mutable access counts as a change of the weights: the bf16 generation step repacks them.
+  Vec& parameters() {
+    touch();
+    return params_;
+  }
   const Vec& parameters() const { return params_; }
   Vec& gradients() { return grads_; }
   Vec& buffer_values() { return buffers_; }
 
   /// Views into parameters(), in flat-buffer order, PyTorch names and shapes.
-  std::vector<NamedTensor<Scalar>> named_parameters() { return layout_.named(params_.data(), TensorKind::trainable); }
+  std::vector<NamedTensor<Scalar>> named_parameters() {
+    touch();
+    return layout_.named(params_.data(), TensorKind::trainable);
+  }
   /// Views into gradients(), same names and shapes as named_parameters().
   std::vector<NamedTensor<Scalar>> named_gradients() { return layout_.named(grads_.data(), TensorKind::trainable); }
   /// Batch-norm running statistics (trainable = false).
@@ -195,6 +204,7 @@ class Model {
     if (ws.carry_state && ws.carried.h.size() == static_cast<std::size_t>(config_.lstm_layers) &&
         ws.carried.h[0].cols() == B)
       initial = &ws.carried;
+    ws.lstm.weights_version = version_;
     lstm_.forward(*pool_, ws.x, B, ws.lstm, mode, ws.key, initial);
     if (ws.carry_state) lstm_.final_state(ws.lstm, ws.carried);
     const Mat& top = ws.lstm.layers.back().h;
@@ -255,6 +265,7 @@ class Model {
     ws.every_step = false;
     ws.ids = ids;
     run_input(ws, ws.ids);
+    ws.lstm.weights_version = version_;
     lstm_.forward(*pool_, ws.x, B, ws.lstm, Mode::infer, 0, &state);
     lstm_.final_state(ws.lstm, state);
     ws.acts.resize(ops_.size() + 1);
@@ -294,7 +305,14 @@ class Model {
     for (auto& d : denses_) d.bind(layout_, flat);
   }
 
+  // A new version number, unique in the process, whenever the weights may have changed.
+  void touch() {
+    static std::atomic<std::uint64_t> next{1};
+    version_ = next.fetch_add(1);
+  }
+
   void initialize() {
+    touch();
     if (embedding_) embedding_->initialize(config_.init, *rng_);
     lstm_.initialize(*rng_);
     for (auto& d : denses_) d.initialize(config_.init, *rng_);
@@ -330,6 +348,7 @@ class Model {
   ModelConfig config_;
   std::unique_ptr<Rng> rng_;
   std::unique_ptr<backend::cpu::ThreadPool> pool_;
+  std::uint64_t version_ = 0;  // of the weights, for caches of them (the bf16 generation step)
   ParameterLayout layout_;
   Vec params_, grads_, buffers_;
   std::unique_ptr<Embedding<Scalar>> embedding_;

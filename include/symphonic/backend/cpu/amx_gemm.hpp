@@ -12,8 +12,12 @@
 // up to 16, whole columns past N must be allocated and zero (amx_b_size, to_bf16_columns and
 // to_bf16_transposed write them so). Rounding to bf16 is to nearest, ties to even, NaN kept.
 //
-// Compiled with AMX-TILE, AMX-BF16 and AVX-512F (-march=native on such a CPU); amx_usable() also
-// asks Linux for the tile state (arch_prctl ARCH_REQ_XCOMP_PERM) once per process.
+// Compiled with AMX-TILE, AMX-BF16, AVX-512F and AVX512-BF16 (-march=native on such a CPU);
+// amx_usable() also asks Linux for the tile state (arch_prctl ARCH_REQ_XCOMP_PERM) once per process.
+//
+// bf16_matvec reads the same packed A with vector loads instead of tiles (VDPBF16PS), for a few
+// columns (the generation step): streaming A from L3 is what costs there, and vector loads stream
+// about twice as fast as tile loads on this class of CPU.
 #pragma once
 
 #include <algorithm>
@@ -23,7 +27,8 @@
 #include "symphonic/backend/cpu/thread_pool.hpp"
 #include "symphonic/config.hpp"
 
-#if defined(__AMX_TILE__) && defined(__AMX_BF16__) && defined(__AVX512F__) && defined(__linux__)
+#if defined(__AMX_TILE__) && defined(__AMX_BF16__) && defined(__AVX512F__) && defined(__AVX512BF16__) && \
+    defined(__linux__)
 #define SYMPHONIC_HAVE_AMX 1
 #include <immintrin.h>
 #include <sys/syscall.h>
@@ -331,6 +336,47 @@ inline void amx_gemm(Index m, Index n, Index k, const bf16* ap, const bf16* b, I
 #else
   (void)m, (void)n, (void)k, (void)ap, (void)b, (void)ldb, (void)c, (void)ldc, (void)accumulate, (void)bias;
   SYMPHONIC_ASSERT(false && "amx_gemm without AMX");
+#endif
+}
+
+/// y (m x n, column-major, ldy) = A x, or += when `accumulate`, for few columns n: A packed by
+/// amx_pack_a (m, k), x as a B operand of k rows (amx_ldb(k), zero-padded). Requires a build with
+/// the AMX kernels (SYMPHONIC_HAVE_AMX); it uses no tiles.
+inline void bf16_matvec(Index m, Index n, Index k, const bf16* ap, const bf16* x, Index ldx, float* y, Index ldy,
+                        bool accumulate) {
+#if SYMPHONIC_HAVE_AMX
+  constexpr Index kCols = 4;  // columns per pass over A, two accumulator chains each
+  const Index kb = amx_round_up(k, kAmxK) / kAmxK;
+  for (Index c0 = 0; c0 < n; c0 += kCols) {
+    const Index nc = std::min(kCols, n - c0);
+    const std::uint32_t* pairs[kCols];
+    for (Index c = 0; c < kCols; ++c) pairs[c] = reinterpret_cast<const std::uint32_t*>(x + (c0 + std::min(c, nc - 1)) * ldx);
+    for (Index i0 = 0; i0 < m; i0 += kAmxM) {
+      // panel i0 / 16: kb tiles of 16 pairs of k by 16 rows, one 64-byte line per pair
+      const __m512i* line = reinterpret_cast<const __m512i*>(ap + (i0 / kAmxM) * kb * kAmxM * kAmxK);
+      __m512 even[kCols], odd[kCols];
+      for (Index c = 0; c < kCols; ++c) even[c] = odd[c] = _mm512_setzero_ps();
+      for (Index r = 0; r < kb * kAmxK / 2; r += 2) {
+        const __m512bh a0 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(line + r));
+        const __m512bh a1 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(line + r + 1));
+        for (Index c = 0; c < kCols; ++c) {  // lane i += A(i, 2r) x(2r) + A(i, 2r + 1) x(2r + 1)
+          even[c] = _mm512_dpbf16_ps(even[c], a0, reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(pairs[c][r]))));
+          odd[c] = _mm512_dpbf16_ps(odd[c], a1, reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(pairs[c][r + 1]))));
+        }
+      }
+      const Index rows = std::min(kAmxM, m - i0);
+      const __mmask16 valid = static_cast<__mmask16>((1u << rows) - 1u);
+      for (Index c = 0; c < nc; ++c) {
+        float* out = y + (c0 + c) * ldy + i0;
+        __m512 sum = _mm512_add_ps(even[c], odd[c]);
+        if (accumulate) sum = _mm512_add_ps(sum, _mm512_maskz_loadu_ps(valid, out));
+        _mm512_mask_storeu_ps(out, valid, sum);
+      }
+    }
+  }
+#else
+  (void)m, (void)n, (void)k, (void)ap, (void)x, (void)ldx, (void)y, (void)ldy, (void)accumulate;
+  SYMPHONIC_ASSERT(false && "bf16_matvec without AVX512-BF16");
 #endif
 }
 

@@ -184,6 +184,57 @@ inline void lstm_backward_bf16(ThreadPool& pool, Index I, Index H, Index T, Inde
   detail::amx_gemm_parallel(pool, I, N, 4 * H, wpack, dgates, ld4, dx, I, false);
 }
 
+// ---- The generation step: T = 1, a small batch, weights packed once (they do not change) ----
+
+/// bf16 elements of the weights lstm_step_bf16 reads: per gate, the rows of W_ih (unless I < 32:
+/// then W_ih stays float) and of W_hh that belong to it, each packed by amx_pack_a.
+inline Index lstm_step_weights_size(Index I, Index H) {
+  return 4 * ((I < kAmxK ? 0 : amx_packed_a_size(H, I)) + amx_packed_a_size(H, H));
+}
+inline void lstm_pack_step_weights(ThreadPool& pool, Index I, Index H, const LstmWeights<float>& w, bf16* out) {
+  const Index ih = I < kAmxK ? 0 : amx_packed_a_size(H, I), hh = amx_packed_a_size(H, H);
+  pool.run(4, [&](Index g) {
+    bf16* o = out + g * (ih + hh);
+    if (ih) amx_pack_a(H, I, w.w_ih + g * H * I, I, 1, o);
+    amx_pack_a(H, H, w.w_hh + g * H * H, H, 1, o + ih);
+  });
+}
+/// bf16 elements of lstm_step_bf16's scratch: x and h_{t-1} rounded to bf16.
+inline Index lstm_step_scratch_size(Index I, Index H, Index B) { return amx_b_size(I, B) + amx_b_size(H, B); }
+
+/// One step of lstm_forward (T = 1, no recurrent dropout) for a batch of a few sequences, its
+/// products y += A x in bf16 (bf16_matvec) from weights packed by lstm_pack_step_weights. Cut by
+/// hidden units like lstm_forward's small-batch path: part p owns units u0..u1 of all four gates.
+/// The step streams the weights once per token: in bf16 that is half the bytes of float.
+inline void lstm_step_bf16(ThreadPool& pool, Index I, Index H, Index B, const LstmWeights<float>& w,
+                           const bf16* packed, const float* x, const float* h0, const float* c0,
+                           const LstmTrace<float>& tr, bf16* scratch) {
+  const Index ih = I < kAmxK ? 0 : amx_packed_a_size(H, I), hh = amx_packed_a_size(H, H);
+  bf16* xb = scratch;
+  bf16* hb = scratch + amx_b_size(I, B);
+  if (ih) to_bf16_columns(I, B, x, I, xb, amx_ldb(I));
+  to_bf16_columns(H, B, h0, H, hb, amx_ldb(H));
+  MatMap<float>(tr.h_prev, H, B) = ConstMatMap<float>(h0, H, B);
+  const Index parts = std::max<Index>(1, std::min<Index>(pool.size(), H / (2 * kAmxM)));
+  pool.run(parts, [&](Index p) {
+    const Range u = split(H, parts, p, 2 * kAmxM);
+    const Eigen::OuterStride<> ld(4 * H);
+    for (Index g = 0; g < 4; ++g) {
+      const Index row = g * H + u.begin;
+      float* a = tr.gates + row;  // rows g H + u0.. of the 4H x B gates
+      Eigen::Map<Mat<float>, 0, Eigen::OuterStride<>> A(a, u.size(), B, ld);
+      A.colwise() = ConstVecMap<float>(w.b_ih + row, u.size()) + ConstVecMap<float>(w.b_hh + row, u.size());
+      const bf16* pg = packed + g * (ih + hh);
+      if (ih)
+        bf16_matvec(u.size(), B, I, pg + amx_packed_a_size(u.begin, I), xb, amx_ldb(I), a, 4 * H, true);
+      else  // a scalar input: W_ih x in float
+        A.noalias() += ConstRowMajorMap<float>(w.w_ih + row * I, u.size(), I) * ConstMatMap<float>(x, I, B);
+      bf16_matvec(u.size(), B, H, pg + ih + amx_packed_a_size(u.begin, H), hb, amx_ldb(H), a, 4 * H, true);
+    }
+    lstm_cell_forward(H, u.begin, u.end, B, tr.gates, c0, tr.c, tr.tanh_c, tr.h);
+  });
+}
+
 }  // namespace cpu
 }  // namespace backend
 SYMPHONIC_NAMESPACE_END
