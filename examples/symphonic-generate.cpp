@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
       .option("program", "N", "General MIDI program for every note (0 = piano), -1 = as decoded", "0")
       .option("roll", "FILE.svg", "also write a piano-roll picture of the result")
       .option("count", "N", "write N pieces sampled in one batched pass (seeds SEED .. SEED+N-1) as FILE-1.mid .. FILE-N.mid", "1")
-      .option("threads", "N", "threads for each generation step, 0 = all cores", "0");
+      .option("threads", "N", "threads for each generation step, 0 = all cores", "0")
+      .option("precision", "fp32|bf16", "arithmetic of the LSTM's products: bf16 uses Intel AMX / AVX512-BF16 (same checkpoints)", "fp32");
   try {
     if (!args.parse(argc, argv)) return cli::exit_ok;
     if (!args.positional().empty()) throw cli::UsageError("unexpected argument \"" + args.positional()[0] + "\"");
@@ -60,9 +61,16 @@ int main(int argc, char** argv) {
     const std::int64_t count = args.integer("count", 1, 4096);
     const int threads = static_cast<int>(args.integer("threads", 0, 1024));
     if (primer == "random" && !args.has("corpus")) throw cli::UsageError("--primer random needs --corpus DIR");
+    const sy::nn::Precision precision = sy::nn::parse_precision(args.choice("precision", {"fp32", "bf16"}));
+    try {
+      sy::nn::check_precision<float>(precision);
+    } catch (const sy::nn::ConfigError& e) {
+      throw cli::UsageError(std::string("--precision bf16: ") + e.what());
+    }
 
     auto saved = sy::train::load_model<float>(checkpoint);
     if (threads > 0) saved.model->set_threads(threads);
+    saved.model->set_precision(precision);
     if (!saved.encoder) throw sy::train::TrainError(checkpoint + ": the vocabulary names no encoder");
     std::vector<std::int32_t> primer_ids;
     if (args.has("primer-tokens")) {
