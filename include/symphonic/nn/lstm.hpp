@@ -117,7 +117,7 @@ class Lstm {
 
   const LstmOptions& options() const { return options_; }
 
-  /// Arithmetic of the products of forwards over more than one step (nn/precision.hpp).
+  /// Arithmetic of the products (nn/precision.hpp).
   void set_precision(Precision p) {
     check_precision<Scalar>(p);
     precision_ = p;

@@ -1,13 +1,15 @@
 // symphonic/nn/precision.hpp - the arithmetic of a model's matrix products.
 //
 //   fp32: float products (the default, and the only choice for Model<double>).
-//   bf16: the LSTM's products in bfloat16 on Intel AMX tiles with float accumulation
-//         (backend/cpu/lstm_bf16.hpp); weights, cell, head, loss and optimizer stay float, so the
-//         optimizer updates float master weights and checkpoints are unchanged. It applies to
-//         forwards of more than one step (training, validation, evaluation); the one-token
-//         generation step stays fp32, since it would re-round the weights at every token.
+//   bf16: the LSTM's products in bfloat16 with float accumulation: on Intel AMX tiles for forwards
+//         over more than one step (training, validation, evaluation; backend/cpu/lstm_bf16.hpp),
+//         and with AVX512-BF16 vector products for the one-token generation step of a batch
+//         below 16, from weights packed once per change of the weights. The weights, cell, head,
+//         loss and optimizer stay float, so the optimizer updates float master weights and
+//         checkpoints are unchanged.
 // bf16 needs a CPU with AMX-BF16 and a build that targets it (-march=native there, as the
 // programs and benchmarks are built); precision_available() says whether this one has both.
+// Results differ from fp32 by bf16 rounding (docs/nn.md, "bf16 precision").
 #pragma once
 
 #include <string>

@@ -27,8 +27,9 @@
 #include "symphonic/backend/cpu/thread_pool.hpp"
 #include "symphonic/config.hpp"
 
-#if defined(__AMX_TILE__) && defined(__AMX_BF16__) && defined(__AVX512F__) && defined(__AVX512BF16__) && \
-    defined(__linux__)
+// (g++ spells the AMX macros __AMX_TILE__ and __AMX_BF16__, clang __AMXTILE__ and __AMXBF16__)
+#if (defined(__AMX_TILE__) || defined(__AMXTILE__)) && (defined(__AMX_BF16__) || defined(__AMXBF16__)) && \
+    defined(__AVX512F__) && defined(__AVX512BF16__) && defined(__linux__)
 #define SYMPHONIC_HAVE_AMX 1
 #include <immintrin.h>
 #include <sys/syscall.h>
