@@ -340,43 +340,59 @@ inline void amx_gemm(Index m, Index n, Index k, const bf16* ap, const bf16* b, I
 #endif
 }
 
+#if SYMPHONIC_HAVE_AMX
+namespace detail {
+// NC columns (1 to 4) of bf16_matvec in one pass over A, two accumulator chains per column.
+template <int NC>
+void bf16_matvec_columns(Index m, Index kb, const bf16* ap, const bf16* x, Index ldx, float* y, Index ldy,
+                         bool accumulate) {
+  constexpr Index kAhead = 32;  // lines of 64 bytes prefetched ahead (measured: 16 and 64 no better)
+  const std::uint32_t* pairs[NC];
+  for (int c = 0; c < NC; ++c) pairs[c] = reinterpret_cast<const std::uint32_t*>(x + c * ldx);
+  for (Index i0 = 0; i0 < m; i0 += kAmxM) {
+    // panel i0 / 16: kb tiles of 16 pairs of k by 16 rows, one 64-byte line per pair
+    const __m512i* line = reinterpret_cast<const __m512i*>(ap + (i0 / kAmxM) * kb * kAmxM * kAmxK);
+    __m512 even[NC], odd[NC];
+    for (int c = 0; c < NC; ++c) even[c] = odd[c] = _mm512_setzero_ps();
+    for (Index r = 0; r < kb * kAmxK / 2; r += 2) {
+      // A streams from L3 once per token: ask for it 2 KiB ahead (a prefetch never faults)
+      _mm_prefetch(reinterpret_cast<const char*>(line + r + kAhead), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(line + r + kAhead + 1), _MM_HINT_T0);
+      const __m512bh a0 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(line + r));
+      const __m512bh a1 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(line + r + 1));
+      for (int c = 0; c < NC; ++c) {  // lane i += A(i, 2r) x(2r) + A(i, 2r + 1) x(2r + 1)
+        even[c] = _mm512_dpbf16_ps(even[c], a0, reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(pairs[c][r]))));
+        odd[c] = _mm512_dpbf16_ps(odd[c], a1, reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(pairs[c][r + 1]))));
+      }
+    }
+    const Index rows = std::min(kAmxM, m - i0);
+    const __mmask16 valid = static_cast<__mmask16>((1u << rows) - 1u);
+    for (int c = 0; c < NC; ++c) {
+      float* out = y + c * ldy + i0;
+      __m512 sum = _mm512_add_ps(even[c], odd[c]);
+      if (accumulate) sum = _mm512_add_ps(sum, _mm512_maskz_loadu_ps(valid, out));
+      _mm512_mask_storeu_ps(out, valid, sum);
+    }
+  }
+}
+}  // namespace detail
+#endif
+
 /// y (m x n, column-major, ldy) = A x, or += when `accumulate`, for few columns n: A packed by
 /// amx_pack_a (m, k), x as a B operand of k rows (amx_ldb(k), zero-padded). Requires a build with
 /// the AMX kernels (SYMPHONIC_HAVE_AMX); it uses no tiles.
 inline void bf16_matvec(Index m, Index n, Index k, const bf16* ap, const bf16* x, Index ldx, float* y, Index ldy,
                         bool accumulate) {
 #if SYMPHONIC_HAVE_AMX
-  constexpr Index kCols = 4;   // columns per pass over A, two accumulator chains each
-  constexpr Index kAhead = 32;  // lines of 64 bytes prefetched ahead (measured: 16 and 64 no better)
   const Index kb = amx_round_up(k, kAmxK) / kAmxK;
-  for (Index c0 = 0; c0 < n; c0 += kCols) {
-    const Index nc = std::min(kCols, n - c0);
-    const std::uint32_t* pairs[kCols];
-    for (Index c = 0; c < kCols; ++c) pairs[c] = reinterpret_cast<const std::uint32_t*>(x + (c0 + std::min(c, nc - 1)) * ldx);
-    for (Index i0 = 0; i0 < m; i0 += kAmxM) {
-      // panel i0 / 16: kb tiles of 16 pairs of k by 16 rows, one 64-byte line per pair
-      const __m512i* line = reinterpret_cast<const __m512i*>(ap + (i0 / kAmxM) * kb * kAmxM * kAmxK);
-      __m512 even[kCols], odd[kCols];
-      for (Index c = 0; c < kCols; ++c) even[c] = odd[c] = _mm512_setzero_ps();
-      for (Index r = 0; r < kb * kAmxK / 2; r += 2) {
-        // A streams from L3 once per token: ask for it 2 KiB ahead (a prefetch never faults)
-        _mm_prefetch(reinterpret_cast<const char*>(line + r + kAhead), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(line + r + kAhead + 1), _MM_HINT_T0);
-        const __m512bh a0 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(line + r));
-        const __m512bh a1 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(line + r + 1));
-        for (Index c = 0; c < kCols; ++c) {  // lane i += A(i, 2r) x(2r) + A(i, 2r + 1) x(2r + 1)
-          even[c] = _mm512_dpbf16_ps(even[c], a0, reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(pairs[c][r]))));
-          odd[c] = _mm512_dpbf16_ps(odd[c], a1, reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(pairs[c][r + 1]))));
-        }
-      }
-      const Index rows = std::min(kAmxM, m - i0);
-      const __mmask16 valid = static_cast<__mmask16>((1u << rows) - 1u);
-      for (Index c = 0; c < nc; ++c) {
-        float* out = y + (c0 + c) * ldy + i0;
-        __m512 sum = _mm512_add_ps(even[c], odd[c]);
-        if (accumulate) sum = _mm512_add_ps(sum, _mm512_maskz_loadu_ps(valid, out));
-        _mm512_mask_storeu_ps(out, valid, sum);
-      }
+  for (Index c0 = 0; c0 < n; c0 += 4) {  // up to 4 columns per pass over A
+    const bf16* xc = x + c0 * ldx;
+    float* yc = y + c0 * ldy;
+    switch (std::min<Index>(4, n - c0)) {
+      case 1: detail::bf16_matvec_columns<1>(m, kb, ap, xc, ldx, yc, ldy, accumulate); break;
+      case 2: detail::bf16_matvec_columns<2>(m, kb, ap, xc, ldx, yc, ldy, accumulate); break;
+      case 3: detail::bf16_matvec_columns<3>(m, kb, ap, xc, ldx, yc, ldy, accumulate); break;
+      default: detail::bf16_matvec_columns<4>(m, kb, ap, xc, ldx, yc, ldy, accumulate); break;
     }
   }
 #else
