@@ -1,7 +1,7 @@
 // Generation speed: one stateful LSTM step per token (symphonic) against re-running the whole
 // window for every token (the recipe), on the recipe and default presets, on 1 and 2 threads;
 // batched steps (N pieces at once, symphonic-generate --count N); and the sampler alone. The step
-// also in bf16 precision (bf16=1, nn/precision.hpp) where the CPU has AMX-BF16.
+// also in bf16 precision (bf16=1, nn/precision.hpp) where the CPU has AVX512-BF16.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -27,7 +27,7 @@ sy::nn::ModelConfig config(int preset) {
 static void BM_Generate_Step(benchmark::State& state) {
   const bool bf16 = state.range(2) != 0;
   if (bf16 && !sy::nn::precision_available<float>(sy::nn::Precision::bf16)) {
-    state.SkipWithError("bf16 precision needs AMX-BF16 (nn/precision.hpp)");
+    state.SkipWithError("bf16 precision needs AVX512-BF16 (nn/precision.hpp)");
     return;
   }
   sy::nn::Model<float> model(config(static_cast<int>(state.range(0))), 1, static_cast<int>(state.range(1)));

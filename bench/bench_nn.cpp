@@ -4,7 +4,7 @@
 // threads (Model::set_threads); the default preset's training step (embedding 64, LSTM 256 x 2,
 // T = 64, batch 32, a target at every step); and the FMA peak of the same binary on 1 and 2
 // threads, the ceiling the GFLOP/s figures are read against. Each step also in bf16 precision
-// (bf16=1: the LSTM's products on AMX tiles, nn/precision.hpp) where the CPU has AMX.
+// (bf16=1: the LSTM's products in bf16, nn/precision.hpp) where the CPU has AVX512-BF16.
 // GFLOP/s counts the matrix products only: Model::forward_flops for a forward, 2x for a backward,
 // 3x for a training step (3.15 GFLOP per recipe sequence). See docs/nn.md.
 #include <benchmark/benchmark.h>
@@ -56,10 +56,10 @@ struct Setup {
   }
 };
 
-// The bf16 variants need AMX (nn/precision.hpp); elsewhere they are skipped with the reason.
+// The bf16 variants need AVX512-BF16 (nn/precision.hpp); elsewhere they are skipped with the reason.
 bool skip_unavailable(benchmark::State& state, bool bf16) {
   if (!bf16 || nn::precision_available<float>(nn::Precision::bf16)) return false;
-  state.SkipWithError("bf16 precision needs AMX-BF16 (nn/precision.hpp)");
+  state.SkipWithError("bf16 precision needs AVX512-BF16 (nn/precision.hpp)");
   return true;
 }
 

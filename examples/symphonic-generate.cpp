@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
       .option("roll", "FILE.svg", "also write a piano-roll picture of the result")
       .option("count", "N", "write N pieces sampled in one batched pass (seeds SEED .. SEED+N-1) as FILE-1.mid .. FILE-N.mid", "1")
       .option("threads", "N", "threads for each generation step, 0 = all cores", "0")
-      .option("precision", "fp32|bf16", "arithmetic of the LSTM's products: bf16 uses Intel AMX / AVX512-BF16 (same checkpoints)", "fp32");
+      .option("precision", "fp32|bf16", "arithmetic of the LSTM's products: bf16 uses AMX tiles or AVX512-BF16 (same checkpoints)", "fp32");
   try {
     if (!args.parse(argc, argv)) return cli::exit_ok;
     if (!args.positional().empty()) throw cli::UsageError("unexpected argument \"" + args.positional()[0] + "\"");

@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
       .option("val-split", "X", "share of pieces held out for validation", "0.1")
       .flag("resume", "continue from the last checkpoint (model, optimizer, position, random state)")
       .option("threads", "N", "threads for reading the corpus and for every training step, 0 = all cores", "0")
-      .option("precision", "fp32|bf16", "arithmetic of the LSTM's products: bf16 uses Intel AMX tiles (float weights, same checkpoints)", "fp32")
+      .option("precision", "fp32|bf16", "arithmetic of the LSTM's products: bf16 uses AMX tiles or AVX512-BF16 (float weights, same checkpoints)", "fp32")
       .option("seed", "N", "seed of the split, the initial weights, dropout and batch order", "1")
       .option("max-minutes", "X", "stop after this much wall time (validated and saved), 0 = none", "0")
       .option("max-steps", "N", "stop after this many optimizer steps in all, 0 = none", "0")
@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
     sy::nn::Model<float> model(config, options.seed, threads > 0 ? threads : sy::backend::cpu::ThreadPool::default_threads());
     model.set_precision(precision);
     std::printf("model: preset %s, %lld parameters, %s, %d threads; %zu training and %zu validation pieces\n",
-                preset.c_str(), static_cast<long long>(model.parameter_count()), sy::nn::precision_name(precision),
+                preset.c_str(), static_cast<long long>(model.parameter_count()), sy::nn::precision_description(precision).c_str(),
                 model.threads(), split.train.size(), split.validation.size());
     sy::train::install_interrupt_handler();
     options.stop_flag = &sy::train::interrupt_flag();

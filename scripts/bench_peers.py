@@ -12,7 +12,7 @@ repetitions), PyTorch from a virtual environment (the newest from PyPI), Debian'
 (python3-torch), Keras from tensorflow-cpu (the recipe's own stack; its LSTM keeps recurrent
 dropout, PyTorch's nn.LSTM has none, symphonic's figures include it). Every measurement runs in a
 process of its own; its peak resident memory (ru_maxrss from wait4) is reported beside its rate.
-With --precision bf16, symphonic's bf16 precision (AMX) runs against each peer's own bfloat16 mode:
+With --precision bf16, symphonic's bf16 precision (AMX, else AVX512-BF16) runs against each peer's own bfloat16 mode:
 torch.autocast("cpu", dtype=torch.bfloat16) and Keras' mixed_bfloat16 policy.
 
   python3 -m venv ~/venv-peers && ~/venv-peers/bin/pip install torch tensorflow-cpu
@@ -184,7 +184,7 @@ def symphonic(bench, model_name, threads, repeats, precision):
     runs = [b for b in json.loads(out)["benchmarks"] if b.get("run_type") == "iteration"]
     times = [b["real_time"] / 1e3 for b in runs]  # ms -> s
     if not runs:
-        raise RuntimeError(f"{bench}: no run of {name} (bf16 needs AMX)")
+        raise RuntimeError(f"{bench}: no run of {name} (bf16 needs AVX512-BF16)")
     return {"version": "symphonic" + (", bf16" if bf16 else ""), "batch": SHAPES[model_name]["batch"],
             "times": times, "rss": rss,
             "gflops": statistics.median(b["GFLOP/s"] for b in runs)}

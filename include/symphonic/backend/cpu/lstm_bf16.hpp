@@ -1,6 +1,7 @@
 // symphonic/backend/cpu/lstm_bf16.hpp - lstm_forward and lstm_backward with every matrix product
-// in bfloat16 on AMX tiles (amx_gemm.hpp), accumulated in float; the weights stay float (the
-// master copy the optimizer updates) and are rounded to bf16 once per sweep as they are packed.
+// in bfloat16 (bf16_gemm.hpp: AMX tiles, or AVX512-BF16 vector products), accumulated in float;
+// the weights stay float (the master copy the optimizer updates) and are rounded to bf16 once per
+// sweep as they are packed.
 //
 // Same arguments, buffers and equations as lstm.hpp, plus `scratch`: lstm_bf16_scratch_size()
 // bf16 elements owned by the caller. What is rounded to bf16: the weights, the layer input x,
@@ -17,7 +18,8 @@
 
 #include <algorithm>
 
-#include "symphonic/backend/cpu/amx_gemm.hpp"
+#include "symphonic/backend/cpu/bf16.hpp"
+#include "symphonic/backend/cpu/bf16_gemm.hpp"
 #include "symphonic/backend/cpu/lstm.hpp"
 #include "symphonic/backend/cpu/thread_pool.hpp"
 #include "symphonic/backend/cpu/views.hpp"
@@ -33,36 +35,36 @@ struct LstmBf16Layout {
   Index weights, input, step, dgates, dgates_t, factor;  // sizes
   LstmBf16Layout(Index I, Index H, Index T, Index B, Index parts) {
     const Index N = T * B;
-    weights = std::max({amx_packed_a_size(4 * H, I), amx_packed_a_size(4 * H, H), amx_packed_a_size(H, 4 * H),
-                        amx_packed_a_size(I, 4 * H)});
-    input = amx_b_size(I, N);                            // x as the B of the input projection
-    step = parts * amx_b_size(4 * H, (B + parts - 1) / parts);  // per part: h_{t-1} o m or da_t
-    dgates = amx_b_size(4 * H, N);                       // dA, column-major
-    dgates_t = amx_b_size(N, 4 * H);                     // dA^T
-    factor = std::max(amx_packed_a_size(H, N), amx_packed_a_size(I, N));  // H_prev o m or X, packed
+    weights = std::max({bf16_packed_a_size(4 * H, I), bf16_packed_a_size(4 * H, H), bf16_packed_a_size(H, 4 * H),
+                        bf16_packed_a_size(I, 4 * H)});
+    input = bf16_b_size(I, N);                            // x as the B of the input projection
+    step = parts * bf16_b_size(4 * H, (B + parts - 1) / parts);  // per part: h_{t-1} o m or da_t
+    dgates = bf16_b_size(4 * H, N);                       // dA, column-major
+    dgates_t = bf16_b_size(N, 4 * H);                     // dA^T
+    factor = std::max(bf16_packed_a_size(H, N), bf16_packed_a_size(I, N));  // H_prev o m or X, packed
   }
   Index total() const { return std::max(weights + input + step, weights + step + dgates + dgates_t + factor); }
 };
 
-// Runs fn(Range) on column ranges of n that start at multiples of 32 (whole AMX blocks).
+// Runs fn(Range) on column ranges of n that start at multiples of 32 (whole blocks of the packed layout).
 template <class Fn>
-void amx_columns(ThreadPool& pool, Index n, Fn&& fn) {
-  const Index parts = std::max<Index>(1, std::min<Index>(pool.size(), n / (2 * kAmxN)));
-  pool.run(parts, [&](Index p) { fn(split(n, parts, p, 2 * kAmxN)); });
+void bf16_columns(ThreadPool& pool, Index n, Fn&& fn) {
+  const Index parts = std::max<Index>(1, std::min<Index>(pool.size(), n / (2 * kTileN)));
+  pool.run(parts, [&](Index p) { fn(split(n, parts, p, 2 * kTileN)); });
 }
 
-// amx_pack_a cut by bands of 32 rows of A.
-inline void amx_pack_a_parallel(ThreadPool& pool, Index m, Index k, const float* a, Index rs, Index cs, bf16* out) {
-  amx_columns(pool, m, [&](Range r) {
-    amx_pack_a(r.size(), k, a + r.begin * rs, rs, cs, out + amx_packed_a_size(r.begin, k));
+// bf16_pack_a cut by bands of 32 rows of A.
+inline void bf16_pack_a_parallel(ThreadPool& pool, Index m, Index k, const float* a, Index rs, Index cs, bf16* out) {
+  bf16_columns(pool, m, [&](Range r) {
+    bf16_pack_a(r.size(), k, a + r.begin * rs, rs, cs, out + bf16_packed_a_size(r.begin, k));
   });
 }
 
 // C (m x n, ldc) (+)= A B with the columns of C cut across the pool.
-inline void amx_gemm_parallel(ThreadPool& pool, Index m, Index n, Index k, const bf16* ap, const bf16* b, Index ldb,
+inline void bf16_gemm_parallel(ThreadPool& pool, Index m, Index n, Index k, const bf16* ap, const bf16* b, Index ldb,
                               float* c, Index ldc, bool accumulate) {
-  amx_columns(pool, n, [&](Range r) {
-    amx_gemm(m, r.size(), k, ap, b + r.begin * ldb, ldb, c + r.begin * ldc, ldc, accumulate);
+  bf16_columns(pool, n, [&](Range r) {
+    bf16_gemm(m, r.size(), k, ap, b + r.begin * ldb, ldb, c + r.begin * ldc, ldc, accumulate);
   });
 }
 }  // namespace detail
@@ -83,30 +85,30 @@ inline void lstm_forward_bf16(ThreadPool& pool, Index I, Index H, Index T, Index
   bf16* step = input + size.input;
   // A = W_ih x + (b_ih + b_hh) 1^T; in float when I is below one tile of k (a scalar input), where
   // the padded tiles would cost more than they save
-  if (I < kAmxK) {
+  if (I < kTileK) {
     lstm_input_projection(pool, I, H, N, w, x, tr.gates);
   } else {
     const Vec<float> bias = ConstVecMap<float>(w.b_ih, 4 * H) + ConstVecMap<float>(w.b_hh, 4 * H);
-    detail::amx_pack_a_parallel(pool, 4 * H, I, w.w_ih, I, 1, wpack);
-    detail::amx_columns(pool, N, [&](Range r) {
-      to_bf16_columns(I, r.size(), x + r.begin * I, I, input + r.begin * amx_ldb(I), amx_ldb(I));
-      amx_gemm(4 * H, r.size(), I, wpack, input + r.begin * amx_ldb(I), amx_ldb(I), tr.gates + r.begin * 4 * H, 4 * H,
-               false, bias.data());
+    detail::bf16_pack_a_parallel(pool, 4 * H, I, w.w_ih, I, 1, wpack);
+    detail::bf16_columns(pool, N, [&](Range r) {
+      to_bf16_columns(I, r.size(), x + r.begin * I, I, input + r.begin * bf16_ldb(I), bf16_ldb(I));
+      bf16_gemm(4 * H, r.size(), I, wpack, input + r.begin * bf16_ldb(I), bf16_ldb(I), tr.gates + r.begin * 4 * H,
+                4 * H, false, bias.data());
     });
   }
-  detail::amx_pack_a_parallel(pool, 4 * H, H, w.w_hh, H, 1, wpack);
-  const Index ldh = amx_ldb(H);
+  detail::bf16_pack_a_parallel(pool, 4 * H, H, w.w_hh, H, 1, wpack);
+  const Index ldh = bf16_ldb(H);
   pool.run(parts, [&](Index p) {
     const Range r = split(B, parts, p);
     const Index nb = r.size();
-    bf16* hb = step + p * amx_b_size(4 * H, (B + parts - 1) / parts);
+    bf16* hb = step + p * bf16_b_size(4 * H, (B + parts - 1) / parts);
     for (Index t = 0; t < T; ++t) {
       const Index col = t * B + r.begin;
       MatMap<float> hp(tr.h_prev + col * H, H, nb);
       hp = ConstMatMap<float>(t == 0 ? h0 + r.begin * H : tr.h + (col - B) * H, H, nb);
       if (mask) hp.array() *= ConstMatMap<float>(mask + r.begin * H, H, nb).array();  // h_{t-1} o m
       to_bf16_columns(H, nb, hp.data(), H, hb, ldh);
-      amx_gemm(4 * H, nb, H, wpack, hb, ldh, tr.gates + col * 4 * H, 4 * H, true);  // a_t += W_hh (h_{t-1} o m)
+      bf16_gemm(4 * H, nb, H, wpack, hb, ldh, tr.gates + col * 4 * H, 4 * H, true);  // a_t += W_hh (h_{t-1} o m)
       lstm_cell_forward(H, Index(0), H, nb, tr.gates + col * 4 * H, t == 0 ? c0 + r.begin * H : tr.c + (col - B) * H,
                         tr.c + col * H, tr.tanh_c + col * H, tr.h + col * H);
     }
@@ -125,14 +127,14 @@ inline void lstm_backward_bf16(ThreadPool& pool, Index I, Index H, Index T, Inde
   bf16* dgates = step + size.step;
   bf16* dgates_t = dgates + size.dgates;
   bf16* factor = dgates_t + size.dgates_t;
-  const Index ld4 = amx_ldb(4 * H);
+  const Index ld4 = bf16_ldb(4 * H);
 
   // W_hh^T (H x 4H): element (i, k) is w_hh[k H + i]
-  detail::amx_pack_a_parallel(pool, H, 4 * H, w.w_hh, 1, H, wpack);
+  detail::bf16_pack_a_parallel(pool, H, 4 * H, w.w_hh, 1, H, wpack);
   pool.run(parts, [&](Index p) {
     const Range r = split(B, parts, p);
     const Index nb = r.size();
-    bf16* dab = step + p * amx_b_size(4 * H, (B + parts - 1) / parts);
+    bf16* dab = step + p * bf16_b_size(4 * H, (B + parts - 1) / parts);
     MatMap<float> dh(scratch.dh + r.begin * H, H, nb), dh_next(scratch.dh_next + r.begin * H, H, nb);
     MatMap<float> dc_next(scratch.dc_next + r.begin * H, H, nb);
     dh_next.setZero();
@@ -144,7 +146,7 @@ inline void lstm_backward_bf16(ThreadPool& pool, Index I, Index H, Index T, Inde
       lstm_cell_backward(H, nb, tr.gates + col * 4 * H, t == 0 ? c0 + r.begin * H : tr.c + (col - B) * H,
                          tr.tanh_c + col * H, dh.data(), dc_next.data(), da);
       to_bf16_columns(4 * H, nb, da, 4 * H, dab, ld4);
-      amx_gemm(H, nb, 4 * H, wpack, dab, ld4, dh_next.data(), H, false);  // dh_next = W_hh^T da_t
+      bf16_gemm(H, nb, 4 * H, wpack, dab, ld4, dh_next.data(), H, false);  // dh_next = W_hh^T da_t
       if (mask) dh_next.array() *= ConstMatMap<float>(mask + r.begin * H, H, nb).array();
     }
     if (dh0) MatMap<float>(dh0 + r.begin * H, H, nb) = dh_next;
@@ -152,18 +154,18 @@ inline void lstm_backward_bf16(ThreadPool& pool, Index I, Index H, Index T, Inde
   });
 
   // dA in bf16 twice: column-major (the B of dX) and transposed (the B of the weight gradients).
-  const Index ldn = amx_ldb(N);
-  detail::amx_columns(pool, N, [&](Range r) {
+  const Index ldn = bf16_ldb(N);
+  detail::bf16_columns(pool, N, [&](Range r) {
     to_bf16_columns(4 * H, r.size(), scratch.da + r.begin * 4 * H, 4 * H, dgates + r.begin * ld4, ld4);
   });
-  detail::amx_columns(pool, 4 * H, [&](Range r) {
+  detail::bf16_columns(pool, 4 * H, [&](Range r) {
     to_bf16_transposed(r.size(), N, scratch.da + r.begin, 4 * H, dgates_t + r.begin * ldn, ldn);
   });
   // dW_hh^T (H x 4H, column-major: the row-major gradient) += (H_prev o m) dA^T; the same for dW_ih.
-  detail::amx_pack_a_parallel(pool, H, N, tr.h_prev, 1, H, factor);
-  detail::amx_gemm_parallel(pool, H, 4 * H, N, factor, dgates_t, ldn, grad.w_hh, H, true);
+  detail::bf16_pack_a_parallel(pool, H, N, tr.h_prev, 1, H, factor);
+  detail::bf16_gemm_parallel(pool, H, 4 * H, N, factor, dgates_t, ldn, grad.w_hh, H, true);
   // db = dA 1, summed column after column (contiguous) over each part's band of gate rows
-  const bool small_input = I < kAmxK;  // as in the forward: W_ih's products in float
+  const bool small_input = I < kTileK;  // as in the forward: W_ih's products in float
   const Index row_parts = std::min<Index>(pool.size(), std::max<Index>(1, 4 * H / kRowAlign));
   pool.run(row_parts, [&](Index p) {
     const Range r = split(4 * H, row_parts, p, kRowAlign);
@@ -176,31 +178,31 @@ inline void lstm_backward_bf16(ThreadPool& pool, Index I, Index H, Index T, Inde
     dense_backward(pool, I, 4 * H, N, w.w_ih, x, scratch.da, grad.w_ih, grad.b_ih, dx);
     return;
   }
-  detail::amx_pack_a_parallel(pool, I, N, x, 1, I, factor);
-  detail::amx_gemm_parallel(pool, I, 4 * H, N, factor, dgates_t, ldn, grad.w_ih, I, true);
+  detail::bf16_pack_a_parallel(pool, I, N, x, 1, I, factor);
+  detail::bf16_gemm_parallel(pool, I, 4 * H, N, factor, dgates_t, ldn, grad.w_ih, I, true);
   if (!dx) return;
   // dX = W_ih^T dA; W_ih^T (I x 4H): element (i, k) is w_ih[k I + i]
-  detail::amx_pack_a_parallel(pool, I, 4 * H, w.w_ih, 1, I, wpack);
-  detail::amx_gemm_parallel(pool, I, N, 4 * H, wpack, dgates, ld4, dx, I, false);
+  detail::bf16_pack_a_parallel(pool, I, 4 * H, w.w_ih, 1, I, wpack);
+  detail::bf16_gemm_parallel(pool, I, N, 4 * H, wpack, dgates, ld4, dx, I, false);
 }
 
 // ---- The generation step: T = 1, a small batch, weights packed once (they do not change) ----
 
 /// bf16 elements of the weights lstm_step_bf16 reads: per gate, the rows of W_ih (unless I < 32:
-/// then W_ih stays float) and of W_hh that belong to it, each packed by amx_pack_a.
+/// then W_ih stays float) and of W_hh that belong to it, each packed by bf16_pack_a.
 inline Index lstm_step_weights_size(Index I, Index H) {
-  return 4 * ((I < kAmxK ? 0 : amx_packed_a_size(H, I)) + amx_packed_a_size(H, H));
+  return 4 * ((I < kTileK ? 0 : bf16_packed_a_size(H, I)) + bf16_packed_a_size(H, H));
 }
 inline void lstm_pack_step_weights(ThreadPool& pool, Index I, Index H, const LstmWeights<float>& w, bf16* out) {
-  const Index ih = I < kAmxK ? 0 : amx_packed_a_size(H, I), hh = amx_packed_a_size(H, H);
+  const Index ih = I < kTileK ? 0 : bf16_packed_a_size(H, I), hh = bf16_packed_a_size(H, H);
   pool.run(4, [&](Index g) {
     bf16* o = out + g * (ih + hh);
-    if (ih) amx_pack_a(H, I, w.w_ih + g * H * I, I, 1, o);
-    amx_pack_a(H, H, w.w_hh + g * H * H, H, 1, o + ih);
+    if (ih) bf16_pack_a(H, I, w.w_ih + g * H * I, I, 1, o);
+    bf16_pack_a(H, H, w.w_hh + g * H * H, H, 1, o + ih);
   });
 }
 /// bf16 elements of lstm_step_bf16's scratch: x and h_{t-1} rounded to bf16.
-inline Index lstm_step_scratch_size(Index I, Index H, Index B) { return amx_b_size(I, B) + amx_b_size(H, B); }
+inline Index lstm_step_scratch_size(Index I, Index H, Index B) { return bf16_b_size(I, B) + bf16_b_size(H, B); }
 
 /// One step of lstm_forward (T = 1, no recurrent dropout) for a batch of a few sequences, its
 /// products y += A x in bf16 (bf16_matvec) from weights packed by lstm_pack_step_weights. Cut by
@@ -209,15 +211,15 @@ inline Index lstm_step_scratch_size(Index I, Index H, Index B) { return amx_b_si
 inline void lstm_step_bf16(ThreadPool& pool, Index I, Index H, Index B, const LstmWeights<float>& w,
                            const bf16* packed, const float* x, const float* h0, const float* c0,
                            const LstmTrace<float>& tr, bf16* scratch) {
-  const Index ih = I < kAmxK ? 0 : amx_packed_a_size(H, I), hh = amx_packed_a_size(H, H);
+  const Index ih = I < kTileK ? 0 : bf16_packed_a_size(H, I), hh = bf16_packed_a_size(H, H);
   bf16* xb = scratch;
-  bf16* hb = scratch + amx_b_size(I, B);
-  if (ih) to_bf16_columns(I, B, x, I, xb, amx_ldb(I));
-  to_bf16_columns(H, B, h0, H, hb, amx_ldb(H));
+  bf16* hb = scratch + bf16_b_size(I, B);
+  if (ih) to_bf16_columns(I, B, x, I, xb, bf16_ldb(I));
+  to_bf16_columns(H, B, h0, H, hb, bf16_ldb(H));
   MatMap<float>(tr.h_prev, H, B) = ConstMatMap<float>(h0, H, B);
-  const Index parts = std::max<Index>(1, std::min<Index>(pool.size(), H / (2 * kAmxM)));
+  const Index parts = std::max<Index>(1, std::min<Index>(pool.size(), H / (2 * kTileM)));
   pool.run(parts, [&](Index p) {
-    const Range u = split(H, parts, p, 2 * kAmxM);
+    const Range u = split(H, parts, p, 2 * kTileM);
     const Eigen::OuterStride<> ld(4 * H);
     for (Index g = 0; g < 4; ++g) {
       const Index row = g * H + u.begin;
@@ -226,10 +228,10 @@ inline void lstm_step_bf16(ThreadPool& pool, Index I, Index H, Index B, const Ls
       A.colwise() = ConstVecMap<float>(w.b_ih + row, u.size()) + ConstVecMap<float>(w.b_hh + row, u.size());
       const bf16* pg = packed + g * (ih + hh);
       if (ih)
-        bf16_matvec(u.size(), B, I, pg + amx_packed_a_size(u.begin, I), xb, amx_ldb(I), a, 4 * H, true);
+        bf16_matvec(u.size(), B, I, pg + bf16_packed_a_size(u.begin, I), xb, bf16_ldb(I), a, 4 * H, true);
       else  // a scalar input: W_ih x in float
         A.noalias() += ConstRowMajorMap<float>(w.w_ih + row * I, u.size(), I) * ConstMatMap<float>(x, I, B);
-      bf16_matvec(u.size(), B, H, pg + ih + amx_packed_a_size(u.begin, H), hb, amx_ldb(H), a, 4 * H, true);
+      bf16_matvec(u.size(), B, H, pg + ih + bf16_packed_a_size(u.begin, H), hb, bf16_ldb(H), a, 4 * H, true);
     }
     lstm_cell_forward(H, u.begin, u.end, B, tr.gates, c0, tr.c, tr.tanh_c, tr.h);
   });

@@ -37,8 +37,6 @@ constexpr bool packed_gemm_available = false;
 
 constexpr Index kMr = 32, kNr = 12, kKc = 128;
 
-inline Index round_up(Index n, Index to) { return (n + to - 1) / to * to; }
-
 /// Floats of A (m x k) once packed.
 inline Index packed_a_size(Index m, Index k) { return round_up(m, kMr) * k; }
 

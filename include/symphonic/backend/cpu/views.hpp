@@ -35,6 +35,9 @@ using VecMap = Eigen::Map<Vec<Scalar>>;
 template <class Scalar>
 using ConstVecMap = Eigen::Map<const Vec<Scalar>>;
 
+/// n rounded up to a multiple of `to`.
+inline Index round_up(Index n, Index to) { return (n + to - 1) / to * to; }
+
 /// Row ranges are cut at multiples of this (one AVX-512 register of floats), so the pieces of a
 /// column-major output that two threads write start on whole vectors.
 constexpr Index kRowAlign = 16;
