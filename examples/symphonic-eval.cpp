@@ -118,7 +118,12 @@ int statistics(const cli::Parser& args) {
     }
   }
   const std::string target = args.text("stats");
-  const std::vector<std::string> files = is_directory(target) ? sy::data::list_midi_files(target) : std::vector<std::string>{target};
+  std::vector<std::string> files{target};
+  if (is_directory(target)) {
+    sy::data::FolderScan scan = sy::data::scan_midi_folder(target);
+    std::printf("folder: %s\n", scan.summary().c_str());
+    files = std::move(scan.files);
+  }
   if (files.empty()) {
     std::fprintf(stderr, "symphonic-eval: no MIDI files under %s\n", target.c_str());
     return cli::exit_failure;
@@ -133,6 +138,12 @@ int statistics(const cli::Parser& args) {
       } catch (const sy::Error&) {
         // unreadable reference files are left out, as training leaves them out
       }
+    }
+    double reference_notes = 0;
+    for (double c : counter.counts) reference_notes += c;
+    if (reference_notes == 0) {  // a distance to nothing would be a number that means nothing
+      std::fprintf(stderr, "symphonic-eval: --reference %s holds no readable MIDI notes\n", args.text("reference").c_str());
+      return cli::exit_failure;
     }
     reference = counter.normalised();
     have_reference = true;

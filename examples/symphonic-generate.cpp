@@ -4,7 +4,9 @@
 //   symphonic-generate ... --primer start.mid --temperature 0.9 --top-p 0.95 --seed 7
 //   symphonic-generate ... --argmax --primer random --corpus DIR      (the recipe's behaviour)
 //   symphonic-generate ... --count 8 --threads 2     (8 pieces, seeds 1-8, in one batched pass)
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -23,7 +25,7 @@ int main(int argc, char** argv) {
   cli::Parser args("symphonic-generate", "--checkpoint PATH --out FILE.mid [options]",
                    "Generates a piece from a checkpoint written by symphonic-train and writes it as MIDI.");
   args.option("checkpoint", "PATH", "checkpoint written by symphonic-train")
-      .option("out", "FILE.mid", "MIDI file to write")
+      .option("out", "FILE.mid", "MIDI file to write (- for standard output); a link is followed, only a regular file is replaced")
       .option("length", "N", "tokens to generate", "500")
       .option("temperature", "X", "sampling temperature; 0 = always the most probable token", "1")
       .flag("argmax", "always the most probable token (the recipe; same as --temperature 0)")
@@ -60,6 +62,25 @@ int main(int argc, char** argv) {
     const std::string primer = args.text("primer");
     const std::int64_t count = args.integer("count", 1, 4096);
     const int threads = static_cast<int>(args.integer("threads", 0, 1024));
+    // "-": the MIDI bytes go to standard output, and what is said goes to standard error
+    const bool to_stdout = out == "-";
+    if (to_stdout && count != 1) throw cli::UsageError("--out - writes one piece; it cannot take --count");
+    std::FILE* said = to_stdout ? stderr : stdout;
+    const auto out_path = [&](std::int64_t k) {
+      return count == 1 ? out : sy::detail::insert_before_extension(out, "-" + std::to_string(k + 1));
+    };
+    const auto roll_path = [&](std::int64_t k) {
+      const std::string roll = args.text("roll");
+      return count == 1 ? roll : sy::detail::insert_before_extension(roll, "-" + std::to_string(k + 1));
+    };
+    for (std::int64_t k = 0; k < count; ++k) {  // never write over what is read, nor one output over another
+      if (!to_stdout && sy::detail::same_file(out_path(k), checkpoint))
+        throw cli::UsageError("--out " + out_path(k) + " is the checkpoint being read; choose another name");
+      if (args.has("roll") && sy::detail::same_file(roll_path(k), checkpoint))
+        throw cli::UsageError("--roll " + roll_path(k) + " is the checkpoint being read; choose another name");
+      if (args.has("roll") && !to_stdout && roll_path(k) == out_path(k))
+        throw cli::UsageError("--roll and --out name the same file " + out_path(k));
+    }
     if (primer == "random" && !args.has("corpus")) throw cli::UsageError("--primer random needs --corpus DIR");
     const sy::nn::Precision precision = sy::nn::parse_precision(args.choice("precision", {"fp32", "bf16"}));
     try {
@@ -96,7 +117,7 @@ int main(int argc, char** argv) {
         while (id == saved.vocabulary.unknown_id())
           id = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(saved.vocabulary.size())));
         primer_ids = {id};
-        std::printf("this vocabulary has no %s token: starting from the random token %s\n",
+        std::fprintf(said, "this vocabulary has no %s token: starting from the random token %s\n",
                     sy::music::begin_token().c_str(), saved.vocabulary.token(id).c_str());
       }
     } else if (primer == "random") {
@@ -119,22 +140,30 @@ int main(int argc, char** argv) {
     const std::vector<std::vector<std::int32_t>> pieces = generator.generate(length);
     for (std::size_t k = 0; k < pieces.size(); ++k) {
       const std::vector<std::int32_t>& ids = pieces[k];
-      const std::string path = count == 1 ? out : sy::detail::insert_before_extension(out, "-" + std::to_string(k + 1));
+      const std::string path = to_stdout ? "standard output" : out_path(static_cast<std::int64_t>(k));
       sy::music::DecodeStats stats;
       const sy::midi::NoteList notes = sy::generate::ids_to_notes(ids, saved.vocabulary, *saved.encoder, &stats);
       render.name = "symphonic seed " + std::to_string(seed + k);
-      sy::midi::write_file(path, sy::generate::render_midi(notes, render));
+      if (to_stdout) {
+        const std::vector<std::uint8_t> bytes = sy::midi::write(sy::generate::render_midi(notes, render));
+        if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() || std::fflush(stdout) != 0) {
+          std::fprintf(stderr, "symphonic-generate: writing to standard output failed: %s\n", std::strerror(errno));
+          return cli::exit_failure;
+        }
+      } else {
+        sy::midi::write_file(path, sy::generate::render_midi(notes, render));
+      }
       const auto run = sy::generate::longest_run(ids);
-      std::printf("wrote %s: %lld tokens -> %zu notes (%lld tokens skipped), %.1f notes/s, longest repeated-token run %zu, "
+      std::fprintf(said, "wrote %s: %lld tokens -> %zu notes (%lld tokens skipped), %.1f notes/s, longest repeated-token run %zu, "
                   "distinct 4-grams %.2f\n",
                   path.c_str(), static_cast<long long>(ids.size()), notes.notes.size(), static_cast<long long>(stats.skipped),
                   sy::generate::notes_per_second(notes), run.length, sy::generate::distinct_ngram_ratio(ids, 4));
       if (args.has("roll")) {
-        const std::string roll_path = count == 1 ? args.text("roll") : sy::detail::insert_before_extension(args.text("roll"), "-" + std::to_string(k + 1));
+        const std::string roll_file = roll_path(static_cast<std::int64_t>(k));
         sy::generate::PianoRollOptions roll;
-        roll.title = path + " (" + std::to_string(notes.notes.size()) + " notes)";
-        sy::generate::write_piano_roll(roll_path, notes, roll);
-        std::printf("wrote %s\n", roll_path.c_str());
+        roll.title = (to_stdout ? std::string("symphonic") : path) + " (" + std::to_string(notes.notes.size()) + " notes)";
+        sy::generate::write_piano_roll(roll_file, notes, roll);
+        std::fprintf(said, "wrote %s\n", roll_file.c_str());
       }
     }
     return cli::exit_ok;

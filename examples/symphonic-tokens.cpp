@@ -90,7 +90,9 @@ int main(int argc, char** argv) {
     std::vector<std::string> files;
     for (const auto& input : inputs) {
       if (is_directory(input)) {
-        for (auto& f : data::list_midi_files(input)) files.push_back(std::move(f));
+        data::FolderScan scan = data::scan_midi_folder(input);
+        std::fprintf(stderr, "%s: %s\n", input.c_str(), scan.summary().c_str());
+        for (auto& f : scan.files) files.push_back(std::move(f));
       } else {
         files.push_back(input);
       }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <symphonic/data/data.hpp>
+#include <symphonic/detail/file_io.hpp>
 #include <symphonic/music/music.hpp>
 #include <symphonic/nn/model.hpp>
 #include <symphonic/train/callbacks.hpp>
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
       .option("patience", "N", "early stopping after N epochs without improvement, 0 = off", "6")
       .option("val-split", "X", "share of pieces held out for validation", "0.1")
       .flag("resume", "continue from the last checkpoint (model, optimizer, position, random state)")
+      .flag("overwrite", "start a new run over existing checkpoints, replacing them (without it or --resume, they are kept and the run refused)")
       .option("threads", "N", "threads for reading the corpus and for every training step, 0 = all cores", "0")
       .option("precision", "fp32|bf16", "arithmetic of the LSTM's products: bf16 uses AMX tiles or AVX512-BF16 (float weights, same checkpoints)", "fp32")
       .option("seed", "N", "seed of the split, the initial weights, dropout and batch order", "1")
@@ -113,6 +115,13 @@ int main(int argc, char** argv) {
     options.max_steps = args.integer("max-steps", 0, 1000000000000LL);
     options.seed = static_cast<std::uint64_t>(args.integer("seed", 0, 9007199254740991LL));
     options.checkpoint_path = checkpoint;
+    // a trained model is never replaced without being asked
+    const bool overwrite = args.flag_set("overwrite");
+    if (resume && overwrite) throw cli::UsageError("--resume continues the checkpoints and --overwrite replaces them: choose one");
+    if (!resume && !overwrite)
+      for (const std::string& path : {checkpoint, options.last_checkpoint_path()})
+        if (sy::detail::path_exists(path))
+          throw cli::UsageError(path + " exists: pass --resume to continue that run, or --overwrite to start a new one over it");
     const double val_split = args.number("val-split", 0, 0.9);
     const int threads = static_cast<int>(args.integer("threads", 0, 1024));
     const sy::nn::Precision precision = sy::nn::parse_precision(args.choice("precision", {"fp32", "bf16"}));
@@ -136,6 +145,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "symphonic-train: no readable MIDI files under %s\n", corpus_dir.c_str());
       return cli::exit_failure;
     }
+    for (const auto& piece : corpus.pieces)
+      for (const std::string& path : {checkpoint, options.last_checkpoint_path()})
+        if (sy::detail::same_file(path, piece.name))
+          throw cli::UsageError("--checkpoint would write over " + piece.name + ", a file of the corpus");
     sy::music::Vocabulary vocabulary = corpus.vocabulary;
     sy::nn::ModelConfig config;
     if (resume) {
@@ -159,7 +172,8 @@ int main(int argc, char** argv) {
     for (const auto& p : corpus.pieces) tokens += static_cast<std::int64_t>(p.ids.size());
     std::printf("corpus: %zu pieces, %lld tokens, vocabulary %d", corpus.pieces.size(), static_cast<long long>(tokens),
                 vocabulary.size());
-    if (!corpus.failed.empty()) std::printf(", %zu files skipped (unreadable)", corpus.failed.size());
+    std::printf("\nfolder: %s", corpus.folder_summary.c_str());
+    if (!corpus.failed.empty()) std::printf("; %zu MIDI files could not be read", corpus.failed.size());
     std::printf("\n");
     sy::data::Split split = sy::data::split_by_piece(corpus.pieces, val_split, options.seed);
     options.extra_metadata["symphonic.data"] =

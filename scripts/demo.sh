@@ -65,11 +65,12 @@ else
   demo_args=()
 fi
 
-# 4. train the default preset for the time budget (best and last checkpoints in $out)
+# 4. train the default preset for the time budget (best and last checkpoints in $out; each demo
+#    run starts afresh, so it replaces the checkpoints of an earlier one: --overwrite)
 echo "== training on $corpus for at most $minutes minutes"
 start=$(date +%s)
 "$bin/symphonic-train" --corpus "$corpus" --checkpoint "$out/model.safetensors" --max-minutes "$minutes" \
-  --seed "$seed" "${demo_args[@]}" "${extra[@]}"
+  --seed "$seed" --overwrite "${demo_args[@]}" "${extra[@]}"
 train_s=$(( $(date +%s) - start ))
 
 # 5. generate from the best checkpoint: a MIDI file and its piano roll

@@ -190,6 +190,38 @@ TEST_CASE("cli: render, train, SIGINT, resume, generate and evaluate end to end"
                          "primed");
   CHECK(primed.status == 0);
 
+  // nothing a user made is replaced without being asked
+  {
+    const std::string before = read_text(dir + "/m.safetensors");
+    const Run again_fresh = run(train + " --epochs 1", "fresh");  // neither --resume nor --overwrite
+    CHECK(again_fresh.status == 2);
+    CHECK(again_fresh.err.find("m.safetensors exists: pass --resume") != std::string::npos);
+    const Run both = run(train + " --resume --overwrite", "both");
+    CHECK(both.status == 2);
+    CHECK(both.err.find("choose one") != std::string::npos);
+    const Run onto_corpus = run(bin + "/symphonic-train --corpus " + dir + "/corpus --checkpoint " + dir +
+                                    "/corpus/ode_to_joy.mid --overwrite --max-steps 1" + small,
+                                "onto_corpus");
+    CHECK(onto_corpus.status == 2);
+    CHECK(onto_corpus.err.find("a file of the corpus") != std::string::npos);
+    const Run onto_checkpoint = run(bin + "/symphonic-generate --checkpoint " + dir + "/m.safetensors --out " + dir +
+                                        "/m.safetensors --length 5",
+                                    "onto_checkpoint");
+    CHECK(onto_checkpoint.status == 2);
+    CHECK(onto_checkpoint.err.find("is the checkpoint being read") != std::string::npos);
+    CHECK(read_text(dir + "/m.safetensors") == before);
+    // --out - writes the MIDI bytes to standard output and what it says to standard error
+    const Run piped = run(bin + "/symphonic-generate --checkpoint " + dir + "/m.safetensors --out - --length 50", "piped");
+    CHECK(piped.status == 0);
+    CHECK(piped.out.compare(0, 4, "MThd") == 0);
+    CHECK(piped.err.find("wrote standard output") != std::string::npos);
+    // a reference folder with nothing in it gives no distance
+    REQUIRE(std::system(("mkdir -p " + dir + "/empty").c_str()) == 0);
+    const Run empty = run(bin + "/symphonic-eval --stats " + dir + "/g.mid --reference " + dir + "/empty", "empty");
+    CHECK(empty.status == 1);
+    CHECK(empty.err.find("holds no readable MIDI notes") != std::string::npos);
+  }
+
   // evaluate: model and bigram on the same windows; statistics of the generated file
   const Run eval = run(bin + "/symphonic-eval --checkpoint " + dir + "/m.safetensors --corpus " + dir + "/corpus", "eval");
   CHECK(eval.status == 0);

@@ -6,12 +6,17 @@
 //
 // Files are read and tokenized in parallel (std::thread, one file at a time per thread); the
 // result does not depend on the number of threads. A file that cannot be read is listed in
-// `failed` ("path: reason") and left out; it does not stop the others.
+// `failed` ("path: reason") and left out; it does not stop the others. The folder walk
+// (scan_midi_folder) follows links but visits each folder and file once, so a link loop ends and
+// no file is read twice (or lands on both sides of a split); what it passes over is counted in
+// `folder_summary`.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <string>
 #include <thread>
@@ -34,6 +39,7 @@ struct Corpus {
   std::vector<Piece> pieces;
   music::Vocabulary vocabulary;
   std::vector<std::string> failed;  ///< "path: reason" for each file left out
+  std::string folder_summary;       ///< FolderScan::summary() of the walk that found the files
 };
 
 /// One file's tokens, or why there are none.
@@ -52,28 +58,6 @@ inline bool has_midi_extension(const std::string& name) {
   return ext == "mid" || ext == "midi";
 }
 
-inline void walk(const std::string& dir, std::vector<std::string>& out, int depth) {
-  if (depth > 64) return;  // symlink loops
-  DIR* handle = ::opendir(dir.c_str());
-  if (!handle) SYMPHONIC_THROW(io::FileError(dir, "cannot open folder"));
-  std::vector<std::string> names;
-  while (const dirent* entry = ::readdir(handle)) {
-    const std::string name = entry->d_name;
-    if (name != "." && name != "..") names.push_back(name);
-  }
-  ::closedir(handle);
-  for (const auto& name : names) {
-    const std::string path = dir + "/" + name;
-    struct stat info {};
-    if (::stat(path.c_str(), &info) != 0) continue;
-    if (S_ISDIR(info.st_mode)) {
-      walk(path, out, depth + 1);
-    } else if (S_ISREG(info.st_mode) && has_midi_extension(name)) {
-      out.push_back(path);
-    }
-  }
-}
-
 inline int thread_count(int requested, std::size_t jobs) {
   int n = requested > 0 ? requested : static_cast<int>(std::thread::hardware_concurrency());
   if (n < 1) n = 1;
@@ -81,16 +65,126 @@ inline int thread_count(int requested, std::size_t jobs) {
 }
 }  // namespace detail
 
-/// Every *.mid / *.midi file (any letter case) under `dir`, recursively, sorted by path.
-/// Throws io::FileError when `dir` cannot be opened.
-inline std::vector<std::string> list_midi_files(const std::string& dir) {
-  std::vector<std::string> files;
+/// What a walk of a folder found: its MIDI files, and what it passed over and why.
+struct FolderScan {
+  std::vector<std::string> files;    ///< every *.mid / *.midi file (any letter case), sorted by path
+  std::vector<std::string> skipped;  ///< "path: reason" for each entry passed over (see scan_midi_folder)
+  std::size_t not_midi = 0;          ///< regular files without a MIDI extension (not listed one by one)
+
+  /// One line for a program to print, e.g. "92 MIDI files; passed over: 1 folder already walked
+  /// (a link loop), 2 files already listed (links to them), 5 files not MIDI".
+  std::string summary() const {
+    std::size_t loops = 0, duplicates = 0, unreadable = 0, deep = 0;
+    for (const std::string& entry : skipped) {
+      if (entry.find(": folder already walked") != std::string::npos) ++loops;
+      else if (entry.find(": the same file as ") != std::string::npos) ++duplicates;
+      else if (entry.find(": deeper than ") != std::string::npos) ++deep;
+      else ++unreadable;
+    }
+    std::string line = std::to_string(files.size()) + " MIDI file" + (files.size() == 1 ? "" : "s");
+    std::string over;
+    const auto add = [&](std::size_t n, const char* what) {
+      if (n) over += (over.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+    };
+    add(loops, "folders already walked (link loops or second links)");
+    add(duplicates, "files already listed (second links)");
+    add(unreadable, "unreadable entries");
+    add(deep, "folders too deep");
+    add(not_midi, "files not MIDI");
+    return over.empty() ? line : line + "; passed over: " + over;
+  }
+};
+
+/// Walks `dir` recursively, following symbolic links, and lists its MIDI files. Each folder and
+/// each file is visited once, by device and inode: a link loop, or a second name for a folder or
+/// file already seen, is passed over and recorded in `skipped` (within a folder, real entries
+/// come before links, so the real name is kept), as are entries that cannot be read and folders
+/// more than `max_depth` levels below `dir`. Throws io::FileError when `dir`
+/// itself cannot be opened.
+inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256) {
+  FolderScan scan;
   std::string root = dir;
   while (root.size() > 1 && root.back() == '/') root.pop_back();
-  detail::walk(root, files, 0);
-  std::sort(files.begin(), files.end());
-  return files;
+  struct Seen {
+    dev_t dev;
+    ino_t ino;
+    std::string path;
+  };
+  std::vector<Seen> folders, files;  // sorted by (dev, ino)
+  const auto seen = [](std::vector<Seen>& list, const struct stat& info, const std::string& path) -> const Seen* {
+    auto at = std::lower_bound(list.begin(), list.end(), info, [](const Seen& s, const struct stat& i) {
+      return s.dev != i.st_dev ? s.dev < i.st_dev : s.ino < i.st_ino;
+    });
+    if (at != list.end() && at->dev == info.st_dev && at->ino == info.st_ino) return &*at;
+    list.insert(at, Seen{info.st_dev, info.st_ino, path});
+    return nullptr;
+  };
+  struct stat root_info {};
+  if (::stat(root.c_str(), &root_info) != 0 || !S_ISDIR(root_info.st_mode))
+    SYMPHONIC_THROW(io::FileError(root, "cannot open folder"));
+  seen(folders, root_info, root);
+  // depth-first, names in sorted order, with a stack of its own (no recursion: any depth is safe)
+  struct Pending {
+    std::string path;
+    int depth;
+  };
+  std::vector<Pending> stack{{root, 0}};
+  while (!stack.empty()) {
+    const Pending folder = stack.back();
+    stack.pop_back();
+    DIR* handle = ::opendir(folder.path.c_str());
+    if (!handle) {
+      if (folder.depth == 0) SYMPHONIC_THROW(io::FileError(root, "cannot open folder"));
+      scan.skipped.push_back(folder.path + ": cannot open folder: " + std::strerror(errno));
+      continue;
+    }
+    std::vector<std::string> names;
+    while (const dirent* entry = ::readdir(handle)) {
+      const std::string name = entry->d_name;
+      if (name != "." && name != "..") names.push_back(name);
+    }
+    ::closedir(handle);
+    // sorted, with links after the real entries: where a file has a second name by a link, the
+    // real name is the one listed
+    const auto is_link = [&](const std::string& name) {
+      struct stat info {};
+      return ::lstat((folder.path + "/" + name).c_str(), &info) == 0 && S_ISLNK(info.st_mode);
+    };
+    std::sort(names.begin(), names.end());
+    std::stable_partition(names.begin(), names.end(), [&](const std::string& name) { return !is_link(name); });
+    std::vector<Pending> below;
+    for (const auto& name : names) {
+      const std::string path = folder.path + "/" + name;
+      struct stat info {};
+      if (::stat(path.c_str(), &info) != 0) {
+        scan.skipped.push_back(path + ": cannot read: " + std::strerror(errno));
+        continue;
+      }
+      if (S_ISDIR(info.st_mode)) {
+        if (const Seen* first = seen(folders, info, path)) {
+          scan.skipped.push_back(path + ": folder already walked as " + first->path);
+        } else if (folder.depth + 1 > max_depth) {
+          scan.skipped.push_back(path + ": deeper than " + std::to_string(max_depth) + " folders");
+        } else {
+          below.push_back({path, folder.depth + 1});
+        }
+      } else if (S_ISREG(info.st_mode) && detail::has_midi_extension(name)) {
+        if (const Seen* first = seen(files, info, path))
+          scan.skipped.push_back(path + ": the same file as " + first->path);
+        else
+          scan.files.push_back(path);
+      } else if (S_ISREG(info.st_mode)) {
+        ++scan.not_midi;
+      }
+    }
+    for (auto it = below.rbegin(); it != below.rend(); ++it) stack.push_back(*it);  // first name on top
+  }
+  std::sort(scan.files.begin(), scan.files.end());
+  return scan;
 }
+
+/// scan_midi_folder(dir).files: every MIDI file under `dir`, each once, sorted by path.
+inline std::vector<std::string> list_midi_files(const std::string& dir) { return scan_midi_folder(dir).files; }
 
 /// Reads (tolerant reader) and tokenizes (encoder.encode_file) each file, `threads` at a time
 /// (0: one per hardware thread). The result is in the order of `paths`.
@@ -126,8 +220,10 @@ inline std::vector<TokenizedFile> tokenize_files(const std::vector<std::string>&
 /// encoder's options_text recorded in it) and gives each piece its ids.
 inline Corpus load_corpus(const std::string& dir, const music::Encoder& encoder,
                           music::VocabularyOptions options = {}, int threads = 0) {
-  const std::vector<TokenizedFile> files = tokenize_files(list_midi_files(dir), encoder, threads);
+  const FolderScan scan = scan_midi_folder(dir);
+  const std::vector<TokenizedFile> files = tokenize_files(scan.files, encoder, threads);
   Corpus corpus;
+  corpus.folder_summary = scan.summary();
   std::vector<std::vector<std::string>> token_lists;
   std::vector<std::string> names;
   for (const auto& f : files) {

@@ -1,21 +1,38 @@
-// symphonic/detail/file_io.hpp - whole-file reads and atomic whole-file writes.
+// symphonic/detail/file_io.hpp - bounded whole-file reads, and atomic writes that never replace
+// what they should not. Every file symphonic reads or writes whole goes through here.
 //
-// Every file symphonic writes (MIDI, vocabularies, checkpoints) goes through write_file_atomic:
-// the bytes go to a temporary file beside the target, are flushed to disk, and only then renamed
-// over the target. A crash or a kill at any moment leaves either the old file or the new one,
-// never a half-written one.
+// Reading (read_file): only a regular file is read. A directory, a device, a fifo or a socket is
+// refused before a byte is taken (so /dev/zero cannot fill memory, and a fifo cannot hang the
+// reader), and so is a file larger than `max_bytes`, checked against the size the file system
+// reports before the one allocation.
+//
+// Writing (AtomicFile, write_file_atomic): the bytes go to "<target>.tmp.<pid>.<n>" beside the
+// target (created exclusively, so a name planted there is never followed), are flushed and
+// fsynced, and only then renamed over the target, whose folder is then fsynced. A crash or a kill
+// at any moment leaves the old file or the new one, never a half-written one. The target:
+//   - a symbolic link is followed: the file it points to is replaced and the link stays (a link
+//     to nothing is refused);
+//   - something that exists must be a regular file: a directory, a device, a fifo or a socket is
+//     refused, never replaced;
+//   - an existing file keeps its permission bits (and, when root writes it, its owner).
 #pragma once
 
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#define SYMPHONIC_POSIX_FILES 1
+#else
+#define SYMPHONIC_POSIX_FILES 0
 #endif
 
 #include "symphonic/config.hpp"
@@ -25,6 +42,10 @@ SYMPHONIC_NAMESPACE_BEGIN
 namespace detail {
 
 inline std::string errno_text() { return std::strerror(errno); }
+
+/// The largest file read_file takes unless told otherwise (4 GiB); readers with a smaller natural
+/// bound (a MIDI file) pass their own.
+constexpr std::uint64_t kMaxFileBytes = std::uint64_t(4) << 30;
 
 /// `infix` inserted before the file name's extension: ("model.safetensors", ".last") ->
 /// "model.last.safetensors", ("song.mid", "-2") -> "song-2.mid"; appended when the name has none
@@ -36,8 +57,56 @@ inline std::string insert_before_extension(const std::string& path, const std::s
   return path.substr(0, dot) + infix + path.substr(dot);
 }
 
-/// Reads a whole file into memory; throws io::FileError when it cannot.
-inline std::vector<std::uint8_t> read_file(const std::string& path) {
+#if SYMPHONIC_POSIX_FILES
+/// "a directory", "a fifo", ...: what a file that is not a regular one is, for error messages.
+inline std::string file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISFIFO(mode)) return "a fifo";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+#endif
+
+/// Reads a whole regular file of at most `max_bytes` into memory; throws io::FileError naming the
+/// path when it cannot, when it is not a regular file, or when it is larger.
+inline std::vector<std::uint8_t> read_file(const std::string& path, std::uint64_t max_bytes = kMaxFileBytes) {
+  const auto too_large = [&](std::uint64_t size) {
+    SYMPHONIC_THROW(io::FileError(path, "is " + std::to_string(size) + " bytes, more than the limit of " +
+                                            std::to_string(max_bytes) + " bytes for this kind of file"));
+  };
+#if SYMPHONIC_POSIX_FILES
+  // O_NONBLOCK: opening a fifo must not wait for a writer before it can be refused
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) SYMPHONIC_THROW(io::FileError(path, "cannot open for reading: " + errno_text()));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) SYMPHONIC_THROW(io::FileError(path, "cannot inspect: " + errno_text()));
+  if (!S_ISREG(info.st_mode))
+    SYMPHONIC_THROW(io::FileError(path, "is " + file_kind(info.st_mode) + ", not a regular file: not read"));
+  const std::uint64_t size = static_cast<std::uint64_t>(info.st_size);
+  if (size > max_bytes) too_large(size);
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
+  std::size_t got = 0;
+  for (;;) {  // to the end, even if the file grows while it is read (up to the limit)
+    if (got == bytes.size()) {
+      if (bytes.size() > max_bytes) too_large(bytes.size());
+      bytes.resize(bytes.size() + (std::size_t(1) << 16));
+    }
+    const ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) SYMPHONIC_THROW(io::FileError(path, "read failed: " + errno_text()));
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  if (got > max_bytes) too_large(got);
+  bytes.resize(got);
+  return bytes;
+#else
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (!file) SYMPHONIC_THROW(io::FileError(path, "cannot open for reading: " + errno_text()));
   std::vector<std::uint8_t> bytes;
@@ -45,43 +114,159 @@ inline std::vector<std::uint8_t> read_file(const std::string& path) {
   for (;;) {
     const std::size_t got = std::fread(chunk, 1, sizeof chunk, file);
     bytes.insert(bytes.end(), chunk, chunk + got);
+    if (bytes.size() > max_bytes) {
+      std::fclose(file);
+      too_large(bytes.size());
+    }
     if (got < sizeof chunk) break;
   }
   const bool failed = std::ferror(file) != 0;
   std::fclose(file);
   if (failed) SYMPHONIC_THROW(io::FileError(path, "read failed"));
   return bytes;
+#endif
 }
 
-/// Writes `size` bytes to `path` atomically (temporary file, flush, fsync, rename).
-/// On any failure the temporary file is removed, the target is untouched, and io::FileError
-/// is thrown.
-inline void write_file_atomic(const std::string& path, const void* data, std::size_t size) {
-  static std::atomic<unsigned> counter{0};
-  std::string temporary = path + ".tmp";
-#if defined(__unix__) || defined(__APPLE__)
-  temporary += "." + std::to_string(static_cast<long>(::getpid()));
-#endif
-  temporary += "." + std::to_string(counter.fetch_add(1));
+/// The file a write to `path` replaces: `path` itself, or where its symbolic link points; and,
+/// when that file exists, its permission bits and owner, which the new file keeps.
+struct WriteTarget {
+  std::string path;
+  bool exists = false;
+  unsigned mode = 0;
+  long long uid = -1, gid = -1;
+};
 
-  std::FILE* file = std::fopen(temporary.c_str(), "wb");
-  if (!file) SYMPHONIC_THROW(io::FileError(path, "cannot create temporary file: " + errno_text()));
-  bool ok = size == 0 || std::fwrite(data, 1, size, file) == size;
-  ok = std::fflush(file) == 0 && ok;
-#if defined(__unix__) || defined(__APPLE__)
-  ok = ::fsync(::fileno(file)) == 0 && ok;
+/// Throws io::FileError when `path` must not be written: it is something other than a regular
+/// file, or a symbolic link to nothing.
+inline WriteTarget resolve_write_target(const std::string& path) {
+  WriteTarget target;
+  target.path = path;
+#if SYMPHONIC_POSIX_FILES
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0) {
+    if (errno == ENOENT) return target;
+    SYMPHONIC_THROW(io::FileError(path, "cannot inspect: " + errno_text()));
+  }
+  if (S_ISLNK(info.st_mode)) {
+    char* real = ::realpath(path.c_str(), nullptr);
+    if (!real)
+      SYMPHONIC_THROW(io::FileError(path, "is a symbolic link to nothing (" + errno_text() + "): not written"));
+    target.path = real;
+    std::free(real);
+    if (::stat(target.path.c_str(), &info) != 0)
+      SYMPHONIC_THROW(io::FileError(path, "cannot inspect " + target.path + ": " + errno_text()));
+  }
+  if (!S_ISREG(info.st_mode))
+    SYMPHONIC_THROW(io::FileError(path, "is " + file_kind(info.st_mode) +
+                                            ": symphonic replaces only regular files, so it is left as it is"));
+  target.exists = true;
+  target.mode = static_cast<unsigned>(info.st_mode & 07777);
+  target.uid = static_cast<long long>(info.st_uid);
+  target.gid = static_cast<long long>(info.st_gid);
 #endif
-  ok = std::fclose(file) == 0 && ok;
-  if (!ok) {
-    const std::string reason = errno_text();
-    std::remove(temporary.c_str());
-    SYMPHONIC_THROW(io::FileError(path, "write failed: " + reason));
+  return target;
+}
+
+/// A file written piece by piece that appears under its name only when complete (see the file
+/// comment). If commit() is never reached (an error, an exception thrown by the caller between two
+/// writes), the destructor removes the temporary file and the target keeps its previous content.
+class AtomicFile {
+ public:
+  /// Resolves the target and creates the temporary file; throws io::FileError when the target
+  /// must not be written or its folder is not writable. `durable` = false skips the fsync calls
+  /// (tests, benchmarks of a format itself).
+  explicit AtomicFile(const std::string& path, bool durable = true)
+      : path_(path), target_(resolve_write_target(path)), durable_(durable) {
+    static std::atomic<unsigned> counter{0};
+    temporary_ = target_.path + ".tmp";
+#if SYMPHONIC_POSIX_FILES
+    temporary_ += "." + std::to_string(static_cast<long>(::getpid()));
+#endif
+    temporary_ += "." + std::to_string(counter.fetch_add(1));
+#if SYMPHONIC_POSIX_FILES
+    const int fd = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+      if (target_.exists) {  // keep the replaced file's permissions (and owner, where we may)
+        static_cast<void>(::fchmod(fd, static_cast<mode_t>(target_.mode)));
+        if (::geteuid() == 0)
+          static_cast<void>(::fchown(fd, static_cast<uid_t>(target_.uid), static_cast<gid_t>(target_.gid)));
+      }
+      file_ = ::fdopen(fd, "wb");
+      if (!file_) ::close(fd);
+    }
+#else
+    file_ = std::fopen(temporary_.c_str(), "wb");
+#endif
+    if (!file_)
+      SYMPHONIC_THROW(io::FileError(path, "cannot create temporary file " + temporary_ + ": " + errno_text()));
   }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    const std::string reason = errno_text();
-    std::remove(temporary.c_str());
-    SYMPHONIC_THROW(io::FileError(path, "cannot rename temporary file into place: " + reason));
+
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  ~AtomicFile() {
+    if (file_) std::fclose(file_);
+    if (!committed_) std::remove(temporary_.c_str());
   }
+
+  void write(const void* data, std::size_t size) {
+    if (size != 0 && std::fwrite(data, 1, size, file_) != size)
+      SYMPHONIC_THROW(io::FileError(path_, "write failed: " + errno_text()));
+  }
+
+  /// Overwrites `size` bytes at `offset` (already written), then continues at the end.
+  void write_at(long offset, const void* data, std::size_t size) {
+    if (std::fseek(file_, offset, SEEK_SET) != 0) SYMPHONIC_THROW(io::FileError(path_, "seek failed: " + errno_text()));
+    write(data, size);
+    if (std::fseek(file_, 0, SEEK_END) != 0) SYMPHONIC_THROW(io::FileError(path_, "seek failed: " + errno_text()));
+  }
+
+  /// Makes the new content visible under the target's name.
+  void commit() {
+    bool ok = std::fflush(file_) == 0;
+#if SYMPHONIC_POSIX_FILES
+    if (ok && durable_) ok = ::fsync(::fileno(file_)) == 0;
+#endif
+    const int error = errno;
+    ok = std::fclose(file_) == 0 && ok;
+    file_ = nullptr;
+    if (!ok) SYMPHONIC_THROW(io::FileError(path_, std::string("write failed: ") + std::strerror(error)));
+    if (std::rename(temporary_.c_str(), target_.path.c_str()) != 0)
+      SYMPHONIC_THROW(io::FileError(path_, "cannot rename temporary file into place: " + errno_text()));
+    committed_ = true;
+#if SYMPHONIC_POSIX_FILES
+    if (durable_) {
+      const std::string& to = target_.path;
+      const std::size_t slash = to.find_last_of('/');
+      const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : to.substr(0, slash);
+      const int fd = ::open(dir.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd >= 0) {
+        static_cast<void>(::fsync(fd));  // best effort: some file systems refuse directory fsync
+        ::close(fd);
+      }
+    }
+#endif
+  }
+
+  const std::string& temporary_path() const { return temporary_; }
+  /// The file that commit() replaces (the path written to, or where its link points).
+  const std::string& target_path() const { return target_.path; }
+
+ private:
+  std::string path_;
+  WriteTarget target_;
+  std::string temporary_;
+  std::FILE* file_ = nullptr;
+  bool durable_ = true;
+  bool committed_ = false;
+};
+
+/// Writes `size` bytes to `path` atomically (AtomicFile). On any failure the temporary file is
+/// removed, the target is untouched, and io::FileError is thrown.
+inline void write_file_atomic(const std::string& path, const void* data, std::size_t size) {
+  AtomicFile file(path);
+  file.write(data, size);
+  file.commit();
 }
 
 inline void write_file_atomic(const std::string& path, const std::string& text) {
@@ -90,6 +275,30 @@ inline void write_file_atomic(const std::string& path, const std::string& text) 
 
 inline void write_file_atomic(const std::string& path, const std::vector<std::uint8_t>& bytes) {
   write_file_atomic(path, bytes.data(), bytes.size());
+}
+
+/// Whether something exists at `path` (following links).
+inline bool path_exists(const std::string& path) {
+#if SYMPHONIC_POSIX_FILES
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0;
+#else
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file) std::fclose(file);
+  return file != nullptr;
+#endif
+}
+
+/// Whether `a` and `b` name the same existing file (same device and inode: through links, or
+/// different spellings of one path). False when either does not exist.
+inline bool same_file(const std::string& a, const std::string& b) {
+#if SYMPHONIC_POSIX_FILES
+  struct stat x {}, y {};
+  if (::stat(a.c_str(), &x) != 0 || ::stat(b.c_str(), &y) != 0) return false;
+  return x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+#else
+  return a == b;
+#endif
 }
 
 }  // namespace detail

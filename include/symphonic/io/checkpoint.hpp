@@ -34,7 +34,6 @@
 #include "symphonic/config.hpp"
 #include "symphonic/detail/file_io.hpp"
 #include "symphonic/error.hpp"
-#include "symphonic/io/detail/atomic_file.hpp"
 #include "symphonic/io/detail/crc32.hpp"
 #include "symphonic/io/safetensors.hpp"
 #include "symphonic/nn/tensor.hpp"
@@ -57,6 +56,9 @@ struct SaveOptions {
 };
 
 struct ReadOptions {
+  /// The largest file read (checked before anything is allocated): 4 GiB, a model of about a
+  /// billion float parameters.
+  std::uint64_t max_bytes = symphonic::detail::kMaxFileBytes;
   /// true (default): the file must be a symphonic checkpoint of a known version with valid
   /// checksums. false: also accept plain safetensors files (e.g. written by torch) that have no
   /// "symphonic.format_version"; their structure is still validated, and checksums when present.
@@ -117,7 +119,7 @@ inline void save_tensors(const std::string& path, const std::vector<TensorSource
   const std::uint64_t data_size = infos.empty() ? 0 : infos.back().end;
   const std::uint64_t total = 8 + placeholder.size() + data_size;
 
-  io::detail::AtomicFile file(path, options.durable);
+  symphonic::detail::AtomicFile file(path, options.durable);
   unsigned char prefix[8];
   safetensors::encode_length(placeholder.size(), prefix);
   file.write(prefix, sizeof prefix);
@@ -159,7 +161,7 @@ class Checkpoint {
  public:
   /// Reads and validates `path` (see the file comment for the errors).
   static Checkpoint read(const std::string& path, const ReadOptions& options = {}) {
-    return from_bytes(io::detail::read_whole_file(path), options);
+    return from_bytes(symphonic::detail::read_file(path, options.max_bytes), options);
   }
 
   /// Validates a checkpoint already in memory (takes ownership of the bytes).

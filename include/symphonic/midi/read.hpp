@@ -52,6 +52,9 @@ namespace midi {
 
 struct ReadOptions {
   bool strict = false;  ///< throw ParseError instead of repairing
+  /// read_file refuses a larger file before reading it (256 MiB; real MIDI files are kilobytes to
+  /// a few megabytes). Bytes already in memory (read()) are not bounded by it.
+  std::uint64_t max_file_bytes = std::uint64_t(256) << 20;
 };
 
 /// One repair made in tolerant mode.
@@ -510,11 +513,11 @@ inline File read(const std::vector<std::uint8_t>& bytes, ReadOptions options = {
   return read(bytes.data(), bytes.size(), options, warnings);
 }
 
-/// Reads the file at `path`; throws io::FileError when it cannot be read, ParseError when its
-/// bytes are not a MIDI file.
+/// Reads the file at `path`; throws io::FileError when it cannot be read, is not a regular file or
+/// is larger than options.max_file_bytes, ParseError when its bytes are not a MIDI file.
 inline File read_file(const std::string& path, ReadOptions options = {},
                       std::vector<Warning>* warnings = nullptr) {
-  const std::vector<std::uint8_t> bytes = symphonic::detail::read_file(path);
+  const std::vector<std::uint8_t> bytes = symphonic::detail::read_file(path, options.max_file_bytes);
   return read(bytes.data(), bytes.size(), options, warnings);
 }
 
