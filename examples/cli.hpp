@@ -25,6 +25,30 @@ class UsageError : public std::runtime_error {
   explicit UsageError(const std::string& message) : std::runtime_error(message) {}
 };
 
+/// "key=value key=value" (whitespace-separated) as a map; words without '=' are ignored.
+inline std::map<std::string, std::string> parse_pairs(const std::string& text) {
+  std::map<std::string, std::string> out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n')) ++i;
+    std::size_t j = i;
+    while (j < text.size() && text[j] != ' ' && text[j] != '\t' && text[j] != '\n') ++j;
+    const std::string word = text.substr(i, j - i);
+    const std::size_t eq = word.find('=');
+    if (eq != std::string::npos) out[word.substr(0, eq)] = word.substr(eq + 1);
+    i = j;
+  }
+  return out;
+}
+
+/// Whether two option values say the same: equal as numbers when both are numbers, else as text.
+inline bool same_value(const std::string& a, const std::string& b) {
+  char *end_a = nullptr, *end_b = nullptr;
+  const double x = std::strtod(a.c_str(), &end_a), y = std::strtod(b.c_str(), &end_b);
+  if (!a.empty() && !b.empty() && *end_a == '\0' && *end_b == '\0') return x == y;
+  return a == b;
+}
+
 class Parser {
  public:
   Parser(std::string program, std::string usage, std::string description)
@@ -78,6 +102,9 @@ class Parser {
   }
 
   bool has(const std::string& name) const { return values_.count(name) != 0 || flags_.count(name) != 0; }
+  /// Gives option `name` the value `value` unless the command line gave it one (a resumed run's
+  /// own settings, say); has(name) is true afterwards.
+  void fill(const std::string& name, const std::string& value) { values_.emplace(name, value); }
   bool flag_set(const std::string& name) const { return flags_.count(name) != 0; }
   const std::vector<std::string>& positional() const { return positional_; }
 

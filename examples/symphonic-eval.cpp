@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <new>
 #include <map>
 #include <sstream>
 #include <string>
@@ -28,17 +29,6 @@ namespace sy = symphonic;
 
 namespace {
 
-std::map<std::string, std::string> parse_pairs(const std::string& text) {
-  std::map<std::string, std::string> out;
-  std::istringstream in(text);
-  std::string word;
-  while (in >> word) {
-    const std::size_t eq = word.find('=');
-    if (eq != std::string::npos) out[word.substr(0, eq)] = word.substr(eq + 1);
-  }
-  return out;
-}
-
 bool is_directory(const std::string& path) {
   struct stat info {};
   return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
@@ -48,7 +38,7 @@ int evaluate(const cli::Parser& args) {
   auto saved = sy::train::load_model<float>(args.required("checkpoint"));
   if (!saved.encoder) throw sy::train::TrainError(args.text("checkpoint") + ": the vocabulary names no encoder");
   const auto data_it = saved.metadata.find("symphonic.data");
-  auto data = parse_pairs(data_it == saved.metadata.end() ? std::string() : data_it->second);
+  auto data = cli::parse_pairs(data_it == saved.metadata.end() ? std::string() : data_it->second);
   const auto setting = [&](const char* flag, const char* key, const char* fallback) {
     if (args.has(flag)) return args.text(flag);
     return data.count(key) ? data[key] : std::string(fallback);
@@ -80,6 +70,18 @@ int evaluate(const cli::Parser& args) {
     std::fprintf(stderr, "symphonic-eval: the split has no validation pieces (use --split all)\n");
     return cli::exit_failure;
   }
+  // the split is held out only if it is the one the training run held out (same pieces)
+  std::string split_name = all ? "whole corpus" : "validation";
+  if (!all) {
+    const std::string fingerprint = sy::data::pieces_fingerprint(split.validation, args.text("corpus"));
+    if (!data.count("validation")) {
+      split_name = "validation (unverified: the checkpoint does not record its split)";
+    } else if (data["validation"] != fingerprint) {
+      split_name = "not held out";
+      std::fprintf(stderr, "symphonic-eval: note: these validation pieces are not the ones the checkpoint held out "
+                           "(another or a changed corpus), so they may include training pieces\n");
+    }
+  }
   sy::train::Bigram bigram(saved.vocabulary.size());
   for (const auto& p : split.train) bigram.add_piece(p.ids);
   sy::data::Batcher batcher(scored, window, batch, seed, false);
@@ -94,10 +96,15 @@ int evaluate(const cli::Parser& args) {
     model_metrics.count += r.count;
     bigram_metrics.add(bigram.evaluate(b.inputs, b.targets));
   }
+  if (model_metrics.count == 0) {  // a loss of 0 and a perplexity of 1 would be numbers about nothing
+    std::fprintf(stderr, "symphonic-eval: no windows of %d tokens in the %zu scored pieces: nothing to score "
+                         "(pieces shorter than --seq-len?)\n", window.length, scored.size());
+    return cli::exit_failure;
+  }
   std::printf("corpus: %zu pieces, %lld tokens (%.2f%% unknown to the checkpoint's vocabulary)\n", pieces.size(),
               static_cast<long long>(total), total ? 100.0 * static_cast<double>(unknown) / static_cast<double>(total) : 0.0);
   std::printf("windows: length %d, stride %d, %s split (%zu pieces, seed %llu): %lld targets\n", window.length,
-              window.stride, all ? "whole corpus" : "validation", scored.size(), static_cast<unsigned long long>(seed),
+              window.stride, split_name.c_str(), scored.size(), static_cast<unsigned long long>(seed),
               static_cast<long long>(model_metrics.count));
   std::printf("%-8s %10s %10s %12s\n", "", "loss", "accuracy", "perplexity");
   std::printf("%-8s %10.4f %10.4f %12.3f\n", "model", model_metrics.loss(), model_metrics.accuracy(), model_metrics.perplexity());
@@ -217,6 +224,9 @@ int main(int argc, char** argv) {
   } catch (const cli::UsageError& e) {
     std::fprintf(stderr, "symphonic-eval: %s (see --help)\n", e.what());
     return cli::exit_usage;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "symphonic-eval: out of memory: this model and batch do not fit in this machine's memory\n");
+    return cli::exit_failure;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "symphonic-eval: %s\n", e.what());
     return cli::exit_failure;

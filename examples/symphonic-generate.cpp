@@ -6,6 +6,7 @@
 //   symphonic-generate ... --count 8 --threads 2     (8 pieces, seeds 1-8, in one batched pass)
 #include <cerrno>
 #include <cstdio>
+#include <new>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -173,6 +174,9 @@ int main(int argc, char** argv) {
   } catch (const sy::generate::SamplerError& e) {
     std::fprintf(stderr, "symphonic-generate: %s (see --help)\n", e.what());
     return cli::exit_usage;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "symphonic-generate: out of memory: this model and batch do not fit in this machine's memory\n");
+    return cli::exit_failure;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "symphonic-generate: %s\n", e.what());
     return cli::exit_failure;

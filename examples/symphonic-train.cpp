@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <new>
 #include <set>
 #include <sstream>
 #include <string>
@@ -37,13 +38,6 @@ std::vector<int> parse_sizes(const std::string& text) {
     sizes.push_back(static_cast<int>(v));
   }
   return sizes;
-}
-
-std::string read_metadata(const std::string& path, const char* key) {
-  const auto checkpoint = sy::io::Checkpoint::read(path);
-  const auto it = checkpoint.metadata().find(key);
-  if (it == checkpoint.metadata().end()) throw sy::train::TrainError(path + " has no " + key);
-  return it->second;
 }
 
 }  // namespace
@@ -82,6 +76,7 @@ int main(int argc, char** argv) {
       .option("seed", "N", "seed of the split, the initial weights, dropout and batch order", "1")
       .option("max-minutes", "X", "stop after this much wall time (validated and saved), 0 = none", "0")
       .option("max-steps", "N", "stop after this many optimizer steps in all, 0 = none", "0")
+      .flag("skip-non-finite", "skip a batch whose loss or gradient is NaN or infinite (counted per epoch) instead of stopping")
       .flag("quiet", "no progress bar: one line per epoch");
   try {
     if (!args.parse(argc, argv)) return cli::exit_ok;
@@ -91,6 +86,28 @@ int main(int argc, char** argv) {
     const bool recipe = args.flag_set("recipe");
     const bool resume = args.flag_set("resume");
     const std::string preset = recipe ? "recipe" : args.choice("preset", {"recipe", "default"});
+    // --resume continues a run with its own settings, from its last checkpoint: a flag may repeat
+    // one of them, never change it (that would not continue the run)
+    sy::io::Metadata saved;
+    if (resume) {
+      sy::train::TrainerOptions where;
+      where.checkpoint_path = checkpoint;
+      saved = sy::io::Checkpoint::read(where.last_checkpoint_path()).metadata();
+      const auto data = cli::parse_pairs(saved["symphonic.data"]);
+      const std::pair<const char*, const char*> settings[] = {{"seq_len", "seq-len"}, {"stride", "stride"},
+                                                               {"target", "target"},   {"val_split", "val-split"},
+                                                               {"seed", "seed"},       {"batch", "batch"}};
+      for (const auto& setting : settings) {
+        const auto it = data.find(setting.first);
+        if (it == data.end()) continue;  // a checkpoint from before that setting was recorded
+        const std::string value = it->second == "next_token" ? "next" : it->second;
+        if (args.has(setting.second) && !cli::same_value(args.text(setting.second), value))
+          throw cli::UsageError(std::string("--") + setting.second + " " + args.text(setting.second) +
+                                " contradicts the run being resumed (" + value +
+                                "): leave it out with --resume, or start a new run with --overwrite");
+        args.fill(setting.second, value);
+      }
+    }
     std::string encoder_text;
     if (args.has("encoder-options")) encoder_text = args.text("encoder-options");
     else if (recipe) encoder_text = "chord recipe=1";
@@ -115,9 +132,12 @@ int main(int argc, char** argv) {
     options.max_steps = args.integer("max-steps", 0, 1000000000000LL);
     options.seed = static_cast<std::uint64_t>(args.integer("seed", 0, 9007199254740991LL));
     options.checkpoint_path = checkpoint;
+    options.skip_non_finite = args.flag_set("skip-non-finite");
     // a trained model is never replaced without being asked
     const bool overwrite = args.flag_set("overwrite");
     if (resume && overwrite) throw cli::UsageError("--resume continues the checkpoints and --overwrite replaces them: choose one");
+    // one trainer per checkpoint: a second one pointed at it stops here, before it reads anything
+    const sy::detail::FileLock lock(checkpoint);
     if (!resume && !overwrite)
       for (const std::string& path : {checkpoint, options.last_checkpoint_path()})
         if (sy::detail::path_exists(path))
@@ -152,9 +172,28 @@ int main(int argc, char** argv) {
     sy::music::Vocabulary vocabulary = corpus.vocabulary;
     sy::nn::ModelConfig config;
     if (resume) {
-      const std::string last = options.last_checkpoint_path();
-      vocabulary = sy::music::Vocabulary::from_text(read_metadata(last, sy::train::keys::vocabulary));
-      config = sy::nn::ModelConfig::from_text(read_metadata(last, sy::train::keys::model_config));
+      const auto need = [&](const char* key) -> const std::string& {
+        const auto it = saved.find(key);
+        if (it == saved.end()) throw sy::train::TrainError(options.last_checkpoint_path() + " has no " + key);
+        return it->second;
+      };
+      vocabulary = sy::music::Vocabulary::from_text(need(sy::train::keys::vocabulary));
+      config = sy::nn::ModelConfig::from_text(need(sy::train::keys::model_config));
+      const auto contradicts = [&](const char* flag, const std::string& trained) {
+        if (args.has(flag) && !cli::same_value(args.text(flag), trained))
+          throw cli::UsageError(std::string("--") + flag + " " + args.text(flag) + " contradicts the model being resumed (" +
+                                trained + "): leave it out with --resume, or start a new run with --overwrite");
+      };
+      contradicts("embedding", std::to_string(config.embedding_size));
+      contradicts("hidden", std::to_string(config.lstm_size));
+      contradicts("layers", std::to_string(config.lstm_layers));
+      contradicts("dropout", sy::train::TrainerState::exact(config.dropout));
+      if (args.has("dense") && parse_sizes(args.text("dense")) != config.dense_sizes)
+        throw cli::UsageError("--dense " + args.text("dense") + " contradicts the model being resumed");
+      const auto data = cli::parse_pairs(saved["symphonic.data"]);
+      if (data.count("corpus") && data.at("corpus") != sy::data::pieces_fingerprint(corpus.pieces, corpus_dir))
+        throw cli::UsageError(corpus_dir + " is not the corpus this run trained on (pieces added, removed or renamed), "
+                              "so its split and batches would not continue the run: start a new run with --overwrite");
       if (vocabulary.encoder_options() != encoder->options_text())
         throw cli::UsageError("the checkpoint was trained with encoder \"" + vocabulary.encoder_options() +
                               "\"; pass --encoder-options \"" + vocabulary.encoder_options() + "\"");
@@ -178,7 +217,10 @@ int main(int argc, char** argv) {
     sy::data::Split split = sy::data::split_by_piece(corpus.pieces, val_split, options.seed);
     options.extra_metadata["symphonic.data"] =
         "seq_len=" + std::to_string(options.window.length) + " stride=" + std::to_string(options.window.stride) +
-        " target=" + (target == "next" ? std::string("next_token") : std::string("shifted")) + " val_split=" + args.text("val-split") + " seed=" + std::to_string(options.seed);
+        " target=" + (target == "next" ? std::string("next_token") : std::string("shifted")) + " val_split=" + args.text("val-split") + " seed=" + std::to_string(options.seed) +
+        " batch=" + std::to_string(options.batch_size) +
+        " validation=" + sy::data::pieces_fingerprint(split.validation, corpus_dir) +
+        " corpus=" + sy::data::pieces_fingerprint(corpus.pieces, corpus_dir);
 
     sy::nn::Model<float> model(config, options.seed, threads > 0 ? threads : sy::backend::cpu::ThreadPool::default_threads());
     model.set_precision(precision);
@@ -197,6 +239,9 @@ int main(int argc, char** argv) {
     std::printf("%lld training windows (%lld batches per epoch), %lld validation windows\n",
                 static_cast<long long>(trainer.training_windows()), static_cast<long long>(trainer.batches_per_epoch()),
                 static_cast<long long>(trainer.validation_windows()));
+    if (trainer.validation_windows() == 0)
+      std::printf("no validation windows (too few pieces, or --val-split 0): the best checkpoint is the epoch with "
+                  "the lowest training loss\n");
     std::fflush(stdout);
     sy::train::ProgressCallback progress(std::cout, sy::train::is_terminal(stdout));
     struct Messages : sy::train::Callback {
@@ -208,9 +253,9 @@ int main(int argc, char** argv) {
     } messages;
     trainer.add_callback(args.flag_set("quiet") ? static_cast<sy::train::Callback&>(messages) : progress);
     const sy::train::TrainResult result = trainer.fit();
-    std::printf("stopped: %s after %lld steps, %.1f s; best validation loss %.4f\n",
+    std::printf("stopped: %s after %lld steps, %.1f s; best %s loss %.4f\n",
                 sy::train::stop_reason_name(result.reason), static_cast<long long>(result.steps), result.seconds,
-                result.best_validation_loss);
+                trainer.validation_windows() > 0 ? "validation" : "training", result.best_validation_loss);
     if (result.reason == sy::train::StopReason::interrupted) return cli::exit_interrupted;
     const sy::train::Metrics baseline = trainer.bigram_baseline();
     if (baseline.count > 0)
@@ -221,6 +266,10 @@ int main(int argc, char** argv) {
   } catch (const cli::UsageError& e) {
     std::fprintf(stderr, "symphonic-train: %s (see --help)\n", e.what());
     return cli::exit_usage;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "symphonic-train: out of memory: the model (--hidden, --layers, --embedding, --dense), the batch "
+                         "(--batch, --seq-len) or the corpus does not fit in this machine's memory\n");
+    return cli::exit_failure;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "symphonic-train: %s\n", e.what());
     return cli::exit_failure;

@@ -170,6 +170,20 @@ TEST_CASE("cli: render, train, SIGINT, resume, generate and evaluate end to end"
   CHECK(resumed.out.find("stopped: time limit") != std::string::npos);
   REQUIRE(exists(dir + "/m.safetensors"));
 
+  // --resume continues the run as it was: a flag may repeat its settings, not change them
+  const Run wider = run(train + " --resume --hidden 32", "wider");
+  CHECK(wider.status == 2);
+  CHECK(wider.err.find("--hidden 32 contradicts the model being resumed (24)") != std::string::npos);
+  const Run smaller = run(train + " --resume --batch 4", "smaller");
+  CHECK(smaller.status == 2);
+  CHECK(smaller.err.find("--batch 4 contradicts the run being resumed (8)") != std::string::npos);
+  REQUIRE(std::system(("mkdir -p " + dir + "/fewer && cp " + dir + "/corpus/[a-m]*.mid " + dir + "/fewer/").c_str()) == 0);
+  const Run elsewhere = run(bin + "/symphonic-train --corpus " + dir + "/fewer --checkpoint " + dir + "/m.safetensors" +
+                                small + " --resume",
+                            "elsewhere");
+  CHECK(elsewhere.status == 2);
+  CHECK(elsewhere.err.find("is not the corpus this run trained on") != std::string::npos);
+
   // generate: the MIDI file reads back with notes in it, and the piano roll is written
   const Run generated = run(bin + "/symphonic-generate --checkpoint " + dir + "/m.safetensors --out " + dir +
                                 "/g.mid --roll " + dir + "/g.svg --length 200 --seed 5",
@@ -227,6 +241,12 @@ TEST_CASE("cli: render, train, SIGINT, resume, generate and evaluate end to end"
   CHECK(eval.status == 0);
   CHECK(eval.out.find("model ") != std::string::npos);
   CHECK(eval.out.find("bigram ") != std::string::npos);
+  CHECK(eval.out.find("validation split") != std::string::npos);  // the run's own held-out pieces
+  // another corpus (a part of this one): its "validation" pieces are not the held-out ones, and it says so
+  const Run other = run(bin + "/symphonic-eval --checkpoint " + dir + "/m.safetensors --corpus " + dir + "/fewer", "other");
+  CHECK(other.status == 0);
+  CHECK(other.out.find("not held out split") != std::string::npos);
+  CHECK(other.err.find("may include training pieces") != std::string::npos);
   const Run stats = run(bin + "/symphonic-eval --stats " + dir + "/g.mid --reference " + dir + "/corpus", "stats");
   CHECK(stats.status == 0);
   CHECK(stats.out.find("longest run of one repeated token") != std::string::npos);

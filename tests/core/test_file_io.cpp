@@ -157,4 +157,16 @@ TEST_CASE("folder walk: link loops end, each file is listed once, and what is pa
   CHECK_THROWS_AS(sy::data::scan_midi_folder(s / "missing"), sy::io::FileError);
 }
 
+TEST_CASE("file lock: a second holder is refused with the first one's pid, and the lock ends with its holder") {
+  const Scratch s;
+  const std::string checkpoint = s / "model.safetensors";
+  {
+    const sy::detail::FileLock first(checkpoint);
+    const std::string expected = "is being written by another process (pid " + std::to_string(::getpid()) + ")";
+    CHECK_THROWS_WITH_AS(sy::detail::FileLock{checkpoint}, doctest::Contains(expected.c_str()), sy::io::FileError);
+  }
+  const sy::detail::FileLock again(checkpoint);  // released with the first: taken again at once
+  CHECK(sy::detail::path_exists(checkpoint + ".lock"));
+}
+
 }  // TEST_SUITE

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -297,6 +298,58 @@ TEST_CASE("trainer: bad settings and mismatched checkpoints are refused") {
                        sy::train::TrainError);
   CHECK_THROWS_AS(trainer.resume("/nonexistent/x.safetensors"), sy::io::FileError);
   std::remove(path.c_str());
+}
+
+TEST_CASE("trainer: a non-finite loss stops training before its step, and the last good checkpoint stays") {
+  const Toy toy = toy_corpus();
+  const sy::nn::ModelConfig config = toy_config(toy.vocabulary.size());
+  const std::string path = temp_path("nonfinite.safetensors");
+  TrainerOptions options = toy_options(path);
+  options.epochs = 1;
+  sy::nn::Model<float> model(config, 5);
+  {
+    Trainer<float> trainer(model, toy.vocabulary, toy.split, options);
+    trainer.fit();  // one good epoch: best and last checkpoints written
+  }
+  const std::string last = options.last_checkpoint_path();
+  const auto good = sy::train::load_model<float>(last);
+  options.epochs = 3;
+  {
+    Trainer<float> trainer(model, toy.vocabulary, toy.split, options);
+    trainer.resume(last);
+    // gone bad, as a diverging run's do: the last output bias enters every logit, so every loss
+    model.parameters()(model.parameter_count() - 1) = std::numeric_limits<float>::quiet_NaN();
+    CHECK_THROWS_WITH_AS(trainer.fit(), doctest::Contains("(epoch 2, batch 1): the loss is NaN; training stopped"),
+                         sy::train::TrainError);
+  }
+  // nothing was saved over the good checkpoints, and they load with finite weights
+  const auto still = sy::train::load_model<float>(last);
+  CHECK(still.model->parameters() == good.model->parameters());
+  CHECK(still.model->parameters().allFinite());
+
+  // with skip_non_finite the batches are skipped, counted, and no optimizer step is taken
+  options.skip_non_finite = true;
+  options.checkpoint_path.clear();
+  Trainer<float> skipping(model, toy.vocabulary, toy.split, options);
+  HistoryCallback history;
+  skipping.add_callback(history);
+  const auto result = skipping.fit();
+  CHECK(result.steps == 0);
+  REQUIRE(!history.epochs.empty());
+  CHECK(history.epochs[0].skipped == skipping.batches_per_epoch());
+  CHECK(sy::train::describe(history.epochs[0]).find("batches skipped (non-finite loss or gradient)") != std::string::npos);
+
+  // the trainer never writes such weights; a checkpoint holding them (written by other means) is
+  // refused by the loader that generation and evaluation use
+  CHECK_THROWS_WITH_AS(Trainer<float>(model, toy.vocabulary, toy.split, toy_options(path)).save(path),
+                       doctest::Contains("not written"), sy::train::TrainError);
+  std::vector<sy::nn::NamedTensor<float>> tensors = model.named_parameters();
+  for (auto& b : model.buffers()) tensors.push_back(b);
+  sy::io::save_checkpoint(path, tensors, sy::io::Checkpoint::read(last).metadata());
+  CHECK_THROWS_WITH_AS(sy::train::load_model<float>(path), doctest::Contains("holds NaN or infinite values"),
+                       sy::train::TrainError);
+  std::remove(path.c_str());
+  std::remove(last.c_str());
 }
 
 }  // TEST_SUITE

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -28,6 +29,7 @@
 #include "symphonic/config.hpp"
 #include "symphonic/data/dataset.hpp"
 #include "symphonic/error.hpp"
+#include "symphonic/io/detail/crc32.hpp"
 #include "symphonic/midi/read.hpp"
 #include "symphonic/music/encoder.hpp"
 #include "symphonic/music/vocabulary.hpp"
@@ -185,6 +187,24 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256) 
 
 /// scan_midi_folder(dir).files: every MIDI file under `dir`, each once, sorted by path.
 inline std::vector<std::string> list_midi_files(const std::string& dir) { return scan_midi_folder(dir).files; }
+
+/// Which pieces a list holds, as 8 hex digits: the CRC-32 of their paths relative to `root` (the
+/// corpus folder), sorted, one per line. The trainer records its validation split's, so that an
+/// evaluation can tell whether its split of a corpus is the one the model never trained on.
+inline std::string pieces_fingerprint(const std::vector<Piece>& pieces, const std::string& root) {
+  std::string prefix = root;
+  while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
+  prefix += '/';
+  std::vector<std::string> names;
+  for (const Piece& p : pieces)
+    names.push_back(p.name.compare(0, prefix.size(), prefix) == 0 ? p.name.substr(prefix.size()) : p.name);
+  std::sort(names.begin(), names.end());
+  std::string text;
+  for (const std::string& n : names) text += n + "\n";
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(io::detail::crc32(text.data(), text.size())));
+  return hex;
+}
 
 /// Reads (tolerant reader) and tokenizes (encoder.encode_file) each file, `threads` at a time
 /// (0: one per hardware thread). The result is in the order of `paths`.

@@ -28,6 +28,7 @@
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #define SYMPHONIC_POSIX_FILES 1
@@ -300,6 +301,45 @@ inline bool same_file(const std::string& a, const std::string& b) {
   return a == b;
 #endif
 }
+
+/// An exclusive advisory lock on "<path>.lock" (flock), held while the object lives: two
+/// trainers pointed at one checkpoint cannot both write it. The kernel drops the lock when the
+/// process ends, however it ends, so a crash leaves no stale lock; the lock file itself stays,
+/// holding the pid of the last holder for the message another process gets.
+class FileLock {
+ public:
+  /// Throws io::FileError when another process holds the lock (naming its pid) or the lock file
+  /// cannot be created.
+  explicit FileLock(const std::string& path) : path_(path + ".lock") {
+#if SYMPHONIC_POSIX_FILES
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) SYMPHONIC_THROW(io::FileError(path_, "cannot create lock file: " + errno_text()));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      char holder[32] = {};
+      const ssize_t n = ::pread(fd_, holder, sizeof holder - 1, 0);
+      ::close(fd_);
+      fd_ = -1;
+      std::string pid = n > 0 ? std::string(holder, static_cast<std::size_t>(n)) : std::string();
+      while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+      SYMPHONIC_THROW(io::FileError(path, "is being written by another process" + (pid.empty() ? "" : " (pid " + pid + ")") +
+                                              ", which holds " + path_));
+    }
+    const std::string pid = std::to_string(static_cast<long>(::getpid())) + "\n";
+    if (::ftruncate(fd_, 0) == 0) static_cast<void>(::pwrite(fd_, pid.data(), pid.size(), 0));
+#endif
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  ~FileLock() {
+#if SYMPHONIC_POSIX_FILES
+    if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the flock
+#endif
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
 
 }  // namespace detail
 SYMPHONIC_NAMESPACE_END

@@ -52,6 +52,7 @@ struct EpochReport {
   double learning_rate = 0;      ///< used during the epoch
   bool improved = false;         ///< a new best validation loss (best checkpoint written)
   bool partial = false;          ///< cut short by a limit or an interrupt
+  std::int64_t skipped = 0;      ///< batches skipped for a non-finite loss or gradient (TrainerOptions::skip_non_finite)
 };
 
 class Callback {
@@ -78,7 +79,9 @@ inline std::string describe(const EpochReport& r) {
     std::snprintf(buffer, sizeof buffer, "epoch %lld%s: train loss %.4f acc %.3f | %s tok/s, %.1f s, lr %.3g",
                   static_cast<long long>(r.epoch + 1), r.partial ? " (partial)" : "", r.train.loss(),
                   r.train.accuracy(), format_rate(r.tokens_per_s).c_str(), r.seconds, r.learning_rate);
-  return buffer;
+  std::string line = buffer;
+  if (r.skipped > 0) line += " | " + std::to_string(r.skipped) + " batches skipped (non-finite loss or gradient)";
+  return line;
 }
 
 /// Drives a Progress display from the trainer's reports.

@@ -9,6 +9,8 @@
 // changed since cannot shift the token ids under the weights (the recipe's failure).
 #pragma once
 
+#include <cmath>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -54,6 +56,13 @@ SavedModel<Scalar> load_model(const std::string& path) {
   std::vector<nn::NamedTensor<Scalar>> tensors = saved.model->named_parameters();
   for (auto& b : saved.model->buffers()) tensors.push_back(b);
   io::load_tensors(checkpoint, tensors);
+  // weights of a diverged run would generate nothing and evaluate to NaN: refuse them here, by name
+  for (const auto& t : tensors) {
+    for (std::int64_t i = 0; i < t.element_count(); ++i)
+      if (!std::isfinite(static_cast<double>(t.data[i])))
+        SYMPHONIC_THROW(TrainError(path + ": tensor " + t.name + " holds NaN or infinite values (a diverged run); "
+                                   "nothing can be generated or evaluated from these weights"));
+  }
   return saved;
 }
 

@@ -85,6 +85,11 @@ struct TrainerOptions {
   const volatile std::sig_atomic_t* stop_flag = nullptr;  ///< nonzero: stop after this batch
   io::SaveOptions save;                ///< durability of checkpoint writes
   io::Metadata extra_metadata;         ///< more metadata for every checkpoint (e.g. the CLI's data settings)
+  /// A batch whose loss or gradient is not finite (NaN or infinite): false (default) stops
+  /// training with a TrainError naming the step, before the optimizer takes it, so the weights
+  /// and the checkpoints on disk stay those of the last good step; true skips the batch (no
+  /// optimizer step) and counts it in the epoch's report.
+  bool skip_non_finite = false;
 
   /// "model.safetensors" -> "model.last.safetensors"; "model" -> "model.last".
   std::string last_checkpoint_path() const {
@@ -92,6 +97,11 @@ struct TrainerOptions {
     return ::symphonic::detail::insert_before_extension(checkpoint_path, ".last");
   }
 };
+
+/// "NaN", "+infinity" or "-infinity", for messages about a non-finite value.
+inline std::string describe_non_finite(double v) {
+  return std::isnan(v) ? "NaN" : v > 0 ? "+infinity" : "-infinity";
+}
 
 enum class StopReason { finished, early_stopping, time_limit, step_limit, interrupted };
 
@@ -125,6 +135,7 @@ struct TrainerState {
   double epoch_seconds = 0;
   double best_validation_loss = std::numeric_limits<double>::infinity();
   int bad_epochs = 0;                 ///< epochs since the best (early stopping)
+  std::int64_t epoch_skipped = 0;     ///< batches of `epoch` skipped for a non-finite loss or gradient
   std::string schedule_state;         ///< ReduceOnPlateau::state_text()
 
   std::string to_text() const {
@@ -140,6 +151,7 @@ struct TrainerState {
     put("epoch_seconds", exact(epoch_seconds));
     put("best_validation_loss", exact(best_validation_loss));
     put("bad_epochs", std::to_string(bad_epochs));
+    put("epoch_skipped", std::to_string(epoch_skipped));
     put("schedule_state", schedule_state);
     return t;
   }
@@ -183,6 +195,7 @@ struct TrainerState {
     s.epoch_seconds = real("epoch_seconds");
     s.best_validation_loss = real("best_validation_loss");
     s.bad_epochs = static_cast<int>(integer("bad_epochs"));
+    if (values.count("epoch_skipped")) s.epoch_skipped = integer("epoch_skipped");  // absent before it existed
     s.schedule_state = get("schedule_state");
     if (s.epoch < 0 || s.batch < 0 || s.step < 0) SYMPHONIC_THROW(io::CheckpointError("metadata", "symphonic.trainer has negative counters"));
     return s;
@@ -264,9 +277,14 @@ class Trainer {
   }
 
   /// Writes a checkpoint of the model, the optimizer and the trainer state to `path` (atomic).
+  /// Refuses (TrainError, nothing written) weights that hold NaN or infinite values.
   void save(const std::string& path) {
     std::vector<nn::NamedTensor<Scalar>> tensors = model_.named_parameters();
     for (auto& b : model_.buffers()) tensors.push_back(b);
+    for (const auto& t : tensors)
+      for (std::int64_t i = 0; i < t.element_count(); ++i)
+        if (!std::isfinite(static_cast<double>(t.data[i])))
+          SYMPHONIC_THROW(TrainError(path + " not written: tensor " + t.name + " holds NaN or infinite values"));
     for (auto& s : optimizer_->state_tensors()) tensors.push_back(s);
     io::Metadata meta = options_.extra_metadata;
     meta[keys::model_config] = model_.config().to_text();
@@ -328,11 +346,24 @@ class Trainer {
         model_.zero_grad();
         const auto r = model_.forward(workspace_, batch.inputs, batch.targets, nn::Mode::train);
         model_.backward(workspace_);
-        double norm = 0;
-        if (options_.clip_norm > 0) {
-          norm = optim::clip_grad_norm<Scalar>(model_.gradients(), options_.clip_norm);
+        // the norm is wanted anyway: a NaN or infinity anywhere in the gradient makes it non-finite
+        const double norm = options_.clip_norm > 0 ? optim::clip_grad_norm<Scalar>(model_.gradients(), options_.clip_norm)
+                                                   : optim::global_norm<Scalar>(model_.gradients());
+        if (!std::isfinite(r.loss) || !std::isfinite(norm)) {
+          const std::string what = "step " + std::to_string(state_.step + 1) + " (epoch " +
+                                   std::to_string(state_.epoch + 1) + ", batch " + std::to_string(state_.batch + 1) +
+                                   "): the " + (!std::isfinite(r.loss) ? "loss" : "gradient norm") + " is " +
+                                   describe_non_finite(!std::isfinite(r.loss) ? r.loss : norm);
+          if (!options_.skip_non_finite)
+            SYMPHONIC_THROW(TrainError(what + "; training stopped before that step, so the weights and the "
+                                              "checkpoints are those of the last good step (a lower learning rate "
+                                              "or --clip may help; --skip-non-finite skips such batches)"));
+          ++state_.batch;  // skipped: no optimizer step, not in the epoch's sums
+          ++state_.epoch_skipped;
+          if (state_.epoch_skipped == 1) message(what + ": batch skipped (counted in the epoch's line)");
+          continue;
         }
-        if (std::isfinite(r.loss) && std::isfinite(norm)) optimizer_->step(model_.parameters(), model_.gradients());
+        optimizer_->step(model_.parameters(), model_.gradients());
         ++state_.step;
         ++state_.batch;
         state_.epoch_train.loss_sum += r.loss * static_cast<double>(r.count);
@@ -382,6 +413,7 @@ class Trainer {
       report.tokens_per_s = state_.epoch_seconds > 0 ? static_cast<double>(state_.epoch_tokens) / state_.epoch_seconds : 0;
       report.learning_rate = lr_used;
       report.partial = !epoch_done;
+      report.skipped = state_.epoch_skipped;
       report.validation = validate();
       const double monitored = report.validation.count > 0 ? report.validation.loss() : report.train.loss();
       if (monitored < state_.best_validation_loss) {
@@ -395,6 +427,7 @@ class Trainer {
         state_.epoch_train = Metrics();
         state_.epoch_tokens = 0;
         state_.epoch_seconds = 0;
+        state_.epoch_skipped = 0;
         ++result.epochs_completed;
       }
       // the best checkpoint carries the position after this epoch, like the last one
