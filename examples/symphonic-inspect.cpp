@@ -20,34 +20,15 @@
 #include <vector>
 
 #include <symphonic/detail/file_io.hpp>
+#include <symphonic/io/detail/json.hpp>
 #include <symphonic/midi/midi.hpp>
 
 namespace {
 
 using namespace symphonic;
 
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-          out += buffer;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
+// JSON string literals: invalid UTF-8 (a file name in another encoding) becomes U+FFFD
+std::string json_string(const std::string& text) { return io::detail::json_quote(text); }
 
 std::string warning_text(const midi::Warning& w) {
   std::string text = "byte " + std::to_string(w.byte_offset);
@@ -139,6 +120,10 @@ int main(int argc, char** argv) {
     }
   }
   if (paths.empty()) return usage();
+  if (json && notes_tsv) {
+    std::fprintf(stderr, "symphonic-inspect: --json and --notes are two output formats: choose one\n");
+    return 2;
+  }
   if (notes_tsv)
     std::printf("# track\tchannel\tprogram\tpitch\tvelocity\tstart_tick\tend_tick\tstart_s\tend_s\n");
 

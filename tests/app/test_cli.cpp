@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include <symphonic/io/detail/json.hpp>
 #include <symphonic/midi/midi.hpp>
 
 #include "support/skip.hpp"
@@ -95,6 +96,7 @@ TEST_CASE("cli: --help, bad arguments exit 2 with one line, unreadable files exi
       {"symphonic-generate --checkpoint c --out o.mid --length", "--length needs a value"},
       {"symphonic-eval --corpus x", "give --checkpoint PATH --corpus DIR, or --stats"},
       {"symphonic-eval --stats x --split some", "--split must be one of"},
+      {"symphonic-inspect --json --notes x.mid", "--json and --notes are two output formats: choose one"},
   };
   for (const auto& entry : usage) {
     const std::string& command = entry.first;
@@ -116,6 +118,16 @@ TEST_CASE("cli: --help, bad arguments exit 2 with one line, unreadable files exi
     const Run r = run(bin + "/" + command, "missing");
     CHECK(r.status == 1);
     CHECK(r.err.find(entry.second) != std::string::npos);
+  }
+  // --json stays valid JSON for a file name that is not UTF-8 (here Latin-1), its bytes shown as U+FFFD
+  {
+    const std::string name = "cli_caf\xE9.mid";
+    REQUIRE(std::system(("cp " + std::string(SYMPHONIC_TEST_SOURCE_DIR) + "/tests/data/midi/regressions/format0-without-tracks.mid '" +
+                         name + "'").c_str()) == 0);
+    const Run r = run(bin + "/symphonic-inspect --json '" + name + "'", "latin1");
+    const symphonic::io::detail::Json line = symphonic::io::detail::parse_json(r.out);
+    CHECK(line.find("file")->text == "cli_caf\xEF\xBF\xBD.mid");
+    std::remove(name.c_str());
   }
   // a file that is not a checkpoint
   {

@@ -107,4 +107,17 @@ TEST_CASE("json: quoted strings read back to the same bytes") {
   CHECK(json_quote("a\x01") == "\"a\\u0001\"");
 }
 
+TEST_CASE("json: bytes that are not UTF-8 are quoted as U+FFFD, so the output always parses") {
+  const std::string replacement = "\xEF\xBF\xBD";
+  // a Latin-1 file name, a stray continuation byte, a truncated sequence, an overlong one, a surrogate
+  for (const std::string& bad : {std::string("caf\xE9.mid"), std::string("a\x80" "b"), std::string("end\xE2\x99"),
+                                 std::string("\xC0\xAF"), std::string("\xED\xA0\x80")}) {
+    CAPTURE(bad);
+    const Json v = parse_json(json_quote(bad));
+    CHECK(v.text.find(replacement) != std::string::npos);
+  }
+  CHECK(parse_json(json_quote("caf\xE9.mid")).text == "caf" + replacement + ".mid");
+  CHECK(parse_json(json_quote("\xC3\xA9\xF0\x9F\x8E\xB5")).text == "\xC3\xA9\xF0\x9F\x8E\xB5");  // valid: kept
+}
+
 }  // TEST_SUITE

@@ -194,21 +194,11 @@ inline std::string header_json(const std::vector<TensorInfo>& tensors, const Met
   }
   json += "}";
   // Our reader checks UTF-8; refuse to write what it would refuse to read.
-  for (const auto& kv : metadata) {
-    try {
-      detail::parse_json(detail::json_quote(kv.first));
-      detail::parse_json(detail::json_quote(kv.second));
-    } catch (const detail::JsonError&) {
+  for (const auto& kv : metadata)
+    if (!detail::valid_utf8(kv.first) || !detail::valid_utf8(kv.second))
       SYMPHONIC_THROW(CheckpointError("metadata", "key or value of \"" + kv.first + "\" is not valid UTF-8"));
-    }
-  }
-  for (const TensorInfo& t : tensors) {
-    try {
-      detail::parse_json(detail::json_quote(t.name));
-    } catch (const detail::JsonError&) {
-      SYMPHONIC_THROW(CheckpointError("tensor:" + t.name, "name is not valid UTF-8"));
-    }
-  }
+  for (const TensorInfo& t : tensors)
+    if (!detail::valid_utf8(t.name)) SYMPHONIC_THROW(CheckpointError("tensor:" + t.name, "name is not valid UTF-8"));
   while ((8 + json.size()) % 8 != 0) json += ' ';
   return json;
 }

@@ -86,6 +86,51 @@ struct Json {
   }
 };
 
+
+/// Length of the valid UTF-8 sequence at p (`left` bytes available, lead byte >= 0x80), or 0 when
+/// it is not one (a stray continuation byte, a truncated, overlong or surrogate sequence, or a
+/// code point beyond U+10FFFF).
+inline std::size_t utf8_length(const unsigned char* p, std::size_t left) {
+  const unsigned char lead = p[0];
+  std::size_t n;
+  unsigned code;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    n = 2;
+    code = lead & 0x1Fu;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    n = 3;
+    code = lead & 0x0Fu;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    n = 4;
+    code = lead & 0x07u;
+  } else {
+    return 0;
+  }
+  if (left < n) return 0;
+  for (std::size_t i = 1; i < n; ++i) {
+    if ((p[i] & 0xC0) != 0x80) return 0;
+    code = (code << 6) | (p[i] & 0x3Fu);
+  }
+  if ((n == 3 && (code < 0x800 || (code >= 0xD800 && code <= 0xDFFF))) || (n == 4 && (code < 0x10000 || code > 0x10FFFF)))
+    return 0;
+  return n;
+}
+
+/// Whether all of `text` is valid UTF-8.
+inline bool valid_utf8(const std::string& text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  for (std::size_t i = 0; i < text.size();) {
+    if (p[i] < 0x80) {
+      ++i;
+      continue;
+    }
+    const std::size_t n = utf8_length(p + i, text.size() - i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
 class JsonReader {
  public:
   JsonReader(const char* data, std::size_t size, int max_depth = 64)
@@ -290,31 +335,7 @@ class JsonReader {
 
   /// Length of the valid UTF-8 sequence starting at pos_ (lead byte >= 0x80), or 0.
   std::size_t utf8_sequence() const {
-    const auto at = [&](std::size_t i) { return static_cast<unsigned char>(data_[pos_ + i]); };
-    const unsigned char lead = at(0);
-    std::size_t n;
-    unsigned code;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      n = 2;
-      code = lead & 0x1Fu;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      n = 3;
-      code = lead & 0x0Fu;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      n = 4;
-      code = lead & 0x07u;
-    } else {
-      return 0;
-    }
-    if (size_ - pos_ < n) return 0;
-    for (std::size_t i = 1; i < n; ++i) {
-      if ((at(i) & 0xC0) != 0x80) return 0;
-      code = (code << 6) | (at(i) & 0x3Fu);
-    }
-    if ((n == 3 && (code < 0x800 || (code >= 0xD800 && code <= 0xDFFF))) ||
-        (n == 4 && (code < 0x10000 || code > 0x10FFFF)))
-      return 0;  // overlong, surrogate or beyond Unicode
-    return n;
+    return utf8_length(reinterpret_cast<const unsigned char*>(data_) + pos_, size_ - pos_);
   }
 
   std::string parse_string() {
@@ -387,14 +408,27 @@ inline Json parse_json(const std::string& text, int max_depth = 64) {
   return parse_json(text.data(), text.size(), max_depth);
 }
 
-/// `text` as a JSON string literal: quotes, backslashes and control characters escaped;
-/// everything else (UTF-8 included) copied as is.
+/// `text` as a JSON string literal: quotes, backslashes and control characters escaped, valid
+/// UTF-8 copied as is, and each byte that is not part of valid UTF-8 (a file name in another
+/// encoding, say) replaced by U+FFFD, so the output is always valid JSON.
 inline std::string json_quote(const std::string& text) {
   std::string out;
   out.reserve(text.size() + 2);
   out += '"';
-  for (char ch : text) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
     const unsigned char c = static_cast<unsigned char>(ch);
+    if (c >= 0x80) {
+      const std::size_t n = utf8_length(bytes + i, text.size() - i);
+      if (n == 0) {
+        out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+      } else {
+        out.append(text, i, n);
+        i += n - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
