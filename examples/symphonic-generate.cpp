@@ -50,6 +50,11 @@ int main(int argc, char** argv) {
     const std::string checkpoint = args.required("checkpoint");
     const std::string out = args.required("out");
     sy::generate::SamplerOptions sampler;
+    // two flags that say different things are an error, never a silent choice of one
+    if (args.flag_set("argmax") && args.has("temperature"))
+      throw cli::UsageError("--argmax and --temperature both set the sampling temperature: choose one");
+    if (args.has("primer-tokens") && args.has("primer"))
+      throw cli::UsageError("--primer and --primer-tokens both give the start of the piece: choose one");
     sampler.temperature = args.flag_set("argmax") ? 0.0 : args.number("temperature", 0, 100);
     sampler.top_k = static_cast<int>(args.integer("top-k", 0, 1000000));
     sampler.top_p = args.number("top-p", 1e-9, 1);

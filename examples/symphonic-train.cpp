@@ -85,6 +85,8 @@ int main(int argc, char** argv) {
     const std::string checkpoint = args.required("checkpoint");
     const bool recipe = args.flag_set("recipe");
     const bool resume = args.flag_set("resume");
+    if (recipe && args.has("preset") && args.text("preset") != "recipe")
+      throw cli::UsageError("--recipe and --preset " + args.text("preset") + " choose two different models: choose one");
     const std::string preset = recipe ? "recipe" : args.choice("preset", {"recipe", "default"});
     // --resume continues a run with its own settings, from its last checkpoint: a flag may repeat
     // one of them, never change it (that would not continue the run)

@@ -97,6 +97,9 @@ TEST_CASE("cli: --help, bad arguments exit 2 with one line, unreadable files exi
       {"symphonic-eval --corpus x", "give --checkpoint PATH --corpus DIR, or --stats"},
       {"symphonic-eval --stats x --split some", "--split must be one of"},
       {"symphonic-inspect --json --notes x.mid", "--json and --notes are two output formats: choose one"},
+      {"symphonic-generate --checkpoint c --out o.mid --argmax --temperature 0.5", "--argmax and --temperature"},
+      {"symphonic-generate --checkpoint c --out o.mid --primer none --primer-tokens t", "--primer and --primer-tokens"},
+      {"symphonic-train --corpus x --checkpoint y --recipe --preset default", "--recipe and --preset default"},
   };
   for (const auto& entry : usage) {
     const std::string& command = entry.first;
