@@ -19,7 +19,9 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <map>
 #include <string>
+#include <utility>
 #include <thread>
 #include <vector>
 
@@ -73,8 +75,8 @@ struct FolderScan {
   std::vector<std::string> skipped;  ///< "path: reason" for each entry passed over (see scan_midi_folder)
   std::size_t not_midi = 0;          ///< regular files without a MIDI extension (not listed one by one)
 
-  /// One line for a program to print, e.g. "92 MIDI files; passed over: 1 folder already walked
-  /// (a link loop), 2 files already listed (links to them), 5 files not MIDI".
+  /// One line for a program to print, e.g. "92 MIDI files; passed over: 1 folders already walked
+  /// (link loops or second links), 5 files not MIDI".
   std::string summary() const {
     std::size_t loops = 0, duplicates = 0, unreadable = 0, deep = 0;
     for (const std::string& entry : skipped) {
@@ -101,25 +103,18 @@ struct FolderScan {
 /// each file is visited once, by device and inode: a link loop, or a second name for a folder or
 /// file already seen, is passed over and recorded in `skipped` (within a folder, real entries
 /// come before links, so the real name is kept), as are entries that cannot be read and folders
-/// more than `max_depth` levels below `dir`. Throws io::FileError when `dir`
-/// itself cannot be opened.
+/// more than `max_depth` levels below `dir`. Throws io::FileError when `dir` itself cannot be
+/// opened.
 inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256) {
   FolderScan scan;
   std::string root = dir;
   while (root.size() > 1 && root.back() == '/') root.pop_back();
-  struct Seen {
-    dev_t dev;
-    ino_t ino;
-    std::string path;
-  };
-  std::vector<Seen> folders, files;  // sorted by (dev, ino)
-  const auto seen = [](std::vector<Seen>& list, const struct stat& info, const std::string& path) -> const Seen* {
-    auto at = std::lower_bound(list.begin(), list.end(), info, [](const Seen& s, const struct stat& i) {
-      return s.dev != i.st_dev ? s.dev < i.st_dev : s.ino < i.st_ino;
-    });
-    if (at != list.end() && at->dev == info.st_dev && at->ino == info.st_ino) return &*at;
-    list.insert(at, Seen{info.st_dev, info.st_ino, path});
-    return nullptr;
+  // (device, inode) -> the first path it was met under; a map, so 170,000 files stay n log n
+  using Seen = std::map<std::pair<dev_t, ino_t>, std::string>;
+  Seen folders, files;
+  const auto seen = [](Seen& met, const struct stat& info, const std::string& path) -> const std::string* {
+    const auto inserted = met.emplace(std::make_pair(info.st_dev, info.st_ino), path);
+    return inserted.second ? nullptr : &inserted.first->second;
   };
   struct stat root_info {};
   if (::stat(root.c_str(), &root_info) != 0 || !S_ISDIR(root_info.st_mode))
@@ -163,16 +158,16 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256) 
         continue;
       }
       if (S_ISDIR(info.st_mode)) {
-        if (const Seen* first = seen(folders, info, path)) {
-          scan.skipped.push_back(path + ": folder already walked as " + first->path);
+        if (const std::string* first = seen(folders, info, path)) {
+          scan.skipped.push_back(path + ": folder already walked as " + *first);
         } else if (folder.depth + 1 > max_depth) {
           scan.skipped.push_back(path + ": deeper than " + std::to_string(max_depth) + " folders");
         } else {
           below.push_back({path, folder.depth + 1});
         }
       } else if (S_ISREG(info.st_mode) && detail::has_midi_extension(name)) {
-        if (const Seen* first = seen(files, info, path))
-          scan.skipped.push_back(path + ": the same file as " + first->path);
+        if (const std::string* first = seen(files, info, path))
+          scan.skipped.push_back(path + ": the same file as " + *first);
         else
           scan.files.push_back(path);
       } else if (S_ISREG(info.st_mode)) {
