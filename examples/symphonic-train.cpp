@@ -10,8 +10,11 @@
 #include <new>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include <symphonic/data/data.hpp>
 #include <symphonic/detail/file_io.hpp>
@@ -38,6 +41,24 @@ std::vector<int> parse_sizes(const std::string& text) {
     sizes.push_back(static_cast<int>(v));
   }
   return sizes;
+}
+
+// A model too large for this machine is refused before anything is allocated, with what it would
+// take: weights, gradients and the optimizer's moments (Adam keeps two per weight, RMSprop and
+// SGD one at most), 4 bytes each. Activations come on top, so this is a lower bound.
+void check_model_fits(const sy::nn::ModelConfig& config, const std::string& optimizer) {
+  const double weights = static_cast<double>(sy::nn::Model<float>::describe(config).parameter_count());
+  const double bytes = weights * sizeof(float) * (optimizer == "adam" ? 4 : 3);
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return;  // unknown: the allocation itself will tell
+  const double memory = static_cast<double>(pages) * static_cast<double>(page);
+  if (bytes <= memory) return;
+  char text[320];
+  std::snprintf(text, sizeof text,
+                "the model has %.3g parameters and needs at least %.1f GiB for its weights, gradients and %s state; "
+                "this machine has %.1f GiB of memory: choose a smaller --hidden, --layers, --embedding or --dense",
+                weights, bytes / 1073741824.0, optimizer.c_str(), memory / 1073741824.0);
+  throw std::runtime_error(text);
 }
 
 }  // namespace
@@ -224,6 +245,7 @@ int main(int argc, char** argv) {
         " validation=" + sy::data::pieces_fingerprint(split.validation, corpus_dir) +
         " corpus=" + sy::data::pieces_fingerprint(corpus.pieces, corpus_dir);
 
+    check_model_fits(config, optimizer);
     sy::nn::Model<float> model(config, options.seed, threads > 0 ? threads : sy::backend::cpu::ThreadPool::default_threads());
     model.set_precision(precision);
     std::printf("model: preset %s, %lld parameters, %s, %d threads; %zu training and %zu validation pieces\n",

@@ -19,46 +19,16 @@
 #include <symphonic/io/detail/json.hpp>
 #include <symphonic/midi/midi.hpp>
 
+#include "support/programs.hpp"
 #include "support/skip.hpp"
 
 namespace {
 
-std::string examples_dir() {
-  char buffer[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", buffer, sizeof buffer - 1);
-  if (n <= 0) return "";
-  std::string self(buffer, static_cast<std::size_t>(n));
-  const std::string tests = self.substr(0, self.find_last_of('/'));
-  const std::string build = tests.substr(0, tests.find_last_of('/'));
-  return build + "/examples";
-}
-
-bool exists(const std::string& path) {
-  struct stat info {};
-  return ::stat(path.c_str(), &info) == 0;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct Run {
-  int status;
-  std::string out, err;
-};
-
-// Runs a shell command line with stdout and stderr captured.
-Run run(const std::string& command, const std::string& tag) {
-  const std::string out = "cli_" + tag + ".out", err = "cli_" + tag + ".err";
-  const int raw = std::system((command + " >" + out + " 2>" + err).c_str());
-  Run r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_text(out), read_text(err)};
-  std::remove(out.c_str());
-  std::remove(err.c_str());
-  return r;
-}
+using symphonic_test::examples_dir;
+using symphonic_test::exists;
+using symphonic_test::read_text;
+using symphonic_test::Run;
+using symphonic_test::run;
 
 int lines(const std::string& text) {
   int n = 0;
@@ -233,6 +203,12 @@ TEST_CASE("cli: render, train, SIGINT, resume, generate and evaluate end to end"
                                 "onto_corpus");
     CHECK(onto_corpus.status == 2);
     CHECK(onto_corpus.err.find("a file of the corpus") != std::string::npos);
+    // a model no machine holds (64 layers of 65,536 units: about 9 TB) is refused before it is
+    // allocated, saying how much it would take; the checkpoint is untouched
+    const Run too_big = run(train + " --overwrite --hidden 65536 --layers 64 --max-steps 1", "too_big");
+    CHECK(too_big.status == 1);
+    CHECK(too_big.err.find("needs at least") != std::string::npos);
+    CHECK(too_big.err.find("GiB of memory") != std::string::npos);
     const Run onto_checkpoint = run(bin + "/symphonic-generate --checkpoint " + dir + "/m.safetensors --out " + dir +
                                         "/m.safetensors --length 5",
                                     "onto_checkpoint");

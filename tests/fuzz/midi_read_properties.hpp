@@ -1,13 +1,13 @@
 // tests/fuzz/midi_read_properties.hpp - what must hold for any byte string given to the reader.
-// Shared by the libFuzzer target (fuzz_midi_read.cpp) and the regression test over what it
-// found (tests/midi/test_fuzz_regressions.cpp).
+// Shared by the libFuzzer target (fuzz_symphonic.cpp, target midi_read) and the regression test over what it
+// found (tests/fuzz/test_fuzz_regressions.cpp).
 //
 //   - reading never crashes and throws nothing but midi::ParseError, with an offset inside the
 //     input;
 //   - strict mode accepts a subset of what tolerant mode accepts: when it succeeds the tolerant
 //     result is the same and has no warnings;
 //   - whatever tolerant mode returns, extract_notes() works (FIFO, and LIFO with the pedal) and
-//     every note ends at or after its start; write() either succeeds or throws
+//     every note is in range (note_properties.hpp); write() either succeeds or throws
 //     midi::WriteError, and what it writes reads back strictly, without warnings, equal up to
 //     the end-of-track events it adds, and writes again to the same bytes;
 //   - notes_to_file(extract_notes(f)) writes a file that reads back strictly with as many notes.
@@ -20,7 +20,9 @@
 
 #include <symphonic/midi/midi.hpp>
 
-namespace midi_fuzz {
+#include "note_properties.hpp"
+
+namespace symphonic_fuzz {
 
 /// Returns an empty string when every property holds, else what failed.
 inline std::string check_read_properties(const std::uint8_t* data, std::size_t size) {
@@ -49,24 +51,12 @@ inline std::string check_read_properties(const std::uint8_t* data, std::size_t s
     if (w.byte_offset > size) return "warning offset past the input";
 
   const midi::NoteList notes = midi::extract_notes(tolerant);
-  for (const midi::Note& n : notes.notes)
-    if (n.end_tick < n.start_tick) return "a note ends before it starts";
+  std::string failure = symphonic_fuzz::check_note_ranges(notes);
+  if (!failure.empty()) return failure;
   const midi::NoteList held = midi::extract_notes(tolerant, {midi::Pairing::lifo, true});
   if (held.notes.size() != notes.notes.size()) return "pairing changed the number of notes";
-
-  // The notes survive notes_to_file: written, read back strictly, paired again, none lost.
-  try {
-    const std::vector<std::uint8_t> made = midi::write(midi::notes_to_file(notes));
-    std::vector<midi::Warning> none;
-    const midi::File back = midi::read(made, midi::ReadOptions{true}, &none);
-    if (!none.empty()) return "notes_to_file output read back with warnings";
-    if (midi::extract_notes(back).notes.size() != notes.notes.size())
-      return "notes_to_file lost or added notes";
-  } catch (const midi::WriteError&) {
-    // ticks too far apart for one delta: a file cannot hold them
-  } catch (const midi::ParseError& e) {
-    return std::string("notes_to_file output does not read back: ") + e.what();
-  }
+  failure = symphonic_fuzz::check_notes_survive_file(notes, true);
+  if (!failure.empty()) return failure;
 
   std::vector<std::uint8_t> bytes;
   try {
@@ -92,4 +82,4 @@ inline std::string check_read_properties(const std::uint8_t* data, std::size_t s
   return "";
 }
 
-}  // namespace midi_fuzz
+}  // namespace symphonic_fuzz

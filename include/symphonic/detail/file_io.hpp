@@ -185,20 +185,17 @@ class AtomicFile {
 #endif
     temporary_ += "." + std::to_string(counter.fetch_add(1));
 #if SYMPHONIC_POSIX_FILES
-    const int fd = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0) {
-      if (target_.exists) {  // keep the replaced file's permissions (and owner, where we may)
-        static_cast<void>(::fchmod(fd, static_cast<mode_t>(target_.mode)));
-        if (::geteuid() == 0)
-          static_cast<void>(::fchown(fd, static_cast<uid_t>(target_.uid), static_cast<gid_t>(target_.gid)));
-      }
-      file_ = ::fdopen(fd, "wb");
-      if (!file_) ::close(fd);
+    fd_ = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd_ >= 0 && target_.exists) {  // keep the replaced file's permissions (and owner, where we may)
+      static_cast<void>(::fchmod(fd_, static_cast<mode_t>(target_.mode)));
+      if (::geteuid() == 0)
+        static_cast<void>(::fchown(fd_, static_cast<uid_t>(target_.uid), static_cast<gid_t>(target_.gid)));
     }
+    if (fd_ < 0)
 #else
     file_ = std::fopen(temporary_.c_str(), "wb");
-#endif
     if (!file_)
+#endif
       SYMPHONIC_THROW(io::FileError(path, "cannot create temporary file " + temporary_ + ": " + errno_text()));
   }
 
@@ -206,31 +203,56 @@ class AtomicFile {
   AtomicFile& operator=(const AtomicFile&) = delete;
 
   ~AtomicFile() {
+#if SYMPHONIC_POSIX_FILES
+    if (fd_ >= 0) ::close(fd_);
+#else
     if (file_) std::fclose(file_);
+#endif
     if (!committed_) std::remove(temporary_.c_str());
   }
 
+  /// Appends `size` bytes. On POSIX straight to the descriptor, so that a short write (a full
+  /// disk, a signal) is continued and a failing one (ENOSPC, EIO) is seen at once, not at a
+  /// later buffer flush.
   void write(const void* data, std::size_t size) {
+#if SYMPHONIC_POSIX_FILES
+    write_fully(data, size, -1);
+    end_ += static_cast<long>(size);
+#else
     if (size != 0 && std::fwrite(data, 1, size, file_) != size)
       SYMPHONIC_THROW(io::FileError(path_, "write failed: " + errno_text()));
+#endif
   }
 
-  /// Overwrites `size` bytes at `offset` (already written), then continues at the end.
+  /// Overwrites `size` bytes at `offset` (already written); later writes continue at the end.
   void write_at(long offset, const void* data, std::size_t size) {
+#if SYMPHONIC_POSIX_FILES
+    SYMPHONIC_ASSERT(offset >= 0 && offset + static_cast<long>(size) <= end_);
+    write_fully(data, size, offset);
+#else
     if (std::fseek(file_, offset, SEEK_SET) != 0) SYMPHONIC_THROW(io::FileError(path_, "seek failed: " + errno_text()));
     write(data, size);
     if (std::fseek(file_, 0, SEEK_END) != 0) SYMPHONIC_THROW(io::FileError(path_, "seek failed: " + errno_text()));
+#endif
   }
 
-  /// Makes the new content visible under the target's name.
+  /// Makes the new content visible under the target's name: the data reaches the disk (fsync)
+  /// before the rename, so a crash at any point leaves the old file or the new one, whole.
   void commit() {
-    bool ok = std::fflush(file_) == 0;
 #if SYMPHONIC_POSIX_FILES
-    if (ok && durable_) ok = ::fsync(::fileno(file_)) == 0;
-#endif
+    bool ok = !durable_ || ::fsync(fd_) == 0;
+    int error = errno;
+    if (::close(fd_) != 0 && ok) {
+      ok = false;
+      error = errno;
+    }
+    fd_ = -1;
+#else
+    bool ok = std::fflush(file_) == 0;
     const int error = errno;
     ok = std::fclose(file_) == 0 && ok;
     file_ = nullptr;
+#endif
     if (!ok) SYMPHONIC_THROW(io::FileError(path_, std::string("write failed: ") + std::strerror(error)));
     if (std::rename(temporary_.c_str(), target_.path.c_str()) != 0)
       SYMPHONIC_THROW(io::FileError(path_, "cannot rename temporary file into place: " + errno_text()));
@@ -257,7 +279,24 @@ class AtomicFile {
   std::string path_;
   WriteTarget target_;
   std::string temporary_;
+#if SYMPHONIC_POSIX_FILES
+  // write(2) or pwrite(2) at `offset` (-1: at the end) until every byte is taken; EINTR retried.
+  void write_fully(const void* data, std::size_t size, long offset) {
+    const char* p = static_cast<const char*>(data);
+    while (size > 0) {
+      const ssize_t n = offset < 0 ? ::write(fd_, p, size) : ::pwrite(fd_, p, size, static_cast<off_t>(offset));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) SYMPHONIC_THROW(io::FileError(path_, "write failed: " + (n < 0 ? errno_text() : std::string("nothing written"))));
+      p += n;
+      size -= static_cast<std::size_t>(n);
+      if (offset >= 0) offset += static_cast<long>(n);
+    }
+  }
+  int fd_ = -1;
+  long end_ = 0;  // bytes appended so far
+#else
   std::FILE* file_ = nullptr;
+#endif
   bool durable_ = true;
   bool committed_ = false;
 };

@@ -271,10 +271,25 @@ class Checkpoint {
   std::map<std::string, std::size_t> index_;
 };
 
+/// Throws CheckpointError("tensor:<name>") unless the checkpoint holds `name` with exactly
+/// `shape` and an F32 or F64 dtype. Cheap (no tensor byte is read): a loader calls it before it
+/// allocates what the tensor is to be copied into.
+inline void check_loadable(const Checkpoint& checkpoint, const std::string& name, const std::vector<std::int64_t>& shape) {
+  const std::string section = "tensor:" + name;
+  if (!checkpoint.has(name)) SYMPHONIC_THROW(CheckpointError(section, "missing from the checkpoint"));
+  const TensorInfo& t = checkpoint.info(name);
+  if (t.shape != shape)
+    SYMPHONIC_THROW(CheckpointError(section, "shape " + shape_text(t.shape) + " in the checkpoint, " +
+                                                 shape_text(shape) + " expected"));
+  if (t.dtype != Dtype::f32 && t.dtype != Dtype::f64)
+    SYMPHONIC_THROW(CheckpointError(section, std::string("dtype ") + dtype_name(t.dtype) +
+                                                 " cannot be loaded as floating point (F32 or F64 only)"));
+}
+
 /// Copies the checkpoint's tensors into `into` (matched by name). All-or-nothing: every name must
-/// exist with exactly the target's shape and an F32/F64 dtype, and `into` must not name a tensor
-/// twice; the first violation throws CheckpointError("tensor:<name>") before any byte is copied.
-/// Tensors in the file that `into` does not name are ignored.
+/// pass check_loadable(), and `into` must not name a tensor twice; the first violation throws
+/// CheckpointError("tensor:<name>") before any byte is copied. Tensors in the file that `into`
+/// does not name are ignored.
 template <class Scalar>
 void load_tensors(const Checkpoint& checkpoint, const std::vector<nn::NamedTensor<Scalar>>& into) {
   std::map<std::string, bool> seen;
@@ -282,14 +297,7 @@ void load_tensors(const Checkpoint& checkpoint, const std::vector<nn::NamedTenso
     const std::string section = "tensor:" + target.name;
     if (seen[target.name]) SYMPHONIC_THROW(CheckpointError(section, "requested twice"));
     seen[target.name] = true;
-    if (!checkpoint.has(target.name)) SYMPHONIC_THROW(CheckpointError(section, "missing from the checkpoint"));
-    const TensorInfo& t = checkpoint.info(target.name);
-    if (t.shape != target.shape)
-      SYMPHONIC_THROW(CheckpointError(section, "shape " + shape_text(t.shape) + " in the checkpoint, " +
-                                                   shape_text(target.shape) + " expected"));
-    if (t.dtype != Dtype::f32 && t.dtype != Dtype::f64)
-      SYMPHONIC_THROW(CheckpointError(section, std::string("dtype ") + dtype_name(t.dtype) +
-                                                   " cannot be loaded as floating point (F32 or F64 only)"));
+    check_loadable(checkpoint, target.name, target.shape);
     if (target.data == nullptr && target.element_count() != 0)
       SYMPHONIC_THROW(CheckpointError(section, "target has no data pointer"));
   }

@@ -85,46 +85,20 @@ class Model {
   static std::uint64_t head_dropout_stream(std::size_t k) { return (std::uint64_t(1) << 32) + k; }
 
   explicit Model(const ModelConfig& config, std::uint64_t seed = 1, int threads = backend::cpu::ThreadPool::default_threads())
-      : config_((config.validate(), config)), rng_(new Rng(seed)),
-        pool_(new backend::cpu::ThreadPool(threads)),
-        lstm_(LstmOptions{config.input == InputKind::embedding ? config.embedding_size : 1, config.lstm_size,
-                          config.lstm_layers, config.recurrent_dropout, config.lstm_dropout, config.init}) {
-    const Index V = config.vocab_size, H = config.lstm_size;
-    // Every tensor is described once, in flat-buffer order.
-    if (config.input == InputKind::embedding) {
-      embedding_.reset(new Embedding<Scalar>(V, config.embedding_size));
-      embedding_->describe(layout_, "embedding");
-    } else {
-      scalar_.reset(new ScalarInput<Scalar>(V));
-    }
-    lstm_.describe(layout_, "lstm");
-    std::vector<int> outs = config.dense_sizes;
-    outs.push_back(config.vocab_size);
-    Index in = H;
-    BatchNormOptions bn_options{config.bn_momentum, config.bn_epsilon, config.bn_unbiased_running_var};
-    for (std::size_t k = 0; k < outs.size(); ++k) {
-      const std::string n = std::to_string(k + 1);
-      if (config.batch_norm) {
-        ops_.push_back({Op::batch_norm, batch_norms_.size()});
-        batch_norms_.emplace_back(in, bn_options);
-        batch_norms_.back().describe(layout_, "bn" + n);
-      }
-      if (config.dropout > 0) {
-        ops_.push_back({Op::dropout, dropouts_.size()});
-        dropouts_.emplace_back(config.dropout, head_dropout_stream(dropouts_.size()));
-      }
-      ops_.push_back({Op::dense, denses_.size()});
-      denses_.emplace_back(in, outs[k]);
-      denses_.back().describe(layout_, "dense" + n);
-      in = outs[k];
-      if (k + 1 < outs.size()) ops_.push_back({Op::relu, 0});
-    }
+      : Model(config, DescribeOnly{}) {
+    rng_.reset(new Rng(seed));
+    pool_.reset(new backend::cpu::ThreadPool(threads));
     params_ = Vec::Zero(layout_.parameter_count());
     grads_ = Vec::Zero(layout_.parameter_count());
     buffers_ = Vec::Zero(layout_.buffer_count());
     bind();
     initialize();
   }
+
+  /// The tensors a model of `config` has (names, shapes, offsets), found without allocating
+  /// them: a loader checks a checkpoint against it, a program its memory budget, before a
+  /// hostile or mistyped size can ask for gigabytes. Throws ConfigError like the constructor.
+  static ParameterLayout describe(const ModelConfig& config) { return Model(config, DescribeOnly{}).layout_; }
 
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
@@ -291,6 +265,43 @@ class Model {
   const Lstm<Scalar>& lstm() const { return lstm_; }
 
  private:
+  struct DescribeOnly {};
+
+  // Builds the layers and describes every tensor once, in flat-buffer order; allocates nothing.
+  Model(const ModelConfig& config, DescribeOnly)
+      : config_((config.validate(), config)),
+        lstm_(LstmOptions{config.input == InputKind::embedding ? config.embedding_size : 1, config.lstm_size,
+                          config.lstm_layers, config.recurrent_dropout, config.lstm_dropout, config.init}) {
+    if (config.input == InputKind::embedding) {
+      embedding_.reset(new Embedding<Scalar>(config.vocab_size, config.embedding_size));
+      embedding_->describe(layout_, "embedding");
+    } else {
+      scalar_.reset(new ScalarInput<Scalar>(config.vocab_size));
+    }
+    lstm_.describe(layout_, "lstm");
+    std::vector<int> outs = config.dense_sizes;
+    outs.push_back(config.vocab_size);
+    Index in = config.lstm_size;
+    BatchNormOptions bn_options{config.bn_momentum, config.bn_epsilon, config.bn_unbiased_running_var};
+    for (std::size_t k = 0; k < outs.size(); ++k) {
+      const std::string n = std::to_string(k + 1);
+      if (config.batch_norm) {
+        ops_.push_back({Op::batch_norm, batch_norms_.size()});
+        batch_norms_.emplace_back(in, bn_options);
+        batch_norms_.back().describe(layout_, "bn" + n);
+      }
+      if (config.dropout > 0) {
+        ops_.push_back({Op::dropout, dropouts_.size()});
+        dropouts_.emplace_back(config.dropout, head_dropout_stream(dropouts_.size()));
+      }
+      ops_.push_back({Op::dense, denses_.size()});
+      denses_.emplace_back(in, outs[k]);
+      denses_.back().describe(layout_, "dense" + n);
+      in = outs[k];
+      if (k + 1 < outs.size()) ops_.push_back({Op::relu, 0});
+    }
+  }
+
   enum class Op { batch_norm, dropout, dense, relu };
   struct OpRef {
     Op kind;

@@ -54,10 +54,15 @@ struct ModelConfig {
     auto fail = [](const std::string& key, const std::string& why) {
       SYMPHONIC_THROW(ConfigError("model config key '" + key + "': " + why));
     };
-    if (vocab_size < 2) fail("vocab_size", "must be at least 2");
-    if (input == InputKind::embedding && embedding_size < 1) fail("embedding_size", "must be positive");
-    if (lstm_size < 1) fail("lstm_size", "must be positive");
-    if (lstm_layers < 1) fail("lstm_layers", "must be positive");
+    // Upper bounds keep every tensor's element count (at most 4 * 2^20 * 2^24) and the layout's
+    // sum far inside 64 bits; memory runs out long before them (an LSTM of 2^20 units is 16 TiB).
+    constexpr int max_width = 1 << 20, max_vocab = 1 << 24, max_layers = 1024;
+    if (vocab_size < 2 || vocab_size > max_vocab) fail("vocab_size", "must lie in 2.." + std::to_string(max_vocab));
+    if (input == InputKind::embedding && (embedding_size < 1 || embedding_size > max_width))
+      fail("embedding_size", "must lie in 1.." + std::to_string(max_width));
+    if (lstm_size < 1 || lstm_size > max_width) fail("lstm_size", "must lie in 1.." + std::to_string(max_width));
+    if (lstm_layers < 1 || lstm_layers > max_layers) fail("lstm_layers", "must lie in 1.." + std::to_string(max_layers));
+    if (dense_sizes.size() > static_cast<std::size_t>(max_layers)) fail("dense_sizes", "at most 1024 layers");
     auto rate = [&](const std::string& key, double r) {
       if (!(r >= 0.0 && r < 1.0)) fail(key, "must lie in [0, 1)");
     };
@@ -65,7 +70,7 @@ struct ModelConfig {
     rate("lstm_dropout", lstm_dropout);
     rate("dropout", dropout);
     for (int d : dense_sizes)
-      if (d < 1) fail("dense_sizes", "sizes must be positive");
+      if (d < 1 || d > max_width) fail("dense_sizes", "sizes must lie in 1.." + std::to_string(max_width));
     if (!(bn_momentum >= 0.0 && bn_momentum <= 1.0)) fail("bn_momentum", "must lie in [0, 1]");
     if (!(bn_epsilon > 0.0)) fail("bn_epsilon", "must be positive");
   }

@@ -33,15 +33,18 @@ struct SavedModel {
   io::Metadata metadata;
 };
 
-/// Reads a checkpoint written by Trainer::save(); throws io::FileError, io::CheckpointError
-/// (damaged file, missing tensors), or TrainError (not a symphonic training checkpoint).
+/// A model from a checkpoint already read and verified (io::Checkpoint::read or from_bytes);
+/// `source` names it in errors. Throws io::CheckpointError (missing tensors, wrong shapes),
+/// nn::ConfigError or music::VocabularyError (bad metadata), or TrainError (not a symphonic
+/// training checkpoint, NaN weights). Every tensor's shape is checked against the model
+/// configuration before the model is allocated, so the memory taken is bounded by the file's
+/// size: a small file that claims an enormous model is refused, not attempted.
 template <class Scalar>
-SavedModel<Scalar> load_model(const std::string& path) {
-  const io::Checkpoint checkpoint = io::Checkpoint::read(path);
+SavedModel<Scalar> load_model(const io::Checkpoint& checkpoint, const std::string& source) {
   const auto need = [&](const char* key) -> const std::string& {
     const auto it = checkpoint.metadata().find(key);
     if (it == checkpoint.metadata().end())
-      SYMPHONIC_THROW(TrainError(path + " holds no " + key + ": not a checkpoint written by symphonic-train"));
+      SYMPHONIC_THROW(TrainError(source + " holds no " + key + ": not a checkpoint written by symphonic-train"));
     return it->second;
   };
   SavedModel<Scalar> saved;
@@ -49,9 +52,11 @@ SavedModel<Scalar> load_model(const std::string& path) {
   saved.config = nn::ModelConfig::from_text(need(keys::model_config));
   saved.vocabulary = music::Vocabulary::from_text(need(keys::vocabulary));
   if (saved.vocabulary.size() != saved.config.vocab_size)
-    SYMPHONIC_THROW(TrainError(path + ": the vocabulary has " + std::to_string(saved.vocabulary.size()) +
+    SYMPHONIC_THROW(TrainError(source + ": the vocabulary has " + std::to_string(saved.vocabulary.size()) +
                                " tokens but the model " + std::to_string(saved.config.vocab_size) + " outputs"));
   if (!saved.vocabulary.encoder_options().empty()) saved.encoder = music::make_encoder(saved.vocabulary.encoder_options());
+  const nn::ParameterLayout layout = nn::Model<Scalar>::describe(saved.config);
+  for (const nn::TensorSpec& t : layout.tensors()) io::check_loadable(checkpoint, t.name, t.shape);
   saved.model.reset(new nn::Model<Scalar>(saved.config, 1));
   std::vector<nn::NamedTensor<Scalar>> tensors = saved.model->named_parameters();
   for (auto& b : saved.model->buffers()) tensors.push_back(b);
@@ -60,10 +65,17 @@ SavedModel<Scalar> load_model(const std::string& path) {
   for (const auto& t : tensors) {
     for (std::int64_t i = 0; i < t.element_count(); ++i)
       if (!std::isfinite(static_cast<double>(t.data[i])))
-        SYMPHONIC_THROW(TrainError(path + ": tensor " + t.name + " holds NaN or infinite values (a diverged run); "
+        SYMPHONIC_THROW(TrainError(source + ": tensor " + t.name + " holds NaN or infinite values (a diverged run); "
                                    "nothing can be generated or evaluated from these weights"));
   }
   return saved;
+}
+
+/// Reads and verifies the checkpoint at `path`, then load_model(checkpoint, path); also throws
+/// io::FileError.
+template <class Scalar>
+SavedModel<Scalar> load_model(const std::string& path) {
+  return load_model<Scalar>(io::Checkpoint::read(path), path);
 }
 
 }  // namespace train
