@@ -3,4 +3,4 @@
 # with AddressSanitizer and UndefinedBehaviorSanitizer. A finding fails the step and leaves the
 # input in build/fuzz/artifacts/TARGET/: add it to tests/data/fuzz/TARGET/.
 set -euo pipefail
-bash scripts/fuzz.sh all "${SYMPHONIC_FUZZ_SECONDS:-40}"
+bash scripts/fuzz.sh all "${SYMPHONIC_FUZZ_SECONDS:-30}"
