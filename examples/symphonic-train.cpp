@@ -22,6 +22,9 @@
 #include <symphonic/nn/model.hpp>
 #include <symphonic/train/callbacks.hpp>
 #include <symphonic/train/trainer.hpp>
+#ifdef SYMPHONIC_MPI
+#include <symphonic/distributed/mpi.hpp>
+#endif
 
 #include "cli.hpp"
 
@@ -61,9 +64,45 @@ void check_model_fits(const sy::nn::ModelConfig& config, const std::string& opti
   throw std::runtime_error(text);
 }
 
+// --distributed: this process is one rank of a data-parallel job started by mpirun.
+struct Distributed {
+#ifdef SYMPHONIC_MPI
+  std::unique_ptr<sy::distributed::MpiSession> session;
+  std::unique_ptr<sy::distributed::MpiCommunicator> world;
+#endif
+  bool on = false;
+  int rank = 0, size = 1, local_size = 1;
+
+  // A failure on one rank would leave the others waiting in their next collective: end the job.
+  int exit(int code) {
+#ifdef SYMPHONIC_MPI
+    if (on && size > 1 && code != cli::exit_ok) sy::distributed::MpiSession::abort(code);
+#endif
+    return code;
+  }
+  // Errors every rank meets alike are told once, by rank 0; the others are told with the rank.
+  void report(const char* text, bool alike) const {
+    if (!on || size == 1) std::fprintf(stderr, "symphonic-train: %s\n", text);
+    else if (!alike || rank == 0) std::fprintf(stderr, "symphonic-train: rank %d of %d: %s\n", rank, size, text);
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  Distributed distributed;
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--distributed") distributed.on = true;
+#ifdef SYMPHONIC_MPI
+  if (distributed.on) {
+    try {
+      distributed.session.reset(new sy::distributed::MpiSession(&argc, &argv));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "symphonic-train: --distributed: %s\n", e.what());
+      return cli::exit_failure;
+    }
+  }
+#endif
   cli::Parser args("symphonic-train", "--corpus DIR --checkpoint PATH [options]",
                    "Trains an LSTM on every .mid/.midi file under DIR. Writes the best checkpoint (lowest\n"
                    "validation loss) to PATH and the latest, resumable one beside it (PATH with .last).");
@@ -97,11 +136,33 @@ int main(int argc, char** argv) {
       .option("seed", "N", "seed of the split, the initial weights, dropout and batch order", "1")
       .option("max-minutes", "X", "stop after this much wall time (validated and saved), 0 = none", "0")
       .option("max-steps", "N", "stop after this many optimizer steps in all, 0 = none", "0")
+      .flag("distributed", "data-parallel training across the processes of mpirun (a build with SYMPHONIC_MPI): each rank "
+                           "computes its rows of every batch; rank 0 writes the checkpoints and reports")
+      .flag("sync-batch-norm", "with --distributed: batch-norm statistics over the whole batch of all ranks (default: each rank's rows)")
+      .option("distributed-timeout", "S", "with --distributed: a rank that waits this long for the others stops the job", "600")
       .flag("skip-non-finite", "skip a batch whose loss or gradient is NaN or infinite (counted per epoch) instead of stopping")
       .flag("quiet", "no progress bar: one line per epoch");
   try {
     if (!args.parse(argc, argv)) return cli::exit_ok;
     if (!args.positional().empty()) throw cli::UsageError("unexpected argument \"" + args.positional()[0] + "\"");
+    if (!distributed.on && (args.flag_set("sync-batch-norm") || args.has("distributed-timeout")))
+      throw cli::UsageError("--sync-batch-norm and --distributed-timeout go with --distributed");
+    const double distributed_timeout = args.number("distributed-timeout", 1, 1e9);
+#ifdef SYMPHONIC_MPI
+    if (distributed.on) {
+      distributed.world.reset(new sy::distributed::MpiCommunicator(MPI_COMM_WORLD, distributed_timeout));
+      distributed.rank = distributed.world->rank();
+      distributed.size = distributed.world->size();
+      distributed.local_size = distributed.world->local_size();
+      if (distributed.rank != 0 && !std::freopen("/dev/null", "w", stdout))  // rank 0 reports
+        throw std::runtime_error("cannot silence the standard output of rank " + std::to_string(distributed.rank));
+    }
+#else
+    if (distributed.on)
+      throw cli::UsageError("--distributed: this symphonic-train was built without MPI (configure with -DSYMPHONIC_MPI=ON, "
+                            "or meson -Dmpi=enabled, and run it under mpirun)");
+    (void)distributed_timeout;
+#endif
     const std::string corpus_dir = args.required("corpus");
     const std::string checkpoint = args.required("checkpoint");
     const bool recipe = args.flag_set("recipe");
@@ -160,13 +221,18 @@ int main(int argc, char** argv) {
     const bool overwrite = args.flag_set("overwrite");
     if (resume && overwrite) throw cli::UsageError("--resume continues the checkpoints and --overwrite replaces them: choose one");
     // one trainer per checkpoint: a second one pointed at it stops here, before it reads anything
-    const sy::detail::FileLock lock(checkpoint);
+    // one lock per run: data-parallel, rank 0 writes and holds it
+    std::unique_ptr<sy::detail::FileLock> lock;
+    if (distributed.rank == 0) lock.reset(new sy::detail::FileLock(checkpoint));
     if (!resume && !overwrite)
       for (const std::string& path : {checkpoint, options.last_checkpoint_path()})
         if (sy::detail::path_exists(path))
           throw cli::UsageError(path + " exists: pass --resume to continue that run, or --overwrite to start a new one over it");
     const double val_split = args.number("val-split", 0, 0.9);
-    const int threads = static_cast<int>(args.integer("threads", 0, 1024));
+    int threads = static_cast<int>(args.integer("threads", 0, 1024));
+    // ranks on one machine share its cores
+    if (threads == 0 && distributed.local_size > 1)
+      threads = std::max(1, sy::backend::cpu::ThreadPool::default_threads() / distributed.local_size);
     const sy::nn::Precision precision = sy::nn::parse_precision(args.choice("precision", {"fp32", "bf16"}));
     try {
       sy::nn::check_precision<float>(precision);  // before the corpus is read: a clear refusal, at once
@@ -185,8 +251,8 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     sy::data::Corpus corpus = sy::data::load_corpus(corpus_dir, *encoder, {}, threads);
     if (corpus.pieces.empty()) {
-      std::fprintf(stderr, "symphonic-train: no readable MIDI files under %s\n", corpus_dir.c_str());
-      return cli::exit_failure;
+      distributed.report(("no readable MIDI files under " + corpus_dir).c_str(), true);
+      return distributed.exit(cli::exit_failure);
     }
     for (const auto& piece : corpus.pieces)
       for (const std::string& path : {checkpoint, options.last_checkpoint_path()})
@@ -251,6 +317,16 @@ int main(int argc, char** argv) {
     std::printf("model: preset %s, %lld parameters, %s, %d threads; %zu training and %zu validation pieces\n",
                 preset.c_str(), static_cast<long long>(model.parameter_count()), sy::nn::precision_description(precision).c_str(),
                 model.threads(), split.train.size(), split.validation.size());
+    if (distributed.on) {
+#ifdef SYMPHONIC_MPI
+      options.communicator = distributed.world.get();
+#endif
+      options.sync_batch_norm = args.flag_set("sync-batch-norm");
+      std::printf("data-parallel: %d ranks (%d on this machine), %d threads each; each computes its rows of every batch "
+                  "of %d; batch-norm statistics %s\n",
+                  distributed.size, distributed.local_size, model.threads(), options.batch_size,
+                  options.sync_batch_norm ? "over the whole batch (synchronised)" : "over each rank's rows");
+    }
     sy::train::install_interrupt_handler();
     options.stop_flag = &sy::train::interrupt_flag();
     sy::train::Trainer<float> trainer(model, vocabulary, split, options);
@@ -275,12 +351,13 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
       }
     } messages;
-    trainer.add_callback(args.flag_set("quiet") ? static_cast<sy::train::Callback&>(messages) : progress);
+    if (distributed.rank == 0)
+      trainer.add_callback(args.flag_set("quiet") ? static_cast<sy::train::Callback&>(messages) : progress);
     const sy::train::TrainResult result = trainer.fit();
     std::printf("stopped: %s after %lld steps, %.1f s; best %s loss %.4f\n",
                 sy::train::stop_reason_name(result.reason), static_cast<long long>(result.steps), result.seconds,
                 trainer.validation_windows() > 0 ? "validation" : "training", result.best_validation_loss);
-    if (result.reason == sy::train::StopReason::interrupted) return cli::exit_interrupted;
+    if (result.reason == sy::train::StopReason::interrupted) return cli::exit_interrupted;  // every rank stopped
     const sy::train::Metrics baseline = trainer.bigram_baseline();
     if (baseline.count > 0)
       std::printf("bigram baseline on the same validation windows: loss %.4f, accuracy %.3f, perplexity %.2f\n",
@@ -288,14 +365,14 @@ int main(int argc, char** argv) {
     std::printf("checkpoints: %s (best), %s (last)\n", checkpoint.c_str(), options.last_checkpoint_path().c_str());
     return cli::exit_ok;
   } catch (const cli::UsageError& e) {
-    std::fprintf(stderr, "symphonic-train: %s (see --help)\n", e.what());
-    return cli::exit_usage;
+    distributed.report((std::string(e.what()) + " (see --help)").c_str(), true);
+    return distributed.exit(cli::exit_usage);
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "symphonic-train: out of memory: the model (--hidden, --layers, --embedding, --dense), the batch "
-                         "(--batch, --seq-len) or the corpus does not fit in this machine's memory\n");
-    return cli::exit_failure;
+    distributed.report("out of memory: the model (--hidden, --layers, --embedding, --dense), the batch "
+                       "(--batch, --seq-len) or the corpus does not fit in this machine's memory", false);
+    return distributed.exit(cli::exit_failure);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "symphonic-train: %s\n", e.what());
-    return cli::exit_failure;
+    distributed.report(e.what(), false);
+    return distributed.exit(cli::exit_failure);
   }
 }

@@ -38,6 +38,8 @@ class BatchNorm {
     Mat xhat;        ///< normalised input, F x N
     Vec rstd;        ///< 1 / sqrt(var + eps) of the statistics used
     bool batch_statistics = false;  ///< true when the forward ran in train mode
+    Index columns = 0;              ///< columns the statistics cover (all replicas' when synchronised)
+    const backend::cpu::ReplicaSum* replicas = nullptr;  ///< the forward's, for backward
   };
 
   explicit BatchNorm(Index features, BatchNormOptions options = {}) : features_(features), options_(options) {}
@@ -73,23 +75,27 @@ class BatchNorm {
   }
 
   /// Train mode normalises with the batch statistics and updates the running ones (the bound
-  /// buffers); infer mode reads the running ones and writes nothing shared.
-  void forward(const Mat& x, Mat& y, Cache& cache, Mode mode) const {
+  /// buffers); infer mode reads the running ones and writes nothing shared. With `replicas` (data-
+  /// parallel training) the statistics are those of the batch all replicas share.
+  void forward(const Mat& x, Mat& y, Cache& cache, Mode mode, const backend::cpu::ReplicaSum* replicas = nullptr) const {
     if (x.rows() != features_) SYMPHONIC_THROW(ShapeError("batch-norm input rows", features_, x.rows()));
-    if (mode == Mode::train && x.cols() < 1) SYMPHONIC_THROW(ShapeError("batch-norm batch columns (at least)", 1, x.cols()));
+    const bool synchronised = mode == Mode::train && replicas && *replicas;
+    if (mode == Mode::train && x.cols() < 1 && !synchronised)  // a replica may hold none of a shared batch
+      SYMPHONIC_THROW(ShapeError("batch-norm batch columns (at least)", 1, x.cols()));
     cache.batch_statistics = mode == Mode::train;
     cache.xhat.resize(features_, x.cols());
     cache.rstd.resize(features_);
     y.resize(features_, x.cols());
-    backend::cpu::batch_norm_forward(features_, x.cols(), x.data(), p_, cache.batch_statistics, cache.xhat.data(),
-                                     cache.rstd.data(), y.data());
+    cache.replicas = synchronised ? replicas : nullptr;
+    cache.columns = backend::cpu::batch_norm_forward(features_, x.cols(), x.data(), p_, cache.batch_statistics,
+                                                     cache.xhat.data(), cache.rstd.data(), y.data(), cache.replicas);
   }
 
   void backward(const Mat& dy, Mat& dx, const Cache& cache) const {
     SYMPHONIC_ASSERT(dy.rows() == features_ && dy.cols() == cache.xhat.cols());
     dx.resize(features_, dy.cols());
     backend::cpu::batch_norm_backward(features_, dy.cols(), dy.data(), cache.xhat.data(), cache.rstd.data(), p_.gamma,
-                                      cache.batch_statistics, dgamma_, dbeta_, dx.data());
+                                      cache.batch_statistics, dgamma_, dbeta_, dx.data(), cache.columns, cache.replicas);
   }
 
  private:

@@ -40,14 +40,21 @@ class Dropout {
 
   double rate() const { return rate_; }
 
-  void forward(backend::cpu::ThreadPool& pool, const Mat& x, Mat& y, Cache& cache, Mode mode, std::uint64_t key) const {
+  /// x holds (steps batch) columns, column t batch + b (batch 0: all columns are one step);
+  /// `slice` says which rows of a shared batch they are (backend/cpu/dropout.hpp), so that
+  /// replicas draw the masks of the whole batch.
+  void forward(backend::cpu::ThreadPool& pool, const Mat& x, Mat& y, Cache& cache, Mode mode, std::uint64_t key,
+               Index batch = 0, const backend::cpu::BatchSlice& slice = {}) const {
     if (mode == Mode::infer || rate_ == 0.0) {
       cache.mask.resize(0, 0);
       y = x;
       return;
     }
     cache.mask.resize(x.rows(), x.cols());
-    backend::cpu::dropout_mask(pool, x.size(), rate_, key, stream_, 0, cache.mask.data());
+    if (batch == 0) batch = x.cols();
+    SYMPHONIC_ASSERT(batch > 0 && x.cols() % batch == 0);
+    backend::cpu::dropout_mask_slice(pool, x.rows(), x.cols() / batch, batch, slice, rate_, key, stream_,
+                                     cache.mask.data());
     y.resize(x.rows(), x.cols());
     backend::cpu::apply_mask(x.size(), cache.mask.data(), x.data(), y.data());  // y = m o x
   }

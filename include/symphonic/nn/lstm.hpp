@@ -14,7 +14,8 @@
 // Between layers, `dropout` applies a fresh inverted-dropout mask per element and step to the
 // input of layers 1..L-1 (PyTorch nn.LSTM `dropout`). Masks are drawn by counter under the key
 // the caller passes (one per training step): layer l's recurrent mask is stream 2l + 1, its input
-// mask stream 2l + 2, element index its position in the column-major matrix.
+// mask stream 2l + 2, element index its position in the column-major matrix (of the whole batch
+// when the forward computes a slice of one: backend/cpu/dropout.hpp).
 //
 // The layer holds its options and views of its weights only. What a forward leaves for backward
 // (gate activations, cell states, masks) is a Cache in the caller's workspace, so a trainer and a
@@ -208,9 +209,10 @@ class Lstm {
 
   /// x: I x (T batch). The top layer's output at every step is cache.layers.back().h (H x T batch).
   /// `initial` (zero when null) must hold H x batch matrices. In train mode the dropout masks are
-  /// drawn under `key`. Only `cache` is written: forwards with separate caches may run at once.
+  /// drawn under `key`, as for the rows of `slice` of a shared batch. Only `cache` is written:
+  /// forwards with separate caches may run at once.
   void forward(backend::cpu::ThreadPool& pool, const Mat& x, Index batch, Cache& cache, Mode mode,
-               std::uint64_t key = 0, const State* initial = nullptr) const {
+               std::uint64_t key = 0, const State* initial = nullptr, const backend::cpu::BatchSlice& slice = {}) const {
     const Index H = options_.hidden_size;
     if (x.rows() != options_.input_size) SYMPHONIC_THROW(ShapeError("lstm input rows", options_.input_size, x.rows()));
     if (batch < 1 || x.cols() % batch != 0)
@@ -238,7 +240,7 @@ class Lstm {
       } else if (train && options_.dropout > 0) {
         const Mat& below = cache.layers[static_cast<std::size_t>(l - 1)].h;
         L.input_mask.resize(below.rows(), below.cols());
-        backend::cpu::dropout_mask(pool, below.size(), options_.dropout, key, input_stream(l), 0, L.input_mask.data());
+        backend::cpu::dropout_mask_slice(pool, H, T, B, slice, options_.dropout, key, input_stream(l), L.input_mask.data());
         L.input = L.input_mask.cwiseProduct(below);
         in = &L.input;
       } else {
@@ -254,8 +256,8 @@ class Lstm {
       }
       if (train && options_.recurrent_dropout > 0) {
         L.recurrent_mask.resize(H, B);
-        backend::cpu::dropout_mask(pool, H * B, options_.recurrent_dropout, key, recurrent_stream(l), 0,
-                                   L.recurrent_mask.data());
+        backend::cpu::dropout_mask_slice(pool, H, 1, B, slice, options_.recurrent_dropout, key, recurrent_stream(l),
+                                         L.recurrent_mask.data());
       } else {
         L.recurrent_mask.resize(0, 0);
       }

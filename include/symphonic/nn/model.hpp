@@ -172,14 +172,14 @@ class Model {
       SYMPHONIC_THROW(ShapeError("target columns (1 or the number of steps)", T, targets.cols()));
     ws.backward_ready = false;
     ws.every_step = targets.cols() == T && T > 1;
-    ws.key = mode == Mode::train ? rng_->next() : 0;
+    ws.key = mode == Mode::train ? next_training_key() : 0;
     run_input(ws, inputs);
     const State* initial = nullptr;
     if (ws.carry_state && ws.carried.h.size() == static_cast<std::size_t>(config_.lstm_layers) &&
         ws.carried.h[0].cols() == B)
       initial = &ws.carried;
     ws.lstm.weights_version = version_;
-    lstm_.forward(*pool_, ws.x, B, ws.lstm, mode, ws.key, initial);
+    lstm_.forward(*pool_, ws.x, B, ws.lstm, mode, ws.key, initial, ws.slice);
     if (ws.carry_state) lstm_.final_state(ws.lstm, ws.carried);
     const Mat& top = ws.lstm.layers.back().h;
     ws.acts.resize(ops_.size() + 1);
@@ -204,7 +204,7 @@ class Model {
   void backward(Workspace& ws) {
     SYMPHONIC_ASSERT(ws.backward_ready);  // forward(ws, ...) ran, and no step(ws, ...) since
     const Index B = ws.lstm.batch, T = ws.lstm.steps;  // of the forward that filled ws
-    SoftmaxCrossEntropy<Scalar>::backward(ws.loss, ws.d);
+    SoftmaxCrossEntropy<Scalar>::backward(ws.loss, ws.d, static_cast<Scalar>(ws.loss_weight));
     for (std::size_t k = ops_.size(); k-- > 0;) {
       const OpRef& op = ops_[k];
       switch (op.kind) {
@@ -223,6 +223,30 @@ class Model {
     }
     lstm_.backward(*pool_, ws.dsequence, embedding_ ? &ws.dx : nullptr, ws.lstm);
     if (embedding_) embedding_->backward(ws.ids, ws.dx);
+  }
+
+  /// The dropout key of the next training step, drawn from the model's generator (forward in
+  /// train mode draws it itself). A data-parallel replica with no rows in a batch draws it too,
+  /// so that every replica's generator stays at the same point.
+  std::uint64_t next_training_key() { return rng_->next(); }
+
+  /// For a replica with no rows in this training batch, while the others run forward and
+  /// backward with ws.replicas: draws the step's dropout key, and runs each batch norm forward and
+  /// backward on no columns, so that it takes part in the same synchronised sums in the same order
+  /// and updates the same running statistics.
+  void join_replica_step(Workspace& ws) {
+    next_training_key();
+    if (!ws.replicas) return;
+    ws.batch_norm.resize(batch_norms_.size());
+    Mat none, out;
+    for (std::size_t k = 0; k < batch_norms_.size(); ++k) {
+      none.resize(batch_norms_[k].features(), 0);
+      batch_norms_[k].forward(none, out, ws.batch_norm[k], Mode::train, &ws.replicas);
+    }
+    for (std::size_t k = batch_norms_.size(); k-- > 0;) {
+      none.resize(batch_norms_[k].features(), 0);
+      batch_norms_[k].backward(none, out, ws.batch_norm[k]);
+    }
   }
 
   /// A zero (h, c) for `batch` generated sequences.
@@ -348,8 +372,10 @@ class Model {
       const Mat& x = ws.acts[k];
       Mat& y = ws.acts[k + 1];
       switch (op.kind) {
-        case Op::batch_norm: batch_norms_[op.index].forward(x, y, ws.batch_norm[op.index], mode); break;
-        case Op::dropout: dropouts_[op.index].forward(*pool_, x, y, ws.dropout[op.index], mode, ws.key); break;
+        case Op::batch_norm: batch_norms_[op.index].forward(x, y, ws.batch_norm[op.index], mode, &ws.replicas); break;
+        case Op::dropout:
+          dropouts_[op.index].forward(*pool_, x, y, ws.dropout[op.index], mode, ws.key, ws.lstm.batch, ws.slice);
+          break;
         case Op::dense: denses_[op.index].forward(*pool_, x, y); break;
         case Op::relu: relu_.forward(x, y); break;
       }

@@ -44,6 +44,14 @@ struct Workspace {
   bool carry_state = false;
   State carried;
 
+  // Data-parallel training (train/trainer.hpp with a distributed::Communicator): the forward's
+  // rows are `slice` of a batch that several replicas share, so dropout masks are drawn as for the
+  // whole batch; backward computes the gradient of loss_weight x the mean loss (this replica's
+  // share of the whole batch's mean); `replicas`, when set, synchronises batch-norm statistics.
+  backend::cpu::BatchSlice slice;
+  double loss_weight = 1;
+  backend::cpu::ReplicaSum replicas;
+
   bool every_step = false;      ///< the head ran on every step (targets at every step)
   bool backward_ready = false;  ///< a training-shaped forward ran and backward may follow
   std::uint64_t key = 0;        ///< the dropout key of the last training forward

@@ -23,6 +23,14 @@
 // so resume() continues exactly: the same batches, dropout masks and updates as a run that was
 // never stopped (tests/train checks the losses bit for bit). Carried LSTM state (carry_state)
 // is not saved: a resumed run with it starts the next window from zero.
+//
+// Data-parallel (options.communicator, distributed/communicator.hpp): every replica runs this same
+// loop over the same batches; each computes its rows of every batch, the gradients are summed
+// over the replicas before the clip and the optimizer step, so all replicas take the same step
+// (the step a single process takes on the whole batch, up to the order of the additions). The
+// validation sums, the interrupt flag and the time limit are summed too, so every replica agrees
+// on the epoch, the step and when to stop. Rank 0 alone writes checkpoints. Batch-norm statistics
+// are each replica's own rows' unless sync_batch_norm (then the whole batch's, as one process).
 #pragma once
 
 #include <chrono>
@@ -40,6 +48,7 @@
 #include "symphonic/config.hpp"
 #include "symphonic/data/data.hpp"
 #include "symphonic/detail/file_io.hpp"
+#include "symphonic/distributed/communicator.hpp"
 #include "symphonic/error.hpp"
 #include "symphonic/io/checkpoint.hpp"
 #include "symphonic/music/vocabulary.hpp"
@@ -90,6 +99,12 @@ struct TrainerOptions {
   /// and the checkpoints on disk stay those of the last good step; true skips the batch (no
   /// optimizer step) and counts it in the epoch's report.
   bool skip_non_finite = false;
+  /// Data-parallel training over these replicas (see the file comment); null: this process alone.
+  /// Must outlive the trainer.
+  distributed::Communicator* communicator = nullptr;
+  /// Batch-norm statistics over the whole batch of all replicas (two small sums per batch norm
+  /// per step) rather than over each replica's rows; with it, R replicas train exactly as one.
+  bool sync_batch_norm = false;
 
   /// "model.safetensors" -> "model.last.safetensors"; "model" -> "model.last".
   std::string last_checkpoint_path() const {
@@ -234,6 +249,10 @@ class Trainer {
     if (!split_.validation.empty())
       validation_batcher_.reset(new data::Batcher(split_.validation, validation_window_, options_.batch_size, options_.seed, false));
     workspace_.carry_state = options_.carry_state;
+    if (options_.communicator && options_.sync_batch_norm) {
+      distributed::Communicator* c = options_.communicator;
+      workspace_.replicas = [c](double* values, Eigen::Index n) { c->sum(values, static_cast<std::size_t>(n)); };
+    }
   }
 
   Trainer(const Trainer&) = delete;
@@ -255,13 +274,25 @@ class Trainer {
     validation_batcher_->start_epoch(0);
     data::Batch batch;
     while (validation_batcher_->next(batch)) {
-      const auto r = model_.forward(validation_workspace_, batch.inputs, batch.targets, nn::Mode::infer);
+      const data::Batch* mine = my_rows(batch, mine_);
+      if (!mine) continue;
+      const auto r = model_.forward(validation_workspace_, mine->inputs, mine->targets, nn::Mode::infer);
       m.loss_sum += r.loss * static_cast<double>(r.count);
       m.correct += static_cast<std::int64_t>(std::llround(r.accuracy * static_cast<double>(r.count)));
       m.count += r.count;
     }
+    if (options_.communicator) {
+      double sums[3] = {m.loss_sum, static_cast<double>(m.correct), static_cast<double>(m.count)};
+      options_.communicator->sum(sums, 3);
+      m.loss_sum = sums[0];
+      m.correct = static_cast<std::int64_t>(sums[1]);
+      m.count = static_cast<std::int64_t>(sums[2]);
+    }
     return m;
   }
+
+  /// True when this process writes checkpoints and reports: alone, or rank 0 of its replicas.
+  bool is_reporter() const { return !options_.communicator || options_.communicator->rank() == 0; }
 
   /// The same figures for an add-k bigram fitted on the training pieces, on the same windows.
   Metrics bigram_baseline(double k = 0.05) const {
@@ -277,8 +308,10 @@ class Trainer {
   }
 
   /// Writes a checkpoint of the model, the optimizer and the trainer state to `path` (atomic).
-  /// Refuses (TrainError, nothing written) weights that hold NaN or infinite values.
+  /// Refuses (TrainError, nothing written) weights that hold NaN or infinite values. Data-parallel,
+  /// only rank 0 writes (the others hold the same weights and state); the others return at once.
   void save(const std::string& path) {
+    if (!is_reporter()) return;
     std::vector<nn::NamedTensor<Scalar>> tensors = model_.named_parameters();
     for (auto& b : model_.buffers()) tensors.push_back(b);
     for (const auto& t : tensors)
@@ -344,16 +377,16 @@ class Trainer {
       const double seconds_before = state_.epoch_seconds;
       while (train_batcher_->next(batch)) {
         model_.zero_grad();
-        const auto r = model_.forward(workspace_, batch.inputs, batch.targets, nn::Mode::train);
-        model_.backward(workspace_);
+        const Metrics r = train_batch(batch);
+        const double loss = r.count > 0 ? r.loss_sum / static_cast<double>(r.count) : 0.0;
         // the norm is wanted anyway: a NaN or infinity anywhere in the gradient makes it non-finite
         const double norm = options_.clip_norm > 0 ? optim::clip_grad_norm<Scalar>(model_.gradients(), options_.clip_norm)
                                                    : optim::global_norm<Scalar>(model_.gradients());
-        if (!std::isfinite(r.loss) || !std::isfinite(norm)) {
+        if (!std::isfinite(loss) || !std::isfinite(norm)) {
           const std::string what = "step " + std::to_string(state_.step + 1) + " (epoch " +
                                    std::to_string(state_.epoch + 1) + ", batch " + std::to_string(state_.batch + 1) +
-                                   "): the " + (!std::isfinite(r.loss) ? "loss" : "gradient norm") + " is " +
-                                   describe_non_finite(!std::isfinite(r.loss) ? r.loss : norm);
+                                   "): the " + (!std::isfinite(loss) ? "loss" : "gradient norm") + " is " +
+                                   describe_non_finite(!std::isfinite(loss) ? loss : norm);
           if (!options_.skip_non_finite)
             SYMPHONIC_THROW(TrainError(what + "; training stopped before that step, so the weights and the "
                                               "checkpoints are those of the last good step (a lower learning rate "
@@ -366,8 +399,8 @@ class Trainer {
         optimizer_->step(model_.parameters(), model_.gradients());
         ++state_.step;
         ++state_.batch;
-        state_.epoch_train.loss_sum += r.loss * static_cast<double>(r.count);
-        state_.epoch_train.correct += static_cast<std::int64_t>(std::llround(r.accuracy * static_cast<double>(r.count)));
+        state_.epoch_train.loss_sum += r.loss_sum;
+        state_.epoch_train.correct += r.correct;
         state_.epoch_train.count += r.count;
         state_.epoch_tokens += batch.inputs.size();
         state_.epoch_seconds = seconds_before + std::chrono::duration<double>(clock::now() - epoch_start).count();
@@ -376,12 +409,16 @@ class Trainer {
         report.batch = state_.batch;
         report.batches = batches;
         report.step = state_.step;
-        report.loss = r.loss;
+        report.loss = loss;
         report.mean_loss = state_.epoch_train.loss();
         report.tokens_per_s = state_.epoch_seconds > 0 ? static_cast<double>(state_.epoch_tokens) / state_.epoch_seconds : 0;
         report.gradient_norm = norm;
         for (Callback* c : callbacks_) c->on_batch_end(report);
-        if (options_.stop_flag && *options_.stop_flag) {
+        // data-parallel, one replica's interrupt or clock stops every replica after this batch
+        double stops[2] = {options_.stop_flag && *options_.stop_flag ? 1.0 : 0.0,
+                           options_.max_minutes > 0 && since_start() >= options_.max_minutes * 60.0 ? 1.0 : 0.0};
+        if (options_.communicator) options_.communicator->sum(stops, 2);
+        if (stops[0] > 0) {
           stop = StopReason::interrupted;
           break;
         }
@@ -389,7 +426,7 @@ class Trainer {
           stop = StopReason::step_limit;
           break;
         }
-        if (options_.max_minutes > 0 && since_start() >= options_.max_minutes * 60.0) {
+        if (stops[1] > 0) {
           stop = StopReason::time_limit;
           break;
         }
@@ -397,7 +434,7 @@ class Trainer {
       const bool epoch_done = state_.batch >= batches;
       if (stop == StopReason::interrupted) {
         // keep the exact position: the next run resumes inside this epoch
-        if (!options_.checkpoint_path.empty()) {
+        if (!options_.checkpoint_path.empty() && is_reporter()) {
           save(options_.last_checkpoint_path());
           message("interrupted: wrote " + options_.last_checkpoint_path() + " (continue with --resume)");
         }
@@ -467,6 +504,52 @@ class Trainer {
 
   void message(const std::string& text) {
     for (Callback* c : callbacks_) c->on_message(text);
+  }
+
+  // This replica's rows of `batch`: the batch itself when alone, else copied into `mine`; null
+  // when it has none (more replicas than rows).
+  const data::Batch* my_rows(const data::Batch& batch, data::Batch& mine, distributed::RowRange* range = nullptr) const {
+    const distributed::Communicator* c = options_.communicator;
+    const distributed::RowRange rows = c ? distributed::rows_of_replica(batch.inputs.rows(), c->rank(), c->size())
+                                         : distributed::RowRange{0, batch.inputs.rows()};
+    if (range) *range = rows;
+    if (rows.size() == 0) return nullptr;
+    if (!c) return &batch;
+    mine.inputs = batch.inputs.middleRows(rows.begin, rows.size());
+    mine.targets = batch.targets.middleRows(rows.begin, rows.size());
+    return &mine;
+  }
+
+  // Forward and backward of one training batch: gradients() receives d(the batch's mean loss),
+  // summed over the replicas when data-parallel. Returns the batch's sums (loss, correct, count).
+  Metrics train_batch(const data::Batch& batch) {
+    Metrics m;
+    distributed::Communicator* c = options_.communicator;
+    distributed::RowRange rows;
+    const data::Batch* mine = my_rows(batch, mine_, &rows);
+    if (!mine) {
+      model_.join_replica_step(workspace_);  // no rows: zeros into every sum
+    } else {
+      workspace_.slice = c ? backend::cpu::BatchSlice{rows.begin, batch.inputs.rows()} : backend::cpu::BatchSlice{};
+      // this replica's share of the whole batch's mean: its rows over the batch's (every row has
+      // as many targets)
+      workspace_.loss_weight = static_cast<double>(rows.size()) / static_cast<double>(batch.inputs.rows());
+      const auto r = model_.forward(workspace_, mine->inputs, mine->targets, nn::Mode::train);
+      model_.backward(workspace_);
+      m.loss_sum = r.loss * static_cast<double>(r.count);
+      m.correct = static_cast<std::int64_t>(std::llround(r.accuracy * static_cast<double>(r.count)));
+      m.count = r.count;
+    }
+    if (c) {
+      auto& g = model_.gradients();
+      c->sum(g.data(), static_cast<std::size_t>(g.size()));
+      double sums[3] = {m.loss_sum, static_cast<double>(m.correct), static_cast<double>(m.count)};
+      c->sum(sums, 3);
+      m.loss_sum = sums[0];
+      m.correct = static_cast<std::int64_t>(sums[1]);
+      m.count = static_cast<std::int64_t>(sums[2]);
+    }
+    return m;
   }
 
   void parse_schedule() {
@@ -548,6 +631,7 @@ class Trainer {
   std::unique_ptr<data::Batcher> train_batcher_, validation_batcher_;
   std::vector<Callback*> callbacks_;
   TrainerState state_;
+  data::Batch mine_;  // this replica's rows of the current batch
 };
 
 }  // namespace train

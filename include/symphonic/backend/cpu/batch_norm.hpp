@@ -11,7 +11,15 @@
 //           infer: dx = rstd g
 //           dgamma += sum_n dy xhat,  dbeta += sum_n dy
 // The head it serves is F x B (the last step) or F x T B, a few hundred features: one thread.
+// The sums over n (sum x, sum (x - mu)^2, sum g, sum g xhat) are accumulated in double.
+// Synchronised (data-parallel training with a ReplicaSum): the n columns are one replica's share
+// (possibly none) of a batch of N; those sums are summed over the replicas and N replaces n, so
+// every replica normalises with the statistics of the whole batch, updates the same running ones,
+// and its dx is the one a single process would compute for its columns.
 #pragma once
+
+#include <functional>
+#include <vector>
 
 #include <Eigen/Core>
 
@@ -32,22 +40,44 @@ struct BatchNormParams {
   bool unbiased_running_var;
 };
 
+/// Sums `n` values in place over every replica that shares a batch (synchronised batch norm); a
+/// null pointer where one is taken means this replica holds the whole batch.
+using ReplicaSum = std::function<void(double* values, Index n)>;
+
+namespace detail {
+// Row means of M (F x n), accumulated in double; with `replicas`, of the columns of every replica
+// (the row sums and the column count summed over them). *N receives the column count.
+template <class Derived>
+Eigen::VectorXd row_mean(const Eigen::MatrixBase<Derived>& M, const ReplicaSum* replicas, Index* N) {
+  const Index F = M.rows();
+  std::vector<double> s(static_cast<std::size_t>(F + 1));
+  for (Index f = 0; f < F; ++f) s[static_cast<std::size_t>(f)] = M.row(f).template cast<double>().sum();
+  s[static_cast<std::size_t>(F)] = static_cast<double>(M.cols());
+  if (replicas && *replicas) (*replicas)(s.data(), F + 1);
+  *N = static_cast<Index>(s[static_cast<std::size_t>(F)]);
+  return Eigen::Map<const Eigen::VectorXd>(s.data(), F) / static_cast<double>(*N > 0 ? *N : 1);
+}
+}  // namespace detail
+
 /// Writes xhat (F x n), rstd (F) and y (F x n). `batch_statistics`: normalise with the batch's
-/// mean and variance and update the running ones (training); else with the running ones.
+/// mean and variance and update the running ones (training); else with the running ones. Returns
+/// the number of columns the statistics cover (n, or the whole batch's N when synchronised by
+/// `replicas`), which backward needs.
 template <class Scalar>
-void batch_norm_forward(Index F, Index n, const Scalar* x, const BatchNormParams<Scalar>& p, bool batch_statistics,
-                        Scalar* xhat, Scalar* rstd, Scalar* y) {
+Index batch_norm_forward(Index F, Index n, const Scalar* x, const BatchNormParams<Scalar>& p, bool batch_statistics,
+                         Scalar* xhat, Scalar* rstd, Scalar* y, const ReplicaSum* replicas = nullptr) {
   ConstMatMap<Scalar> X(x, F, n);
   MatMap<Scalar> Xhat(xhat, F, n), Y(y, F, n);
   VecMap<Scalar> Rstd(rstd, F), mean_run(p.running_mean, F), var_run(p.running_var, F);
   const Scalar eps = static_cast<Scalar>(p.epsilon);
+  Index N = n;
   if (batch_statistics) {
-    const Vec<Scalar> mean = X.rowwise().mean();
+    const Vec<Scalar> mean = detail::row_mean(X, replicas, &N).template cast<Scalar>();
     Xhat = X.colwise() - mean;
-    const Vec<Scalar> var = Xhat.array().square().rowwise().mean();
+    const Vec<Scalar> var = detail::row_mean(Xhat.array().square().matrix(), replicas, &N).template cast<Scalar>();
     Rstd = (var.array() + eps).rsqrt();
     const Scalar m = static_cast<Scalar>(p.momentum);
-    const Scalar correction = p.unbiased_running_var && n > 1 ? Scalar(n) / Scalar(n - 1) : Scalar(1);
+    const Scalar correction = p.unbiased_running_var && N > 1 ? Scalar(N) / Scalar(N - 1) : Scalar(1);
     mean_run = m * mean_run + (Scalar(1) - m) * mean;
     var_run = m * var_run + (Scalar(1) - m) * correction * var;
   } else {
@@ -57,11 +87,14 @@ void batch_norm_forward(Index F, Index n, const Scalar* x, const BatchNormParams
   Xhat.array().colwise() *= Rstd.array();  // xhat = (x - mu) rstd
   Y = (Xhat.array().colwise() * ConstVecMap<Scalar>(p.gamma, F).array()).matrix();  // y = gamma xhat + beta
   Y.colwise() += ConstVecMap<Scalar>(p.beta, F);
+  return N;
 }
 
+/// `N` is what the forward returned; `replicas` must be the forward's.
 template <class Scalar>
 void batch_norm_backward(Index F, Index n, const Scalar* dy, const Scalar* xhat, const Scalar* rstd,
-                         const Scalar* gamma, bool batch_statistics, Scalar* dgamma, Scalar* dbeta, Scalar* dx) {
+                         const Scalar* gamma, bool batch_statistics, Scalar* dgamma, Scalar* dbeta, Scalar* dx,
+                         Index N = 0, const ReplicaSum* replicas = nullptr) {
   ConstMatMap<Scalar> dY(dy, F, n), Xhat(xhat, F, n);
   ConstVecMap<Scalar> Rstd(rstd, F), G(gamma, F);
   MatMap<Scalar> dX(dx, F, n);
@@ -72,9 +105,16 @@ void batch_norm_backward(Index F, Index n, const Scalar* dy, const Scalar* xhat,
     dX.array().colwise() *= Rstd.array();
     return;
   }
-  const Vec<Scalar> sum_g = dX.rowwise().sum();
-  const Vec<Scalar> sum_gx = dX.cwiseProduct(Xhat).rowwise().sum();
-  const Scalar inv_n = Scalar(1) / Scalar(n);
+  // sum_n g and sum_n g xhat, in double, over every replica's columns
+  std::vector<double> s(static_cast<std::size_t>(2 * F));
+  for (Index f = 0; f < F; ++f) {
+    s[static_cast<std::size_t>(f)] = dX.row(f).template cast<double>().sum();
+    s[static_cast<std::size_t>(F + f)] = dX.row(f).cwiseProduct(Xhat.row(f)).template cast<double>().sum();
+  }
+  if (replicas && *replicas) (*replicas)(s.data(), 2 * F);
+  const Eigen::Map<const Eigen::VectorXd> sums(s.data(), 2 * F);
+  const Vec<Scalar> sum_g = sums.head(F).cast<Scalar>(), sum_gx = sums.tail(F).cast<Scalar>();
+  const Scalar inv_n = Scalar(1) / Scalar(N > 0 ? N : n);
   dX.colwise() -= sum_g * inv_n;
   dX.array() -= Xhat.array().colwise() * (sum_gx.array() * inv_n);
   dX.array().colwise() *= Rstd.array();
