@@ -54,7 +54,7 @@ TEST_CASE("cli: --help, bad arguments exit 2 with one line, unreadable files exi
     CHECK(lines(bad.err) == 1);
     CHECK(bad.err.find("unknown option --no-such-flag") != std::string::npos);
   }
-  const std::vector<std::pair<std::string, std::string>> usage = {
+  std::vector<std::pair<std::string, std::string>> usage = {
       {"symphonic-train --corpus x", "--checkpoint is required"},
       {"symphonic-train --corpus x --checkpoint y --epochs zero", "--epochs needs a whole number"},
       {"symphonic-train --corpus x --checkpoint y --optimizer adagrad", "--optimizer must be one of"},
@@ -70,7 +70,11 @@ TEST_CASE("cli: --help, bad arguments exit 2 with one line, unreadable files exi
       {"symphonic-generate --checkpoint c --out o.mid --argmax --temperature 0.5", "--argmax and --temperature"},
       {"symphonic-generate --checkpoint c --out o.mid --primer none --primer-tokens t", "--primer and --primer-tokens"},
       {"symphonic-train --corpus x --checkpoint y --recipe --preset default", "--recipe and --preset default"},
+      {"symphonic-train --corpus x --checkpoint y --sync-batch-norm", "go with --distributed"},
   };
+#ifndef SYMPHONIC_TEST_PROGRAMS_HAVE_MPI
+  usage.push_back({"symphonic-train --corpus x --checkpoint y --distributed", "built without MPI"});
+#endif
   for (const auto& entry : usage) {
     const std::string& command = entry.first;
     CAPTURE(command);
