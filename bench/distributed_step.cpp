@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
     else if (flag == "--steps") steps = std::atoi(value.c_str());
     else if (flag == "--threads") threads = std::atoi(value.c_str());
   }
-  if (threads < 1) threads = std::max(1, sy::backend::cpu::ThreadPool::default_threads() / world.local_size());
+  if (threads < 1) threads = sy::distributed::threads_per_replica(world.local_size());
   const bool recipe = preset == "recipe";
   const int vocab = recipe ? 358 : 400, length = recipe ? 100 : 64;
 
@@ -138,8 +138,11 @@ int main(int argc, char** argv) {
                 1e3 * step.low, 1e3 * step.high, record.step_seconds.size(), batch / step.median);
     std::printf("in step   %8.2f ms  [%.2f - %.2f]  summing the gradients (%.1f%% of the step)\n", 1e3 * reduce.median,
                 1e3 * reduce.low, 1e3 * reduce.high, 100 * reduce.median / step.median);
-    std::printf("all-reduce alone %5.2f ms  [%.2f - %.2f]  median of 20: %.2f GB/s of parameters\n", 1e3 * only.median,
-                1e3 * only.low, 1e3 * only.high, bytes / only.median / 1e9);
+    if (world.size() == 1)
+      std::printf("all-reduce alone: one rank, nothing to sum\n");
+    else
+      std::printf("all-reduce alone %5.2f ms  [%.2f - %.2f]  median of 20: %.2f GB/s of parameters\n", 1e3 * only.median,
+                  1e3 * only.low, 1e3 * only.high, bytes / only.median / 1e9);
   }
   return 0;
 }

@@ -18,6 +18,7 @@
 
 #include <symphonic/data/data.hpp>
 #include <symphonic/detail/file_io.hpp>
+#include <symphonic/distributed/communicator.hpp>
 #include <symphonic/music/music.hpp>
 #include <symphonic/nn/model.hpp>
 #include <symphonic/train/callbacks.hpp>
@@ -230,9 +231,14 @@ int main(int argc, char** argv) {
           throw cli::UsageError(path + " exists: pass --resume to continue that run, or --overwrite to start a new one over it");
     const double val_split = args.number("val-split", 0, 0.9);
     int threads = static_cast<int>(args.integer("threads", 0, 1024));
-    // ranks on one machine share its cores
-    if (threads == 0 && distributed.local_size > 1)
-      threads = std::max(1, sy::backend::cpu::ThreadPool::default_threads() / distributed.local_size);
+    if (distributed.on) {
+      if (threads == 0) threads = sy::distributed::threads_per_replica(distributed.local_size);
+      const int allowed = sy::backend::cpu::ThreadPool::default_threads();
+      if (threads > allowed)
+        std::fprintf(stderr, "symphonic-train: rank %d: --threads %d but this rank may run on %d CPUs only (the launcher "
+                     "binds it: with Open MPI pass --bind-to none, or --map-by slot:PE=%d)\n",
+                     distributed.rank, threads, allowed, threads);
+    }
     const sy::nn::Precision precision = sy::nn::parse_precision(args.choice("precision", {"fp32", "bf16"}));
     try {
       sy::nn::check_precision<float>(precision);  // before the corpus is read: a clear refusal, at once

@@ -13,9 +13,12 @@
 // process's too. Only the sums below cross between replicas; this header needs no library.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
+#include <thread>
 
+#include "symphonic/backend/cpu/thread_pool.hpp"
 #include "symphonic/config.hpp"
 #include "symphonic/error.hpp"
 
@@ -60,6 +63,16 @@ inline RowRange rows_of_replica(std::ptrdiff_t rows, int rank, int size) {
   range.begin = r * base + (r < extra ? r : extra);
   range.end = range.begin + base + (r < extra ? 1 : 0);
   return range;
+}
+
+/// Compute threads for one of `local_replicas` processes on this machine. A launcher that binds
+/// each to its own cores (Open MPI binds a rank to one core by default) leaves it fewer CPUs than
+/// the machine has: those, then; unbound, the machine's cores shared among the local replicas.
+inline int threads_per_replica(int local_replicas) {
+  const int allowed = backend::cpu::ThreadPool::default_threads();
+  const int machine = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (allowed < machine) return allowed;
+  return std::max(1, machine / std::max(1, local_replicas));
 }
 
 }  // namespace distributed

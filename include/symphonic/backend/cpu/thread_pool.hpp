@@ -15,6 +15,10 @@
 // model) runs its parts inline on the calling thread instead of waiting.
 #pragma once
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -69,7 +73,14 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   /// Every core the operating system reports (at least 1).
+  /// The CPUs this process may run on: its affinity mask where the system has one (taskset,
+  /// a cgroup's cpuset, or mpirun binding each rank to a core restrict it), else every core.
   static int default_threads() {
+#if defined(__linux__)
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+#endif
     const unsigned n = std::thread::hardware_concurrency();
     return n == 0 ? 1 : static_cast<int>(n);
   }
