@@ -84,7 +84,7 @@ TEST_CASE("rows of a batch are split contiguously and evenly") {
 }
 
 TEST_CASE("R replicas with synchronised batch norm train as one process with the whole batch") {
-  const symphonic_test::Toy toy = symphonic_test::toy_corpus();
+  const symphonic_test::Toy toy = symphonic_test::distributed_toy();
   struct Setting {
     std::string name;
     int batch;
@@ -119,7 +119,7 @@ TEST_CASE("R replicas with synchronised batch norm train as one process with the
 }
 
 TEST_CASE("batch-norm statistics are each replica's own by default; the weights still agree") {
-  const symphonic_test::Toy toy = symphonic_test::toy_corpus();
+  const symphonic_test::Toy toy = symphonic_test::distributed_toy();
   sy::train::TrainerOptions o = symphonic_test::toy_options();
   o.max_steps = 8;
   const Run alone = train(toy, o, false);
@@ -135,7 +135,7 @@ TEST_CASE("batch-norm statistics are each replica's own by default; the weights 
 }
 
 TEST_CASE("a checkpoint of R replicas resumes on one process, and one process's on R replicas") {
-  const symphonic_test::Toy toy = symphonic_test::toy_corpus();
+  const symphonic_test::Toy toy = symphonic_test::distributed_toy();
   const std::string dir = symphonic_test::shared_temp_dir("resume");
   REQUIRE(!dir.empty());
   sy::train::TrainerOptions o = symphonic_test::toy_options();
@@ -177,7 +177,7 @@ TEST_CASE("a checkpoint of R replicas resumes on one process, and one process's 
 }
 
 TEST_CASE("one replica's interrupt or clock stops every replica after the same batch") {
-  const symphonic_test::Toy toy = symphonic_test::toy_corpus();
+  const symphonic_test::Toy toy = symphonic_test::distributed_toy();
   static volatile std::sig_atomic_t flag = 0;
   flag = 0;
   struct InterruptAt : sy::train::Callback {

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string mode = argv[1], dir = argv[2];
-  const symphonic_test::Toy toy = symphonic_test::toy_corpus();
+  const symphonic_test::Toy toy = symphonic_test::distributed_toy();
   sy::train::TrainerOptions o = symphonic_test::toy_options();
   o.epochs = 1000;
   o.checkpoint_path = dir + "/m.safetensors";

@@ -1,6 +1,7 @@
 // tests/distributed/world.hpp - the communicator, toy corpus and models the data-parallel tests share.
 #pragma once
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -9,10 +10,10 @@
 
 #include <symphonic/data/data.hpp>
 #include <symphonic/distributed/mpi.hpp>
-#include <symphonic/generate/sampler.hpp>
-#include <symphonic/music/music.hpp>
 #include <symphonic/nn/model.hpp>
 #include <symphonic/train/trainer.hpp>
+
+#include "support/toy_corpus.hpp"
 
 namespace symphonic_test {
 
@@ -24,30 +25,17 @@ inline sy::distributed::MpiCommunicator& world() {
   return communicator;
 }
 
-struct Toy {
-  sy::music::Vocabulary vocabulary;
-  sy::data::Split split;
-};
-
-// Pieces that walk up a scale with jumps: something to learn, the same on every rank.
-inline Toy toy_corpus(int pieces = 12, int length = 50) {
-  std::vector<std::vector<std::string>> tokens;
-  sy::generate::SplitMix64 rng(777);
-  for (int p = 0; p < pieces; ++p) {
-    std::vector<std::string> piece;
-    int x = p % 7;
-    for (int i = 0; i < length; ++i) {
-      piece.push_back("t" + std::to_string(x));
-      x = (rng.next() % 4 == 0) ? static_cast<int>(rng.next() % 11) : (x + 1) % 11;
-    }
-    tokens.push_back(piece);
-  }
-  Toy toy{sy::music::Vocabulary::build(tokens), {}};
-  std::vector<sy::data::Piece> all;
-  for (int p = 0; p < pieces; ++p)
-    all.push_back({"piece" + std::to_string(p), toy.vocabulary.encode(tokens[static_cast<std::size_t>(p)])});
-  toy.split = sy::data::split_by_piece(all, 0.25, 5);
-  return toy;
+// The trainer tests' toy corpus (tests/support/toy_corpus.hpp), with 11 pitches and more jumps.
+inline Toy distributed_toy() {
+  ToyShape shape;
+  shape.pieces = 12;
+  shape.length = 50;
+  shape.seed = 777;
+  shape.pitches = 11;
+  shape.jump_one_in = 4;
+  shape.validation_share = 0.25;
+  shape.split_seed = 5;
+  return symphonic_test::toy_corpus(shape);
 }
 
 // Every layer whose maths a split batch could change: embedding, two LSTM layers with recurrent

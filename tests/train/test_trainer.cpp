@@ -19,6 +19,8 @@
 #include <symphonic/train/saved_model.hpp>
 #include <symphonic/train/trainer.hpp>
 
+#include "support/toy_corpus.hpp"
+
 namespace sy = symphonic;
 using sy::train::HistoryCallback;
 using sy::train::StopReason;
@@ -27,29 +29,13 @@ using sy::train::TrainerOptions;
 
 namespace {
 
-// A corpus with structure a model can learn: pieces walk up a scale with occasional jumps.
-struct Toy {
-  sy::music::Vocabulary vocabulary;
-  sy::data::Split split;
-};
+using symphonic_test::Toy;
 
 Toy toy_corpus(int pieces = 10, int length = 60) {
-  std::vector<std::vector<std::string>> tokens;
-  sy::generate::SplitMix64 rng(12345);
-  for (int p = 0; p < pieces; ++p) {
-    std::vector<std::string> piece;
-    int x = p % 7;
-    for (int i = 0; i < length; ++i) {
-      piece.push_back("t" + std::to_string(x));
-      x = (rng.next() % 5 == 0) ? static_cast<int>(rng.next() % 9) : (x + 1) % 9;
-    }
-    tokens.push_back(piece);
-  }
-  Toy toy{sy::music::Vocabulary::build(tokens), {}};
-  std::vector<sy::data::Piece> all;
-  for (int p = 0; p < pieces; ++p) all.push_back({"piece" + std::to_string(p), toy.vocabulary.encode(tokens[static_cast<std::size_t>(p)])});
-  toy.split = sy::data::split_by_piece(all, 0.2, 3);
-  return toy;
+  symphonic_test::ToyShape shape;
+  shape.pieces = pieces;
+  shape.length = length;
+  return symphonic_test::toy_corpus(shape);
 }
 
 sy::nn::ModelConfig toy_config(int vocab) {
