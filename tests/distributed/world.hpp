@@ -66,6 +66,12 @@ inline sy::train::TrainerOptions toy_options() {
   return o;
 }
 
+/// Returns on each rank once every rank has called it (a sum needs every rank's value).
+inline void barrier() {
+  double token = 0;
+  world().sum(&token, 1);
+}
+
 /// The same text on every rank: rank 0's.
 inline std::string from_rank0(std::string text) {
   world().broadcast(text, 0);

@@ -1,8 +1,8 @@
 // symphonic/distributed/communicator.hpp - what data-parallel training needs from a group of
 // processes, without naming the engine that connects them.
 //
-//   distributed::MpiCommunicator world(session);      // distributed/mpi.hpp (SYMPHONIC_MPI)
-//   options.communicator = &world;                     // train::TrainerOptions
+//   distributed::MpiCommunicator world;      // distributed/mpi.hpp (SYMPHONIC_MPI)
+//   options.communicator = &world;           // train::TrainerOptions
 //
 // Data parallelism as the trainer does it (train/trainer.hpp): every replica (rank) builds the
 // same batches in the same order from the same seed; replica r of R computes the rows

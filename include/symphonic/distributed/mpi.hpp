@@ -149,7 +149,7 @@ class MpiCommunicator : public Communicator {
           SYMPHONIC_THROW(DistributedError(
               "rank " + std::to_string(rank_) + " of " + std::to_string(size_) + ": the other ranks did not take part in " +
               what + " within " + std::to_string(static_cast<long long>(timeout_)) +
-              " s: one of them has died, hangs, or is that far behind (the timeout is --distributed-timeout)"));
+              " s: one of them has died, hangs, or is that far behind (the timeout of MpiCommunicator; symphonic-train --distributed-timeout)"));
         std::this_thread::sleep_for(std::chrono::microseconds(50));
       }
     }

@@ -267,6 +267,8 @@ class Trainer {
   std::int64_t validation_windows() const { return validation_batcher_ ? validation_batcher_->window_count() : 0; }
 
   /// Loss, accuracy and perplexity of the model on the validation windows (inference mode).
+  /// Data-parallel, each replica validates its rows and the sums are summed: every replica must
+  /// call it.
   Metrics validate() {
     Metrics m;
     if (!validation_batcher_) return m;

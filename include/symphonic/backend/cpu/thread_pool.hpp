@@ -72,7 +72,6 @@ class ThreadPool {
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
-  /// Every core the operating system reports (at least 1).
   /// The CPUs this process may run on: its affinity mask where the system has one (taskset,
   /// a cgroup's cpuset, or mpirun binding each rank to a core restrict it), else every core.
   static int default_threads() {
