@@ -18,6 +18,13 @@
 #error "symphonic/distributed/mpi.hpp needs MPI: build with SYMPHONIC_MPI (CMake -DSYMPHONIC_MPI=ON and link symphonic::mpi, or meson -Dmpi=enabled), or use distributed/communicator.hpp alone"
 #else
 
+// Only MPI's C interface is used: keep the deprecated C++ bindings (and their warnings) out.
+#ifndef OMPI_SKIP_MPICXX
+#define OMPI_SKIP_MPICXX 1
+#endif
+#ifndef MPICH_SKIP_MPICXX
+#define MPICH_SKIP_MPICXX 1
+#endif
 #include <mpi.h>
 
 #include <algorithm>
