@@ -92,7 +92,7 @@ int evaluate(const cli::Parser& args) {
   while (batcher.next(b)) {
     const auto r = saved.model->forward(workspace, b.inputs, b.targets, sy::nn::Mode::infer);
     model_metrics.loss_sum += r.loss * static_cast<double>(r.count);
-    model_metrics.correct += static_cast<std::int64_t>(std::llround(r.accuracy * static_cast<double>(r.count)));
+    model_metrics.correct += r.correct;
     model_metrics.count += r.count;
     bigram_metrics.add(bigram.evaluate(b.inputs, b.targets));
   }

@@ -50,6 +50,15 @@ TEST_CASE("model: the recipe architecture memorises a 200-token sequence") {
   CHECK(before < 0.2);
   CHECK(after.accuracy >= 0.99);
   CHECK(after.count == length);
+  // the count of right predictions, as an integer: the columns whose largest logit is the target
+  Eigen::Index right = 0;
+  for (Eigen::Index n = 0; n < after.count; ++n) {
+    Eigen::Index best = 0;
+    ws.logits().col(n).maxCoeff(&best);
+    right += best == targets(n, 0) ? 1 : 0;
+  }
+  CHECK(after.correct == right);
+  CHECK(after.accuracy == doctest::Approx(static_cast<double>(right) / static_cast<double>(length)));
 }
 
 }  // TEST_SUITE

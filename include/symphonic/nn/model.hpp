@@ -77,7 +77,8 @@ class Model {
 
   struct Result {
     double loss = 0;      ///< mean cross-entropy over the targets
-    double accuracy = 0;  ///< fraction of targets that are the arg-max prediction
+    Index correct = 0;    ///< targets that are the arg-max prediction (sum these, not accuracies)
+    double accuracy = 0;  ///< correct / count
     Index count = 0;      ///< number of targets
   };
 
@@ -195,6 +196,7 @@ class Model {
     Result r;
     r.loss = SoftmaxCrossEntropy<Scalar>::forward(*pool_, ws.acts.back(), flat, ws.loss, &correct);
     r.count = flat.size();
+    r.correct = correct;
     r.accuracy = static_cast<double>(correct) / static_cast<double>(r.count);
     ws.backward_ready = true;
     return r;

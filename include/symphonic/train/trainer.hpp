@@ -280,7 +280,7 @@ class Trainer {
       if (!mine) continue;
       const auto r = model_.forward(validation_workspace_, mine->inputs, mine->targets, nn::Mode::infer);
       m.loss_sum += r.loss * static_cast<double>(r.count);
-      m.correct += static_cast<std::int64_t>(std::llround(r.accuracy * static_cast<double>(r.count)));
+      m.correct += r.correct;
       m.count += r.count;
     }
     if (options_.communicator) {
@@ -539,7 +539,7 @@ class Trainer {
       const auto r = model_.forward(workspace_, mine->inputs, mine->targets, nn::Mode::train);
       model_.backward(workspace_);
       m.loss_sum = r.loss * static_cast<double>(r.count);
-      m.correct = static_cast<std::int64_t>(std::llround(r.accuracy * static_cast<double>(r.count)));
+      m.correct = r.correct;
       m.count = r.count;
     }
     if (c) {
