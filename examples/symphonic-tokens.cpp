@@ -3,6 +3,7 @@
 //
 //   symphonic-tokens FILE_OR_FOLDER... [--recipe | --encoder TEXT] [--names] [--vocab]
 //                    [--min-count N] [--threads N]
+//   symphonic-tokens --save CACHE FOLDER [--recipe | --encoder TEXT] [--threads N]
 //
 //   --recipe          the recipe's tokens ("chord recipe=1"; the default)
 //   --encoder TEXT    any encoder options text: "chord timing=1", "event", "event step_ms=20" ...
@@ -10,6 +11,8 @@
 //   --vocab           print the vocabulary of all the files instead (its text form)
 //   --min-count N     with --vocab: leave out tokens seen fewer than N times
 //   --threads N       files tokenized in parallel (default: one per hardware thread)
+//   --save CACHE      make or update the token cache of FOLDER (data/token_cache.hpp) instead of
+//                     printing tokens; symphonic-train --cache CACHE then reads no unchanged file
 // Folders are searched recursively for *.mid and *.midi. Files that cannot be read are reported
 // on stderr and make the exit status 1; the others are still printed.
 #include <cstdio>
@@ -21,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "symphonic/data/corpus.hpp"
+#include "symphonic/data/token_cache.hpp"
 #include "symphonic/music/factory.hpp"
 #include "symphonic/music/vocabulary.hpp"
 
@@ -29,7 +33,8 @@ namespace {
 int usage(const char* message) {
   if (message) std::cerr << "symphonic-tokens: " << message << "\n";
   std::cerr << "usage: symphonic-tokens FILE_OR_FOLDER... [--recipe | --encoder TEXT] [--names] [--vocab]\n"
-               "                        [--min-count N] [--threads N]\n";
+               "                        [--min-count N] [--threads N]\n"
+               "       symphonic-tokens --save CACHE FOLDER [--recipe | --encoder TEXT] [--threads N]\n";
   return 2;
 }
 
@@ -51,6 +56,7 @@ int parse_count(const std::string& text, int& out) {
 int main(int argc, char** argv) {
   using namespace symphonic;
   std::string encoder_text = "chord recipe=1";
+  std::string save;
   bool names = false, vocab = false;
   int min_count = 1, threads = 0;
   std::vector<std::string> inputs;
@@ -66,6 +72,8 @@ int main(int argc, char** argv) {
       encoder_text = "chord recipe=1";
     } else if (arg == "--encoder") {
       encoder_text = value("--encoder");
+    } else if (arg == "--save") {
+      save = value("--save");
     } else if (arg == "--names") {
       names = true;
     } else if (arg == "--vocab") {
@@ -84,9 +92,22 @@ int main(int argc, char** argv) {
     }
   }
   if (inputs.empty()) return usage("no input files");
+  if (!save.empty() && (inputs.size() != 1 || !is_directory(inputs[0]) || names || vocab))
+    return usage("--save takes one folder, without --names or --vocab");
 
   try {
     const std::unique_ptr<music::Encoder> encoder = music::make_encoder(encoder_text);
+    if (!save.empty()) {
+      data::CacheReport report;
+      const data::Corpus corpus = data::load_corpus_cached(inputs[0], save, *encoder, {}, threads, &report);
+      std::size_t tokens = 0;
+      for (const auto& piece : corpus.pieces) tokens += piece.ids.size();
+      for (const auto& failure : corpus.failed) std::cerr << "symphonic-tokens: " << failure << "\n";
+      std::fprintf(stderr, "%s: %s\n%s (%s): %zu pieces, %zu tokens, vocabulary %d%s\n", inputs[0].c_str(),
+                   corpus.folder_summary.c_str(), report.summary().c_str(), save.c_str(), corpus.pieces.size(), tokens,
+                   corpus.vocabulary.size(), report.changed() ? "" : "; unchanged, not rewritten");
+      return corpus.failed.empty() ? 0 : 1;
+    }
     std::vector<std::string> files;
     for (const auto& input : inputs) {
       if (is_directory(input)) {

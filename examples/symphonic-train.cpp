@@ -130,6 +130,10 @@ int main(int argc, char** argv) {
       .option("schedule", "TEXT", "none | step size=S gamma=G | exponential gamma=G | plateau factor=F patience=P", "plateau factor=0.5 patience=2")
       .option("patience", "N", "early stopping after N epochs without improvement, 0 = off", "6")
       .option("val-split", "X", "share of pieces held out for validation", "0.1")
+      .option("cache", "PATH", "token cache of the corpus (symphonic-tokens --save makes one too): read when valid, "
+                               "updated when files changed, made when missing")
+      .option("transpose", "LO..HI", "augmentation: each epoch moves every training piece by a seeded random shift "
+                                     "in LO..HI semitones (e.g. -5..6); validation pieces are never moved")
       .flag("resume", "continue from the last checkpoint (model, optimizer, position, random state)")
       .flag("overwrite", "start a new run over existing checkpoints, replacing them (without it or --resume, they are kept and the run refused)")
       .option("threads", "N", "threads for reading the corpus and for every training step, 0 = all cores", "0")
@@ -181,7 +185,8 @@ int main(int argc, char** argv) {
       const auto data = cli::parse_pairs(saved["symphonic.data"]);
       const std::pair<const char*, const char*> settings[] = {{"seq_len", "seq-len"}, {"stride", "stride"},
                                                                {"target", "target"},   {"val_split", "val-split"},
-                                                               {"seed", "seed"},       {"batch", "batch"}};
+                                                               {"seed", "seed"},       {"batch", "batch"},
+                                                               {"transpose", "transpose"}};
       for (const auto& setting : settings) {
         const auto it = data.find(setting.first);
         if (it == data.end()) continue;  // a checkpoint from before that setting was recorded
@@ -192,6 +197,9 @@ int main(int argc, char** argv) {
                                 "): leave it out with --resume, or start a new run with --overwrite");
         args.fill(setting.second, value);
       }
+      if (data.count("seq_len") && !data.count("transpose") && args.has("transpose"))
+        throw cli::UsageError("--transpose: the run being resumed trained without transpositions: leave it out with "
+                              "--resume, or start a new run with --overwrite");
     }
     std::string encoder_text;
     if (args.has("encoder-options")) encoder_text = args.text("encoder-options");
@@ -255,7 +263,20 @@ int main(int argc, char** argv) {
     }
     std::printf("reading %s with encoder \"%s\"...\n", corpus_dir.c_str(), encoder->options_text().c_str());
     std::fflush(stdout);
-    sy::data::Corpus corpus = sy::data::load_corpus(corpus_dir, *encoder, {}, threads);
+    sy::data::TransposeRange transpose;
+    if (args.has("transpose")) {
+      try {
+        transpose = sy::data::TransposeRange::parse(args.text("transpose"));
+      } catch (const sy::Error& e) {
+        throw cli::UsageError(std::string("--transpose: ") + e.what());
+      }
+    }
+    // with --cache, one cache holds the corpus's tokens and the training pieces' transpositions
+    std::unique_ptr<sy::data::TokenCache> cache;
+    sy::data::CacheReport cache_report;
+    if (args.has("cache")) cache.reset(new sy::data::TokenCache(sy::data::TokenCache::open(args.text("cache"), encoder->options_text(), &cache_report)));
+    sy::data::Corpus corpus = cache ? sy::data::load_corpus(*cache, corpus_dir, *encoder, {}, threads, &cache_report)
+                                    : sy::data::load_corpus(corpus_dir, *encoder, {}, threads);
     if (corpus.pieces.empty()) {
       distributed.report(("no readable MIDI files under " + corpus_dir).c_str(), true);
       return distributed.exit(cli::exit_failure);
@@ -293,14 +314,6 @@ int main(int argc, char** argv) {
         throw cli::UsageError("the checkpoint was trained with encoder \"" + vocabulary.encoder_options() +
                               "\"; pass --encoder-options \"" + vocabulary.encoder_options() + "\"");
       for (auto& piece : corpus.pieces) piece.ids = vocabulary.encode(corpus.vocabulary.decode(piece.ids));
-    } else {
-      config = sy::nn::ModelConfig::preset(preset, vocabulary.size());
-      if (args.has("embedding")) config.embedding_size = static_cast<int>(args.integer("embedding", 1, 65536));
-      if (args.has("hidden")) config.lstm_size = static_cast<int>(args.integer("hidden", 1, 65536));
-      if (args.has("layers")) config.lstm_layers = static_cast<int>(args.integer("layers", 1, 64));
-      if (args.has("dense")) config.dense_sizes = parse_sizes(args.text("dense"));
-      if (args.has("dropout")) config.dropout = args.number("dropout", 0, 0.95);
-      config.validate();
     }
     std::int64_t tokens = 0;
     for (const auto& p : corpus.pieces) tokens += static_cast<std::int64_t>(p.ids.size());
@@ -310,12 +323,36 @@ int main(int argc, char** argv) {
     if (!corpus.failed.empty()) std::printf("; %zu MIDI files could not be read", corpus.failed.size());
     std::printf("\n");
     sy::data::Split split = sy::data::split_by_piece(corpus.pieces, val_split, options.seed);
+    if (transpose.active()) {
+      // after the split: no copy of a validation piece is trained on; a resumed model's vocabulary stays as it is
+      const std::size_t added = sy::data::add_transpositions(split.train, corpus_dir, transpose, *encoder, vocabulary, !resume,
+                                                             threads, cache.get(), &cache_report);
+      std::size_t copies = 0;
+      for (const auto& piece : split.train) copies += piece.transposed.size();
+      std::printf("augmentation: shifts %s of the %zu training pieces, %zu transposed copies; %zu tokens added to the vocabulary\n",
+                  transpose.text().c_str(), split.train.size(), copies, added);
+      options.transpose = transpose;
+    }
+    if (cache) {
+      if (cache_report.changed() && distributed.rank == 0) cache->write(args.text("cache"));
+      std::printf("%s (%s)\n", cache_report.summary().c_str(), args.text("cache").c_str());
+    }
+    if (!resume) {
+      config = sy::nn::ModelConfig::preset(preset, vocabulary.size());
+      if (args.has("embedding")) config.embedding_size = static_cast<int>(args.integer("embedding", 1, 65536));
+      if (args.has("hidden")) config.lstm_size = static_cast<int>(args.integer("hidden", 1, 65536));
+      if (args.has("layers")) config.lstm_layers = static_cast<int>(args.integer("layers", 1, 64));
+      if (args.has("dense")) config.dense_sizes = parse_sizes(args.text("dense"));
+      if (args.has("dropout")) config.dropout = args.number("dropout", 0, 0.95);
+      config.validate();
+    }
     options.extra_metadata["symphonic.data"] =
         "seq_len=" + std::to_string(options.window.length) + " stride=" + std::to_string(options.window.stride) +
         " target=" + (target == "next" ? std::string("next_token") : std::string("shifted")) + " val_split=" + args.text("val-split") + " seed=" + std::to_string(options.seed) +
         " batch=" + std::to_string(options.batch_size) +
         " validation=" + sy::data::pieces_fingerprint(split.validation, corpus_dir) +
-        " corpus=" + sy::data::pieces_fingerprint(corpus.pieces, corpus_dir);
+        " corpus=" + sy::data::pieces_fingerprint(corpus.pieces, corpus_dir) +
+        (transpose.active() ? " transpose=" + transpose.text() : std::string());
 
     check_model_fits(config, optimizer);
     sy::nn::Model<float> model(config, options.seed, threads > 0 ? threads : sy::backend::cpu::ThreadPool::default_threads());

@@ -8,6 +8,7 @@
 //       nn::ShapeError                 expected vs actual dimensions
 //       io::CheckpointError            section()  - bad magic, version, checksum, truncation
 //       io::FileError                  a file that cannot be opened, read or written
+//       data::CacheError               path(), section()  - a token cache that is corrupt or foreign
 //
 // User data (MIDI bytes, checkpoints, ids from callers) always gets an exception, in release
 // builds too. Every throw goes through SYMPHONIC_THROW so that -fno-exceptions builds abort.
@@ -133,5 +134,25 @@ class FileError : public Error {
 };
 
 }  // namespace io
+
+namespace data {
+
+/// A corpus token cache (data/token_cache.hpp) that cannot be used: not a cache, another
+/// version, a checksum or structure that does not hold, or made with another encoder. path()
+/// names the file, section() the part that failed ("magic", "version", "checksum", "entries",
+/// "encoder", ...). Such a file is never rebuilt over: the caller decides.
+class CacheError : public Error {
+ public:
+  CacheError(const std::string& path, const std::string& section, const std::string& message)
+      : Error("data.cache_error", path + ": " + section + ": " + message), path_(path), section_(section) {}
+
+  const std::string& path() const noexcept { return path_; }
+  const std::string& section() const noexcept { return section_; }
+
+ private:
+  std::string path_, section_;
+};
+
+}  // namespace data
 
 SYMPHONIC_NAMESPACE_END

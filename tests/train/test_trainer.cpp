@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <csignal>
 #include <cstdio>
 #include <limits>
@@ -89,22 +90,47 @@ class StopAfter : public sy::train::Callback {
 TEST_SUITE("train") {
 
 TEST_CASE("trainer: an interrupted and resumed run gives exactly the losses of an uninterrupted one") {
-  const Toy toy = toy_corpus();
+ for (const bool augment : {false, true}) {
+  CAPTURE(augment);
+  Toy toy = toy_corpus();
+  // with augmentation: each training piece carries copies "moved" by -2..2 (ids rotated, and cut
+  // by |shift| tokens so that the windows per epoch change with the shifts drawn)
+  const sy::data::TransposeRange range{-2, 2};
+  if (augment)
+    for (sy::data::Piece& piece : toy.split.train)
+      for (int shift = -2; shift <= 2; ++shift) {
+        if (shift == 0) continue;
+        sy::data::Transposition copy{shift, {}};
+        for (std::size_t i = 0; i + static_cast<std::size_t>(std::abs(shift)) * 3 < piece.ids.size(); ++i)
+          copy.ids.push_back((piece.ids[i] + shift + toy.vocabulary.size()) % toy.vocabulary.size());
+        piece.transposed.push_back(copy);
+      }
+  const auto options = [&](const std::string& path) {
+    TrainerOptions o = toy_options(path);
+    if (augment) o.transpose = range;
+    return o;
+  };
   const std::string full_path = temp_path("full.safetensors"), cut_path = temp_path("cut.safetensors");
   // uninterrupted
   sy::nn::Model<float> a(toy_config(toy.vocabulary.size()), 5);
-  Trainer<float> ta(a, toy.vocabulary, toy.split, toy_options(full_path));
+  Trainer<float> ta(a, toy.vocabulary, toy.split, options(full_path));
   HistoryCallback ha;
   ta.add_callback(ha);
   const auto ra = ta.fit();
   CHECK(ra.reason == StopReason::finished);
-  REQUIRE(ha.batches.size() == static_cast<std::size_t>(3 * ta.batches_per_epoch()));
-  REQUIRE(ta.batches_per_epoch() >= 4);
-  for (std::int64_t cut : {ta.batches_per_epoch() + 2, ta.batches_per_epoch(), std::int64_t{1}}) {
+  REQUIRE(ha.epochs.size() == 3);
+  if (augment) {  // the epochs drew different shifts, so different numbers of windows
+    CHECK(ha.batches.front().batches != ha.batches.back().batches);
+  } else {
+    REQUIRE(ha.batches.size() == static_cast<std::size_t>(3 * ta.batches_per_epoch()));
+  }
+  const std::int64_t first_epoch = ha.batches.front().batches;
+  REQUIRE(first_epoch >= 4);
+  for (std::int64_t cut : {first_epoch + 2, first_epoch, std::int64_t{1}}) {
     CAPTURE(cut);
     // interrupted inside (or at the end of) an epoch ...
     volatile std::sig_atomic_t flag = 0;
-    TrainerOptions ob = toy_options(cut_path);
+    TrainerOptions ob = options(cut_path);
     ob.stop_flag = &flag;
     sy::nn::Model<float> b(toy_config(toy.vocabulary.size()), 5);
     HistoryCallback hb;
@@ -119,7 +145,7 @@ TEST_CASE("trainer: an interrupted and resumed run gives exactly the losses of a
     }
     // ... and resumed into a model initialised differently, from the last checkpoint
     sy::nn::Model<float> c(toy_config(toy.vocabulary.size()), 777);
-    Trainer<float> tc(c, toy.vocabulary, toy.split, toy_options(cut_path));
+    Trainer<float> tc(c, toy.vocabulary, toy.split, options(cut_path));
     tc.resume(ob.last_checkpoint_path());
     CHECK(tc.state().step == cut);
     tc.add_callback(hb);
@@ -138,6 +164,7 @@ TEST_CASE("trainer: an interrupted and resumed run gives exactly the losses of a
   }
   for (const std::string& p : {full_path, cut_path, toy_options(full_path).last_checkpoint_path(), toy_options(cut_path).last_checkpoint_path()})
     std::remove(p.c_str());
+ }
 }
 
 TEST_CASE("trainer: SIGINT ends the batch and leaves a resumable checkpoint") {

@@ -67,6 +67,22 @@ inline int thread_count(int requested, std::size_t jobs) {
   if (n < 1) n = 1;
   return static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(n), std::max<std::size_t>(jobs, 1)));
 }
+
+/// Calls job(i) for every i in [0, count), `threads` at a time (0: one per hardware thread), each
+/// thread taking the next index as it finishes one. `job` must not throw.
+template <class Job>
+void for_each_index(std::size_t count, int threads, const Job& job) {
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < count;) job(i);
+  };
+  const int n = thread_count(threads, count);
+  if (n == 1) return work();
+  std::vector<std::thread> pool;
+  pool.reserve(static_cast<std::size_t>(n));
+  for (int t = 0; t < n; ++t) pool.emplace_back(work);
+  for (auto& t : pool) t.join();
+}
 }  // namespace detail
 
 /// What a walk of a folder found: its MIDI files, and what it passed over and why.
@@ -206,28 +222,16 @@ inline std::string pieces_fingerprint(const std::vector<Piece>& pieces, const st
 inline std::vector<TokenizedFile> tokenize_files(const std::vector<std::string>& paths,
                                                  const music::Encoder& encoder, int threads = 0) {
   std::vector<TokenizedFile> results(paths.size());
-  std::atomic<std::size_t> next{0};
-  const auto work = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < paths.size();) {
-      TokenizedFile& r = results[i];
-      r.path = paths[i];
-      try {
-        r.tokens = encoder.encode_file(midi::read_file(paths[i]));
-      } catch (const std::exception& e) {
-        r.error = e.what();
-        if (r.error.empty()) r.error = "unknown error";
-      }
+  detail::for_each_index(paths.size(), threads, [&](std::size_t i) {
+    TokenizedFile& r = results[i];
+    r.path = paths[i];
+    try {
+      r.tokens = encoder.encode_file(midi::read_file(paths[i]));
+    } catch (const std::exception& e) {
+      r.error = e.what();
+      if (r.error.empty()) r.error = "unknown error";
     }
-  };
-  const int n = detail::thread_count(threads, paths.size());
-  if (n == 1) {
-    work();
-  } else {
-    std::vector<std::thread> pool;
-    pool.reserve(static_cast<std::size_t>(n));
-    for (int t = 0; t < n; ++t) pool.emplace_back(work);
-    for (auto& t : pool) t.join();
-  }
+  });
   return results;
 }
 

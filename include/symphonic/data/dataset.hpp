@@ -1,5 +1,5 @@
 // symphonic/data/dataset.hpp - pieces as id sequences, training windows, a split by piece, and
-// transposition for augmentation.
+// transposition for augmentation (the shifts of TransposeRange; data/augment.hpp tokenizes them).
 //
 // A window is T consecutive ids of one piece; its target is the id after it (Target::next_token,
 // many-to-one, what the recipe trained on) or the window shifted by one (Target::shifted,
@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "symphonic/common/counter_rng.hpp"
 #include "symphonic/config.hpp"
 #include "symphonic/error.hpp"
 #include "symphonic/midi/file.hpp"
@@ -26,10 +27,18 @@
 SYMPHONIC_NAMESPACE_BEGIN
 namespace data {
 
-/// One piece: its name (usually the file path) and its token ids.
+/// A piece moved by `semitones`, tokenized again (data/augment.hpp).
+struct Transposition {
+  int semitones = 0;
+  std::vector<std::int32_t> ids;
+};
+
+/// One piece: its name (usually the file path), its token ids and, for training pieces with
+/// augmentation, its transposed copies.
 struct Piece {
   std::string name;
   std::vector<std::int32_t> ids;
+  std::vector<Transposition> transposed;  ///< empty unless add_transpositions gave it some
 };
 
 enum class Target {
@@ -110,6 +119,61 @@ inline Split split_by_piece(const std::vector<Piece>& pieces, double validation_
   Split split;
   for (std::size_t i = 0; i < n; ++i) (is_validation[i] ? split.validation : split.train).push_back(pieces[i]);
   return split;
+}
+
+/// Shifts in semitones, lo..hi inclusive; 0..0 is off.
+struct TransposeRange {
+  int lo = 0, hi = 0;
+
+  bool active() const { return lo != 0 || hi != 0; }
+  int shifts() const { return hi - lo + 1; }
+  std::string text() const { return std::to_string(lo) + ".." + std::to_string(hi); }
+
+  /// "LO..HI" with -24 <= LO <= 0 <= HI <= 24, e.g. "-5..6"; throws Error("data.invalid_argument").
+  static TransposeRange parse(const std::string& text) {
+    const auto fail = [&] {
+      SYMPHONIC_THROW(Error("data.invalid_argument", "transposition range \"" + text +
+                                                         "\": expected LO..HI with -24 <= LO <= 0 <= HI <= 24, "
+                                                         "e.g. -5..6"));
+    };
+    const auto dots = text.find("..");
+    if (dots == std::string::npos) fail();
+    TransposeRange r;
+    if (!parse_int(text.substr(0, dots), r.lo) || !parse_int(text.substr(dots + 2), r.hi)) fail();
+    if (r.lo < -24 || r.lo > 0 || r.hi < 0 || r.hi > 24) fail();
+    return r;
+  }
+
+  friend bool operator==(const TransposeRange& a, const TransposeRange& b) { return a.lo == b.lo && a.hi == b.hi; }
+
+ private:
+  static bool parse_int(const std::string& s, int& out) {
+    std::size_t i = s[0] == '-' || s[0] == '+' ? 1 : 0;
+    if (s.size() <= i || s.size() > i + 2) return false;
+    int v = 0;
+    for (std::size_t k = i; k < s.size(); ++k) {
+      if (s[k] < '0' || s[k] > '9') return false;
+      v = v * 10 + (s[k] - '0');
+    }
+    out = s[0] == '-' ? -v : v;
+    return true;
+  }
+};
+
+/// The shift piece `piece` is served at in `epoch`: uniform over the range, a pure function of
+/// (seed, epoch, piece).
+inline int epoch_transposition(const TransposeRange& range, std::uint64_t seed, std::int64_t epoch, std::size_t piece) {
+  if (!range.active()) return 0;
+  constexpr std::uint64_t kStream = 0x7472616E73706F73ULL;  // "transpos": apart from the dropout streams
+  const std::uint64_t bits = common::counter_bits(seed, kStream + static_cast<std::uint64_t>(epoch), piece);
+  return range.lo + static_cast<int>(bits % static_cast<std::uint64_t>(range.shifts()));
+}
+
+/// The ids of `piece` moved by `semitones` (its own ids at 0, or when that shift is missing).
+inline const std::vector<std::int32_t>& transposed_ids(const Piece& piece, int semitones) {
+  for (const Transposition& t : piece.transposed)
+    if (t.semitones == semitones) return t.ids;
+  return piece.ids;
 }
 
 /// The notes moved by `semitones`; drum notes stay as they are; notes that would leave 0..127

@@ -48,6 +48,12 @@ class Vocabulary {
     std::unordered_map<std::string, std::int64_t> counts;
     for (const auto& piece : pieces)
       for (const auto& token : piece) ++counts[token];
+    return from_counts(std::move(counts), options, std::move(encoder_options));
+  }
+
+  /// The same from each token's count over the corpus (a token cache has counts, not lists).
+  static Vocabulary from_counts(std::unordered_map<std::string, std::int64_t> counts,
+                                const VocabularyOptions& options = {}, std::string encoder_options = "") {
     for (const auto& token : options.extra) {
       auto& c = counts[token];
       c = std::max(c, options.min_count);

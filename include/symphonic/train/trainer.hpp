@@ -87,7 +87,11 @@ struct TrainerOptions {
   int patience = 0;                    ///< early stopping after this many epochs without improvement; 0: off
   double max_minutes = 0;              ///< wall-time budget of this run; 0: none
   std::int64_t max_steps = 0;          ///< total optimizer steps; 0: none
-  std::uint64_t seed = 1;              ///< batch order
+  std::uint64_t seed = 1;              ///< batch order (and the shift of each piece in each epoch)
+  /// Augmentation: each epoch serves every training piece at one shift of this range, drawn from
+  /// (seed, epoch, piece); the pieces must carry those transpositions (data::add_transpositions).
+  /// Validation pieces are served as they are.
+  data::TransposeRange transpose;
   bool carry_state = false;            ///< truncated BPTT across consecutive windows
   std::string checkpoint_path;         ///< best checkpoint; empty: no checkpoints at all
   std::string last_path;               ///< last checkpoint; empty: derived from checkpoint_path
@@ -241,6 +245,7 @@ class Trainer {
     base_lr_ = optimizer_->learning_rate();
     parse_schedule();
     train_batcher_.reset(new data::Batcher(split_.train, options_.window, options_.batch_size, options_.seed, true));
+    if (options_.transpose.active()) train_batcher_->set_transpositions(options_.transpose);
     if (train_batcher_->window_count() == 0)
       SYMPHONIC_THROW(TrainError("no training windows: every training piece is shorter than the window length + 1 (" +
                                  std::to_string(options_.window.length + 1) + " tokens)"));
@@ -262,6 +267,7 @@ class Trainer {
   optim::Optimizer<Scalar>& optimizer() { return *optimizer_; }
   const TrainerState& state() const { return state_; }
   const TrainerOptions& options() const { return options_; }
+  /// Of the epoch the trainer stands at (they can differ by epoch with transpositions).
   std::int64_t batches_per_epoch() const { return train_batcher_->batch_count(); }
   std::int64_t training_windows() const { return train_batcher_->window_count(); }
   std::int64_t validation_windows() const { return validation_batcher_ ? validation_batcher_->window_count() : 0; }
@@ -357,6 +363,7 @@ class Trainer {
     model_.set_rng_state(std::stoull(need(keys::rng)));
     optimizer_ = std::move(optimizer);
     state_ = state;
+    train_batcher_->start_epoch(state_.epoch);  // so batches_per_epoch() is this epoch's
     restore_schedule();
   }
 
@@ -368,9 +375,9 @@ class Trainer {
     TrainResult result;
     result.best_validation_loss = state_.best_validation_loss;
     data::Batch batch;
-    const std::int64_t batches = train_batcher_->batch_count();
     for (; state_.epoch < options_.epochs; ++state_.epoch) {
       train_batcher_->start_epoch(state_.epoch);
+      const std::int64_t batches = train_batcher_->batch_count();  // transpositions change it per epoch
       for (std::int64_t skip = 0; skip < state_.batch; ++skip) train_batcher_->next(batch);
       for (Callback* c : callbacks_) c->on_epoch_begin(state_.epoch, options_.epochs, batches);
       const double lr_used = optimizer_->learning_rate();

@@ -1,0 +1,525 @@
+// symphonic/data/token_cache.hpp - a corpus tokenized once and kept in one file, reused while
+// its MIDI files are unchanged (the recipe pickled its notes for the same reason).
+//
+//   data::CacheReport report;
+//   data::Corpus corpus = data::load_corpus_cached("midi_songs", "songs.tokens", *encoder, {}, 0, &report);
+//   // the same Corpus as data::load_corpus("midi_songs", *encoder), id for id
+//
+// Each file is remembered by its path relative to the corpus folder, its size, its modification
+// time and a hash of its bytes (common/content_hash.hpp). On the next load every file is
+// stat()ed: an unchanged one is not read; a file whose time or size changed is read and hashed,
+// and re-tokenized only when its bytes changed; new files are tokenized and files that are gone
+// are dropped. Files that could not be read are remembered with their error, so they are not
+// retried until they change. The stamp is taken before the read, so a file written while it is
+// read is seen as changed next time. Tokens are stored as 32-bit indices into one token table,
+// with each token's count over the untransposed pieces, so a load builds the vocabulary without
+// counting and its cost is one pass over the ids (memory bandwidth, not parsing).
+//
+// A cache can also hold transposed copies of pieces (entries with semitones != 0, see
+// data/augment.hpp), keyed by (path, semitones).
+//
+// File format, little-endian:
+//   "symphonic-tokens" (16 bytes)   u32 format version (1)   u32 0
+//   u32 n, encoder options text (n bytes)
+//   u32 token count; each token: u32 n, n bytes; u64 count over the untransposed pieces
+//   u64 entry count; each entry:
+//     u32 n, path relative to the corpus folder (n bytes); i32 semitones
+//     u64 size in bytes; i64 modification time in ns; u64 content hash
+//     u32 n, error text (n bytes; empty when the file was read)
+//     u64 id count
+//   zero bytes to a multiple of 4; every entry's ids, one after another (u32 token indices)
+//   u32 CRC-32 of every byte before it; "end!"
+// Written atomically (detail/file_io.hpp). A file that is not a cache, of another version,
+// truncated, with a wrong checksum or made with another encoder is a data::CacheError naming
+// it, never rebuilt over.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "symphonic/common/content_hash.hpp"
+#include "symphonic/config.hpp"
+#include "symphonic/data/corpus.hpp"
+#include "symphonic/data/dataset.hpp"
+#include "symphonic/detail/file_io.hpp"
+#include "symphonic/error.hpp"
+#include "symphonic/io/detail/crc32.hpp"
+#include "symphonic/midi/read.hpp"
+#include "symphonic/music/encoder.hpp"
+#include "symphonic/music/vocabulary.hpp"
+
+SYMPHONIC_NAMESPACE_BEGIN
+namespace data {
+
+/// What a file looked like when it was read: a changed size or time means "look again".
+struct FileStamp {
+  std::uint64_t size = 0;
+  std::int64_t modified_ns = 0;
+  friend bool operator==(const FileStamp& a, const FileStamp& b) {
+    return a.size == b.size && a.modified_ns == b.modified_ns;
+  }
+  friend bool operator!=(const FileStamp& a, const FileStamp& b) { return !(a == b); }
+};
+
+/// What an update of a cache did, for a program to print.
+struct CacheReport {
+  std::size_t reused = 0;     ///< files not read: size and time unchanged
+  std::size_t touched = 0;    ///< read again because the time changed, but the same bytes: not re-tokenized
+  std::size_t tokenized = 0;  ///< new or changed files, tokenized
+  std::size_t removed = 0;    ///< entries of files no longer in the folder, dropped
+  bool created = false;       ///< there was no cache file yet
+
+  bool changed() const { return created || touched || tokenized || removed; }
+  std::string summary() const {
+    std::string s = created ? "new cache: " : "cache: ";
+    s += std::to_string(reused) + " files reused, " + std::to_string(tokenized) + " tokenized";
+    if (touched) s += ", " + std::to_string(touched) + " touched but unchanged";
+    if (removed) s += ", " + std::to_string(removed) + " gone";
+    return s;
+  }
+};
+
+namespace detail {
+inline const char* cache_magic() { return "symphonic-tokens"; }  // 16 bytes, no terminator stored
+constexpr std::uint32_t kCacheVersion = 1;
+
+inline FileStamp stamp_of(const struct stat& info) {
+  FileStamp s;
+  s.size = static_cast<std::uint64_t>(info.st_size);
+  s.modified_ns = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000LL + info.st_mtim.tv_nsec;
+  return s;
+}
+
+/// `path` relative to the folder `root` (both as the folder walk writes them).
+inline std::string relative_to(const std::string& root, const std::string& path) {
+  std::string prefix = root;
+  while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
+  prefix += '/';
+  return path.compare(0, prefix.size(), prefix) == 0 ? path.substr(prefix.size()) : path;
+}
+
+/// Appends little-endian integers and length-prefixed text to a byte buffer.
+struct ByteWriter {
+  std::vector<std::uint8_t> bytes;
+  template <class T>
+  void integer(T value) {
+    auto v = static_cast<std::uint64_t>(value);
+    for (std::size_t i = 0; i < sizeof(T); ++i, v >>= 8) bytes.push_back(static_cast<std::uint8_t>(v & 0xFF));
+  }
+  void text(const std::string& s) {
+    integer(static_cast<std::uint32_t>(s.size()));
+    bytes.insert(bytes.end(), s.begin(), s.end());
+  }
+};
+
+/// Reads what ByteWriter wrote, every read bounds-checked: a short file is a CacheError.
+class ByteReader {
+ public:
+  ByteReader(const std::vector<std::uint8_t>& bytes, std::size_t end, const std::string& path)
+      : bytes_(bytes), end_(end), path_(path) {}
+  template <class T>
+  T integer(const char* section) {
+    need(sizeof(T), section);
+    std::uint64_t v = 0;
+    for (std::size_t i = sizeof(T); i-- > 0;) v = (v << 8) | bytes_[at_ + i];
+    at_ += sizeof(T);
+    return static_cast<T>(v);
+  }
+  std::string text(const char* section) {
+    const std::uint32_t n = integer<std::uint32_t>(section);
+    need(n, section);
+    std::string s(reinterpret_cast<const char*>(bytes_.data() + at_), n);
+    at_ += n;
+    return s;
+  }
+  void need(std::uint64_t n, const char* section) const {
+    if (n > end_ - at_) SYMPHONIC_THROW(CacheError(path_, section, "ends early (the file is truncated or not a cache)"));
+  }
+  std::size_t at() const { return at_; }
+  void skip(std::size_t n, const char* section) {
+    need(n, section);
+    at_ += n;
+  }
+
+ private:
+  const std::vector<std::uint8_t>& bytes_;
+  std::size_t end_, at_ = 0;
+  std::string path_;
+};
+}  // namespace detail
+
+/// The cache in memory: a token table and one entry per (file, transposition).
+class TokenCache {
+ public:
+  struct Entry {
+    std::string path;  ///< relative to the corpus folder
+    int semitones = 0;
+    FileStamp stamp;
+    std::uint64_t hash = 0;
+    std::string error;  ///< why the file could not be tokenized; empty when it was
+    std::uint64_t offset = 0, count = 0;  ///< its ids: ids()[offset, offset + count)
+  };
+
+  explicit TokenCache(std::string encoder_options) : encoder_options_(std::move(encoder_options)) {}
+
+  /// Reads a cache file; throws data::CacheError when it is not a valid cache for this encoder,
+  /// io::FileError when it cannot be read.
+  static TokenCache read(const std::string& path, const std::string& encoder_options) {
+    // a cache is read whole: refuse one that cannot fit before reading it
+    const std::vector<std::uint8_t> bytes = symphonic::detail::read_file(path, memory_limit());
+    const auto fail = [&](const char* section, const std::string& what) {
+      SYMPHONIC_THROW(CacheError(path, section, what));
+    };
+    if (bytes.size() < 16 + 8 + 8 || std::memcmp(bytes.data(), detail::cache_magic(), 16) != 0)
+      fail("magic", "not a symphonic token cache (it does not start with \"symphonic-tokens\")");
+    if (std::memcmp(bytes.data() + bytes.size() - 4, "end!", 4) != 0)
+      fail("end", "truncated: the end marker is missing");
+    const std::size_t body = bytes.size() - 8;
+    const std::uint32_t stored_crc = static_cast<std::uint32_t>(bytes[body]) | std::uint32_t(bytes[body + 1]) << 8 |
+                                     std::uint32_t(bytes[body + 2]) << 16 | std::uint32_t(bytes[body + 3]) << 24;
+    if (io::detail::crc32(bytes.data(), body) != stored_crc)
+      fail("checksum", "the CRC-32 does not match: the file is damaged");
+    detail::ByteReader in(bytes, body, path);
+    in.skip(16, "magic");
+    const auto version = in.integer<std::uint32_t>("version");
+    if (version != detail::kCacheVersion)
+      fail("version", "format version " + std::to_string(version) + ", this build reads version " +
+                          std::to_string(detail::kCacheVersion));
+    in.integer<std::uint32_t>("version");
+    TokenCache cache(in.text("encoder"));
+    if (cache.encoder_options_ != encoder_options)
+      fail("encoder", "made with encoder \"" + cache.encoder_options_ + "\", not \"" + encoder_options +
+                          "\": give another cache file (or remove this one)");
+    const auto tokens = in.integer<std::uint32_t>("tokens");
+    in.need(std::uint64_t(tokens) * 12, "tokens");  // before reserving: a bad count cannot allocate much
+    cache.table_.reserve(tokens);
+    cache.counts_.reserve(tokens);
+    for (std::uint32_t i = 0; i < tokens; ++i) {
+      std::string token = in.text("tokens");
+      if (!cache.index_.emplace(token, i).second) fail("tokens", "token \"" + token + "\" appears twice");
+      cache.table_.push_back(std::move(token));
+      cache.counts_.push_back(in.integer<std::int64_t>("tokens"));
+    }
+    const auto entries = in.integer<std::uint64_t>("entries");
+    in.need(entries * 40, "entries");
+    cache.entries_.reserve(static_cast<std::size_t>(entries));
+    std::uint64_t total = 0;
+    for (std::uint64_t e = 0; e < entries; ++e) {
+      Entry entry;
+      entry.path = in.text("entries");
+      entry.semitones = in.integer<std::int32_t>("entries");
+      entry.stamp.size = in.integer<std::uint64_t>("entries");
+      entry.stamp.modified_ns = in.integer<std::int64_t>("entries");
+      entry.hash = in.integer<std::uint64_t>("entries");
+      entry.error = in.text("entries");
+      entry.count = in.integer<std::uint64_t>("entries");
+      entry.offset = total;
+      if (entry.count > (body - in.at()) / 4) fail("entries", entry.path + " claims more ids than the file holds");
+      total += entry.count;
+      if (!cache.where_.emplace(std::make_pair(entry.path, entry.semitones), cache.entries_.size()).second)
+        fail("entries", entry.path + " appears twice");
+      cache.entries_.push_back(std::move(entry));
+    }
+    in.skip((4 - in.at() % 4) % 4, "ids");
+    if (total * 4 != body - in.at()) fail("ids", "the entries' id counts do not add up to the ids stored");
+    cache.ids_.resize(static_cast<std::size_t>(total));
+    if (total) std::memcpy(cache.ids_.data(), bytes.data() + in.at(), static_cast<std::size_t>(total) * 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    for (auto& id : cache.ids_) id = __builtin_bswap32(id);
+#endif
+    for (const std::uint32_t id : cache.ids_)
+      if (id >= tokens) fail("ids", "token index " + std::to_string(id) + " is outside the table of " + std::to_string(tokens));
+    return cache;
+  }
+
+  /// read() when `path` exists; an empty cache (report->created) when it does not.
+  static TokenCache open(const std::string& path, const std::string& encoder_options, CacheReport* report = nullptr) {
+    if (symphonic::detail::path_exists(path)) return read(path, encoder_options);
+    if (report) report->created = true;
+    return TokenCache(encoder_options);
+  }
+
+  /// Writes the cache atomically, with its token table cut to the tokens still used.
+  void write(const std::string& path) const {
+    // the tokens still used, in byte order, and each old index's new one
+    std::vector<char> used(table_.size(), 0);
+    for (const Entry& e : entries_)
+      for (std::uint64_t i = 0; i < e.count; ++i) used[ids_[e.offset + i]] = 1;
+    std::vector<std::uint32_t> order;
+    for (std::uint32_t i = 0; i < table_.size(); ++i)
+      if (used[i]) order.push_back(i);
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return table_[a] < table_[b]; });
+    std::vector<std::uint32_t> renumber(table_.size(), 0);
+    for (std::uint32_t k = 0; k < order.size(); ++k) renumber[order[k]] = k;
+
+    detail::ByteWriter out;
+    out.bytes.insert(out.bytes.end(), detail::cache_magic(), detail::cache_magic() + 16);
+    out.integer<std::uint32_t>(detail::kCacheVersion);
+    out.integer<std::uint32_t>(0);
+    out.text(encoder_options_);
+    out.integer<std::uint32_t>(static_cast<std::uint32_t>(order.size()));
+    for (const std::uint32_t i : order) {
+      out.text(table_[i]);
+      out.integer<std::int64_t>(counts_[i]);
+    }
+    out.integer<std::uint64_t>(entries_.size());
+    std::uint64_t total = 0;
+    for (const Entry& e : entries_) {
+      out.text(e.path);
+      out.integer<std::int32_t>(e.semitones);
+      out.integer<std::uint64_t>(e.stamp.size);
+      out.integer<std::int64_t>(e.stamp.modified_ns);
+      out.integer<std::uint64_t>(e.hash);
+      out.text(e.error);
+      out.integer<std::uint64_t>(e.count);
+      total += e.count;
+    }
+    while (out.bytes.size() % 4) out.bytes.push_back(0);
+    const std::size_t at = out.bytes.size();
+    out.bytes.resize(at + static_cast<std::size_t>(total) * 4);
+    std::uint8_t* p = out.bytes.data() + at;
+    for (const Entry& e : entries_)
+      for (std::uint64_t i = 0; i < e.count; ++i, p += 4) {
+        const std::uint32_t v = renumber[ids_[e.offset + i]];
+        p[0] = static_cast<std::uint8_t>(v);
+        p[1] = static_cast<std::uint8_t>(v >> 8);
+        p[2] = static_cast<std::uint8_t>(v >> 16);
+        p[3] = static_cast<std::uint8_t>(v >> 24);
+      }
+    out.integer<std::uint32_t>(io::detail::crc32(out.bytes.data(), out.bytes.size()));
+    out.bytes.insert(out.bytes.end(), {'e', 'n', 'd', '!'});
+    symphonic::detail::write_file_atomic(path, out.bytes);
+  }
+
+  /// Brings the entries of `files` (full paths under the folder `root`) at `semitones` up to
+  /// date, reading `threads` files at a time; see the top of this file. Counts into `report`.
+  void update(const std::string& root, const std::vector<std::string>& files, int semitones,
+              const music::Encoder& encoder, int threads, CacheReport* report = nullptr) {
+    struct Job {
+      std::size_t file = 0;
+      FileStamp stamp;
+      bool stat_failed = false;
+      bool same_bytes = false;
+      std::uint64_t hash = 0;
+      std::vector<std::string> tokens;
+      std::string error;
+    };
+    CacheReport local;
+    std::vector<Job> jobs;
+    for (std::size_t f = 0; f < files.size(); ++f) {
+      struct stat info {};
+      Job job;
+      job.file = f;
+      if (::stat(files[f].c_str(), &info) == 0) {
+        job.stamp = detail::stamp_of(info);
+        const Entry* known = find(detail::relative_to(root, files[f]), semitones);
+        if (known && known->stamp == job.stamp) {
+          ++local.reused;
+          continue;
+        }
+      } else {
+        job.stat_failed = true;  // read below, which reports why
+      }
+      jobs.push_back(std::move(job));
+    }
+    data::detail::for_each_index(jobs.size(), threads, [&](std::size_t j) {
+      Job& job = jobs[j];
+      const std::string& path = files[job.file];
+      try {
+        const std::vector<std::uint8_t> bytes = symphonic::detail::read_file(path, midi::ReadOptions{}.max_file_bytes);
+        job.hash = common::content_hash(bytes.data(), bytes.size());
+        const Entry* known = find(detail::relative_to(root, path), semitones);
+        if (known && known->hash == job.hash && known->stamp.size == bytes.size()) {
+          job.same_bytes = true;
+          return;
+        }
+        const midi::File file = midi::read(bytes);
+        job.tokens = encoder.encode_file(semitones == 0 ? file : transpose(file, semitones));
+      } catch (const std::exception& e) {
+        job.error = e.what();
+        if (job.error.empty()) job.error = "unknown error";
+      }
+    });
+    for (Job& job : jobs) {
+      const std::string relative = detail::relative_to(root, files[job.file]);
+      auto it = where_.find({relative, semitones});
+      if (it == where_.end()) {
+        it = where_.emplace(std::make_pair(relative, semitones), entries_.size()).first;
+        entries_.emplace_back();
+        entries_.back().path = relative;
+        entries_.back().semitones = semitones;
+      }
+      Entry& entry = entries_[it->second];
+      entry.stamp = job.stamp;
+      if (job.same_bytes) {
+        ++local.touched;
+        continue;
+      }
+      ++local.tokenized;
+      count(entry, -1);
+      entry.hash = job.hash;
+      entry.error = job.error;
+      entry.offset = ids_.size();
+      entry.count = job.tokens.size();
+      for (const std::string& token : job.tokens) ids_.push_back(intern(token));
+      count(entry, +1);
+    }
+    if (report) {
+      report->reused += local.reused;
+      report->touched += local.touched;
+      report->tokenized += local.tokenized;
+    }
+  }
+
+  /// Drops the entries (at every transposition) of files not in `files`; returns how many.
+  std::size_t keep_only(const std::string& root, const std::vector<std::string>& files) {
+    std::unordered_map<std::string, char> present;
+    for (const std::string& f : files) present.emplace(detail::relative_to(root, f), 1);
+    std::vector<Entry> kept;
+    std::size_t dropped = 0;
+    for (Entry& e : entries_) {
+      if (present.count(e.path)) {
+        kept.push_back(std::move(e));
+      } else {
+        count(e, -1);
+        ++dropped;
+      }
+    }
+    entries_ = std::move(kept);
+    where_.clear();
+    for (std::size_t i = 0; i < entries_.size(); ++i) where_.emplace(std::make_pair(entries_[i].path, entries_[i].semitones), i);
+    return dropped;
+  }
+
+  /// The entry of (path relative to the folder, semitones), or null.
+  const Entry* find(const std::string& path, int semitones) const {
+    const auto it = where_.find({path, semitones});
+    return it == where_.end() ? nullptr : &entries_[it->second];
+  }
+
+  const std::string& encoder_options() const { return encoder_options_; }
+  const std::vector<Entry>& entries() const { return entries_; }
+  const std::vector<std::string>& table() const { return table_; }
+  /// Each table token's count over the untransposed entries.
+  const std::vector<std::int64_t>& counts() const { return counts_; }
+  const std::uint32_t* ids(const Entry& e) const { return ids_.data() + e.offset; }
+
+  /// The ids of `e` as ids of `vocabulary` (which must know how to map every table token: see
+  /// vocabulary_map); tokens it leaves out (-1) are dropped, as load_corpus drops them.
+  std::vector<std::int32_t> ids_in(const Entry& e, const std::vector<std::int32_t>& table_to_vocabulary) const {
+    std::vector<std::int32_t> out(static_cast<std::size_t>(e.count));
+    const std::uint32_t* from = ids(e);
+    std::size_t n = 0;
+    for (std::uint64_t i = 0; i < e.count; ++i) {
+      const std::int32_t id = table_to_vocabulary[from[i]];
+      out[n] = id;
+      n += id >= 0;
+    }
+    out.resize(n);
+    return out;
+  }
+
+  /// For each table token, its id in `vocabulary` (-1 where it has none and no unknown token).
+  std::vector<std::int32_t> vocabulary_map(const music::Vocabulary& vocabulary) const {
+    std::vector<std::int32_t> map(table_.size());
+    for (std::size_t i = 0; i < table_.size(); ++i) map[i] = vocabulary.id(table_[i]);
+    return map;
+  }
+
+ private:
+  static std::uint64_t memory_limit() {
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+    if (pages <= 0 || page <= 0) return std::uint64_t(1) << 40;
+    return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) / 2;  // and room for the corpus it becomes
+  }
+
+  std::uint32_t intern(const std::string& token) {
+    const auto inserted = index_.emplace(token, static_cast<std::uint32_t>(table_.size()));
+    if (inserted.second) {
+      table_.push_back(token);
+      counts_.push_back(0);
+    }
+    return inserted.first->second;
+  }
+
+  // the untransposed pieces' counts follow their entries, so the vocabulary needs no counting
+  void count(const Entry& e, int sign) {
+    if (e.semitones != 0) return;
+    for (std::uint64_t i = 0; i < e.count; ++i) counts_[ids_[e.offset + i]] += sign;
+  }
+
+  std::string encoder_options_;
+  std::vector<std::string> table_;
+  std::vector<std::int64_t> counts_;
+  std::unordered_map<std::string, std::uint32_t> index_;
+  std::vector<Entry> entries_;
+  std::map<std::pair<std::string, int>, std::size_t> where_;
+  std::vector<std::uint32_t> ids_;
+};
+
+/// load_corpus(dir, encoder, options, threads) through `cache`: its entries of the folder's files
+/// are brought up to date (TokenCache::update, then keep_only), and the corpus assembled from
+/// them, the same as load_corpus's piece for piece and id for id. The caller writes the cache
+/// when report->changed().
+inline Corpus load_corpus(TokenCache& cache, const std::string& dir, const music::Encoder& encoder,
+                          music::VocabularyOptions options = {}, int threads = 0, CacheReport* report = nullptr) {
+  if (cache.encoder_options() != encoder.options_text())
+    SYMPHONIC_THROW(Error("data.invalid_argument", "the cache holds tokens of encoder \"" + cache.encoder_options() +
+                                                       "\", not of \"" + encoder.options_text() + "\""));
+  CacheReport local;
+  const FolderScan scan = scan_midi_folder(dir);
+  cache.update(dir, scan.files, 0, encoder, threads, &local);
+  local.removed = cache.keep_only(dir, scan.files);
+
+  Corpus corpus;
+  corpus.folder_summary = scan.summary();
+  std::unordered_map<std::string, std::int64_t> counts;
+  for (std::size_t i = 0; i < cache.table().size(); ++i)
+    if (cache.counts()[i] > 0) counts.emplace(cache.table()[i], cache.counts()[i]);
+  corpus.vocabulary = music::Vocabulary::from_counts(std::move(counts), options, encoder.options_text());
+  const std::vector<std::int32_t> map = cache.vocabulary_map(corpus.vocabulary);
+  for (const std::string& path : scan.files) {
+    const TokenCache::Entry* entry = cache.find(detail::relative_to(dir, path), 0);
+    if (!entry->error.empty()) {
+      corpus.failed.push_back(path + ": " + entry->error);
+      continue;
+    }
+    Piece piece;
+    piece.name = path;
+    piece.ids = cache.ids_in(*entry, map);
+    corpus.pieces.push_back(std::move(piece));
+  }
+  if (report) {
+    report->reused += local.reused;
+    report->touched += local.touched;
+    report->tokenized += local.tokenized;
+    report->removed += local.removed;
+  }
+  return corpus;
+}
+
+/// load_corpus(dir, encoder, options, threads), through the cache file `cache_path`: made when
+/// missing, brought up to date and rewritten when files changed, only read when none did.
+/// Throws data::CacheError for a file that is not a valid cache of this encoder (left as it is).
+inline Corpus load_corpus_cached(const std::string& dir, const std::string& cache_path, const music::Encoder& encoder,
+                                 music::VocabularyOptions options = {}, int threads = 0,
+                                 CacheReport* report = nullptr) {
+  CacheReport local;
+  TokenCache cache = TokenCache::open(cache_path, encoder.options_text(), &local);
+  Corpus corpus = load_corpus(cache, dir, encoder, std::move(options), threads, &local);
+  if (local.changed()) cache.write(cache_path);
+  if (report) *report = local;
+  return corpus;
+}
+
+}  // namespace data
+SYMPHONIC_NAMESPACE_END
