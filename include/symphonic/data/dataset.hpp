@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "symphonic/common/counter_rng.hpp"
@@ -36,6 +37,9 @@ struct Transposition {
 /// One piece: its name (usually the file path), its token ids and, for training pieces with
 /// augmentation, its transposed copies.
 struct Piece {
+  Piece() = default;
+  Piece(std::string name_, std::vector<std::int32_t> ids_) : name(std::move(name_)), ids(std::move(ids_)) {}
+
   std::string name;
   std::vector<std::int32_t> ids;
   std::vector<Transposition> transposed;  ///< empty unless add_transpositions gave it some
