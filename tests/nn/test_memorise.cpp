@@ -1,5 +1,5 @@
 // The recipe's architecture at a small size memorises a 200-token sequence: after a fixed number
-// of seeded Adam steps, next-token accuracy at inference is at least 99%.
+// of seeded Adam steps (at most 2,000), next-token accuracy at inference is at least 99%.
 #include <doctest/doctest.h>
 
 #include <vector>
@@ -16,7 +16,7 @@ TEST_CASE("model: the recipe architecture memorises a 200-token sequence") {
   // hidden size 32. Dropout is off (regularisation works against memorising) and the batch-norm
   // momentum is 0.9 so that the running statistics follow a model trained for only a few hundred
   // steps.
-  constexpr int vocab = 20, length = 200, steps = 8, train_steps = 400;
+  constexpr int vocab = 20, length = 200, steps = 8, train_steps = 2000;
   nn::ModelConfig config = nn::ModelConfig::preset("recipe", vocab);
   config.lstm_size = 32;
   config.dense_sizes = {16};
@@ -39,14 +39,22 @@ TEST_CASE("model: the recipe architecture memorises a 200-token sequence") {
   optim::AdamOptions adam_options;
   adam_options.learning_rate = 0.01;
   optim::Adam<float> adam(model.parameter_count(), adam_options);
-  for (int s = 0; s < train_steps; ++s) {
-    model.zero_grad();
-    model.forward(ws, inputs, targets, nn::Mode::train);
-    model.backward(ws);
-    adam.step(model.parameters(), model.gradients());
+  // memorised within the budget: checked every 100 steps. Where it gets there depends on the last
+  // bits of the arithmetic (the same binary needed 400 steps on an AMD Zen 5 and 500 on an Intel Xeon with AMX), so
+  // the budget is generous and the test asserts the outcome, not the path.
+  int steps_taken = 0;
+  nn::Model<float>::Result after;
+  while (steps_taken < train_steps) {
+    for (int s = 0; s < 100; ++s, ++steps_taken) {
+      model.zero_grad();
+      model.forward(ws, inputs, targets, nn::Mode::train);
+      model.backward(ws);
+      adam.step(model.parameters(), model.gradients());
+    }
+    after = model.forward(ws, inputs, targets, nn::Mode::infer);
+    if (after.accuracy >= 0.99) break;
   }
-  const auto after = model.forward(ws, inputs, targets, nn::Mode::infer);
-  INFO("accuracy before " << before << ", after " << after.accuracy << ", loss " << after.loss);
+  INFO("accuracy before " << before << ", after " << after.accuracy << " at step " << steps_taken << ", loss " << after.loss);
   CHECK(before < 0.2);
   CHECK(after.accuracy >= 0.99);
   CHECK(after.count == length);
