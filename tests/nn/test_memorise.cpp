@@ -39,9 +39,9 @@ TEST_CASE("model: the recipe architecture memorises a 200-token sequence") {
   optim::AdamOptions adam_options;
   adam_options.learning_rate = 0.01;
   optim::Adam<float> adam(model.parameter_count(), adam_options);
-  // memorised within the budget: checked every 100 steps. Where it gets there depends on the last
-  // bits of the arithmetic (the same binary needed 400 steps on an AMD Zen 5 and 500 on an Intel Xeon with AMX), so
-  // the budget is generous and the test asserts the outcome, not the path.
+  // memorised within the budget, checked every 100 steps. When it gets there depends on the last
+  // bits of the arithmetic: the same code needed 400 steps on an AMD Zen 5 and 500 on an Intel
+  // Xeon, so the budget is generous and the test asserts the outcome, not the path.
   int steps_taken = 0;
   nn::Model<float>::Result after;
   while (steps_taken < train_steps) {
