@@ -1,15 +1,20 @@
 // Tokenizing speed: the recipe's chord tokens and the event tokens over the whole midi_songs
-// corpus (skipped when ../shared/corpus is absent), plus the pieces they are made of.
+// corpus (skipped when ../shared/corpus is absent), plus the pieces they are made of, and how
+// fast a token cache of the corpus loads back.
 // scripts/compare_music21.py --bench runs BM_Recipe_TokenizeCorpus next to music21 on the same
 // files and prints the ratio.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
+#include <unordered_map>
+#include <unistd.h>
 #include <vector>
 
 #include "symphonic/data/batch.hpp"
 #include "symphonic/data/corpus.hpp"
+#include "symphonic/data/token_cache.hpp"
 #include "symphonic/midi/notes.hpp"
 #include "symphonic/midi/read.hpp"
 #include "symphonic/music/music.hpp"
@@ -153,5 +158,47 @@ void BM_Batcher_Epoch(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * batcher.window_count() * 100);
 }
 BENCHMARK(BM_Batcher_Epoch)->Unit(benchmark::kMillisecond);
+
+// Loading a token cache (data/token_cache.hpp): read the file, check its CRC-32, build the
+// vocabulary from the stored counts and map every entry's ids into it, one thread. The cache
+// holds the whole developer corpus at 25 shifts (-12..12 semitones) so that its ids (tens of
+// MB) do not fit in any CPU cache; bytes/s counts the ids (4 bytes each).
+void BM_TokenCache_Load(benchmark::State& state) {
+  const char* env = std::getenv("SYMPHONIC_CORPUS_DIR");
+  const std::string dir = env ? env : SYMPHONIC_BENCH_CORPUS_DIR;
+  std::vector<std::string> files;
+  try {
+    files = data::list_midi_files(dir);
+  } catch (const std::exception&) {
+  }
+  if (files.empty()) return state.SkipWithError("no ../shared/corpus");
+  const music::ChordEncoder encoder;
+  const std::string path = "/tmp/symphonic_bench_" + std::to_string(::getpid()) + ".tokens";
+  {
+    data::TokenCache made(encoder.options_text());
+    for (int s = -12; s <= 12; ++s) made.update(dir, files, s, encoder, 0);
+    made.write(path);
+  }
+  std::uint64_t ids = 0;
+  for (auto _ : state) {
+    const data::TokenCache cache = data::TokenCache::read(path, encoder.options_text());
+    std::unordered_map<std::string, std::int64_t> counts;
+    for (std::size_t i = 0; i < cache.table().size(); ++i)
+      if (cache.counts()[i] > 0) counts.emplace(cache.table()[i], cache.counts()[i]);
+    const music::Vocabulary vocabulary = music::Vocabulary::from_counts(std::move(counts), {}, encoder.options_text());
+    const std::vector<std::int32_t> map = cache.vocabulary_map(vocabulary);
+    ids = 0;
+    for (const data::TokenCache::Entry& e : cache.entries()) {
+      const std::vector<std::int32_t> piece = cache.ids_in(e, map);
+      benchmark::DoNotOptimize(piece.data());
+      ids += e.count;
+    }
+  }
+  std::remove(path.c_str());
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * ids * 4));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * ids));
+  state.counters["MB_of_ids"] = static_cast<double>(ids) * 4 / 1e6;
+}
+BENCHMARK(BM_TokenCache_Load)->Unit(benchmark::kMillisecond);
 
 }  // namespace

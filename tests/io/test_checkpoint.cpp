@@ -16,10 +16,12 @@
 #include <symphonic/io/io.hpp>
 
 #include "support/skip.hpp"
+#include "support/temp_path.hpp"
 
 namespace {
 
 using namespace symphonic;
+using symphonic_test::temp_path;
 
 // A few tensors the way nn::Model exposes them: NamedTensor views into one flat buffer.
 template <class Scalar>
@@ -53,10 +55,6 @@ struct Store {
   }
 };
 
-// ctest runs the float and double cases of one test in parallel: the process id keeps their files apart.
-std::string temp_path(const std::string& name) {
-  return "symphonic_test_io_" + std::to_string(::getpid()) + "_" + name + ".safetensors";
-}
 
 std::vector<std::uint8_t> bytes_of(const std::string& path) { return detail::read_file(path); }
 

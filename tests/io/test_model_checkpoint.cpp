@@ -12,9 +12,12 @@
 #include <symphonic/nn/nn.hpp>
 #include <symphonic/optim/optim.hpp>
 
+#include "support/temp_path.hpp"
+
 namespace {
 
 using namespace symphonic;
+using symphonic_test::temp_path;
 
 nn::ModelConfig small_recipe() {
   // The recipe's architecture (scalar input, 3 LSTM layers with recurrent dropout, BatchNorm,
@@ -62,10 +65,6 @@ void save_training_state(const std::string& path, nn::Model<float>& model, optim
                        {"symphonic.rng", std::to_string(model.rng_state())}});
 }
 
-// ctest runs test cases in parallel processes: the process id keeps their files apart.
-std::string temp_path(const std::string& name) {
-  return "symphonic_test_io_" + std::to_string(::getpid()) + "_" + name + ".safetensors";
-}
 
 }  // namespace
 

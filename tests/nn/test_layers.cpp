@@ -17,16 +17,13 @@ using nn::Mode;
 using symphonic_test::numeric_gradient;
 using symphonic_test::random_matrix;
 using symphonic_test::relative_error;
+using symphonic_test::report;
 using Mat = Eigen::MatrixXd;
 using Vec = Eigen::VectorXd;
 
 namespace {
 
 constexpr double tolerance = 1e-6;
-
-void report(const char* what, double err) {
-  if (std::getenv("SYMPHONIC_GRADCHECK_VERBOSE")) std::cout << "gradcheck " << what << ": " << err << "\n";
-}
 
 // loss(y) = sum(R o y), so dy = R.
 double weighted_sum(const Mat& y, const Mat& r) { return y.cwiseProduct(r).sum(); }

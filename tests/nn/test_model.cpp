@@ -16,12 +16,9 @@ using nn::Index;
 using nn::Mode;
 using symphonic_test::numeric_gradient;
 using symphonic_test::relative_error;
+using symphonic_test::report;
 
 namespace {
-
-void report(const char* what, double err) {
-  if (std::getenv("SYMPHONIC_GRADCHECK_VERBOSE")) std::cout << "gradcheck " << what << ": " << err << "\n";
-}
 
 nn::IdMatrix random_ids(Index rows, Index cols, Index vocab, std::uint64_t seed) {
   nn::Rng rng(seed);

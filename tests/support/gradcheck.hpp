@@ -9,10 +9,17 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <iostream>
 
 #include <Eigen/Core>
 
 namespace symphonic_test {
+
+/// Prints a gradient check's error when SYMPHONIC_GRADCHECK_VERBOSE is set (to see the margin).
+inline void report(const char* what, double err) {
+  if (std::getenv("SYMPHONIC_GRADCHECK_VERBOSE")) std::cout << "gradcheck " << what << ": " << err << "\n";
+}
 
 template <class A, class B>
 double relative_error(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
