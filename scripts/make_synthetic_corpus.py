@@ -16,21 +16,10 @@ import struct
 import sys
 from multiprocessing import Pool
 
+from make_midi_seeds import chunk, vlq  # the seed writer's own SMF helpers (beside this file)
+
 PER_FOLDER = 1000
 MAJOR = (0, 2, 4, 5, 7, 9, 11)
-
-
-def vlq(value):
-    out = [value & 0x7F]
-    value >>= 7
-    while value:
-        out.append(0x80 | (value & 0x7F))
-        value >>= 7
-    return bytes(reversed(out))
-
-
-def chunk(kind, body):
-    return kind + struct.pack(">I", len(body)) + body
 
 
 def piece(seed, index):
