@@ -85,9 +85,29 @@ void for_each_index(std::size_t count, int threads, const Job& job) {
 }
 }  // namespace detail
 
+/// What a file looked like when it was seen: a changed size or time means "look again".
+struct FileStamp {
+  std::uint64_t size = 0;
+  std::int64_t modified_ns = 0;
+  friend bool operator==(const FileStamp& a, const FileStamp& b) {
+    return a.size == b.size && a.modified_ns == b.modified_ns;
+  }
+  friend bool operator!=(const FileStamp& a, const FileStamp& b) { return !(a == b); }
+};
+
+namespace detail {
+inline FileStamp stamp_of(const struct stat& info) {
+  FileStamp s;
+  s.size = static_cast<std::uint64_t>(info.st_size);
+  s.modified_ns = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000LL + info.st_mtim.tv_nsec;
+  return s;
+}
+}  // namespace detail
+
 /// What a walk of a folder found: its MIDI files, and what it passed over and why.
 struct FolderScan {
   std::vector<std::string> files;    ///< every *.mid / *.midi file (any letter case), sorted by path
+  std::vector<FileStamp> stamps;     ///< files[i]'s size and modification time when the walk saw it
   std::vector<std::string> skipped;  ///< "path: reason" for each entry passed over (see scan_midi_folder)
   std::size_t not_midi = 0;          ///< regular files without a MIDI extension (not listed one by one)
 
@@ -142,6 +162,7 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256) 
     int depth;
   };
   std::vector<Pending> stack{{root, 0}};
+  std::vector<std::pair<std::string, FileStamp>> listed;  // MIDI files, sorted by path at the end
   while (!stack.empty()) {
     const Pending folder = stack.back();
     stack.pop_back();
@@ -151,22 +172,28 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256) 
       scan.skipped.push_back(folder.path + ": cannot open folder: " + std::strerror(errno));
       continue;
     }
-    std::vector<std::string> names;
+    // (name, is a symbolic link): the kind from readdir where the file system gives it, lstat
+    // where it does not
+    std::vector<std::pair<std::string, bool>> names;
     while (const dirent* entry = ::readdir(handle)) {
       const std::string name = entry->d_name;
-      if (name != "." && name != "..") names.push_back(name);
+      if (name == "." || name == "..") continue;
+      bool link = entry->d_type == DT_LNK;
+      if (entry->d_type == DT_UNKNOWN) {
+        struct stat info {};
+        link = ::lstat((folder.path + "/" + name).c_str(), &info) == 0 && S_ISLNK(info.st_mode);
+      }
+      names.emplace_back(name, link);
     }
     ::closedir(handle);
     // sorted, with links after the real entries: where a file has a second name by a link, the
     // real name is the one listed
-    const auto is_link = [&](const std::string& name) {
-      struct stat info {};
-      return ::lstat((folder.path + "/" + name).c_str(), &info) == 0 && S_ISLNK(info.st_mode);
-    };
-    std::sort(names.begin(), names.end());
-    std::stable_partition(names.begin(), names.end(), [&](const std::string& name) { return !is_link(name); });
+    std::sort(names.begin(), names.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? b.second : a.first < b.first;
+    });
     std::vector<Pending> below;
-    for (const auto& name : names) {
+    for (const auto& named : names) {
+      const std::string& name = named.first;
       const std::string path = folder.path + "/" + name;
       struct stat info {};
       if (::stat(path.c_str(), &info) != 0) {
@@ -185,14 +212,20 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256) 
         if (const std::string* first = seen(files, info, path))
           scan.skipped.push_back(path + ": the same file as " + *first);
         else
-          scan.files.push_back(path);
+          listed.emplace_back(path, detail::stamp_of(info));
       } else if (S_ISREG(info.st_mode)) {
         ++scan.not_midi;
       }
     }
     for (auto it = below.rbegin(); it != below.rend(); ++it) stack.push_back(*it);  // first name on top
   }
-  std::sort(scan.files.begin(), scan.files.end());
+  std::sort(listed.begin(), listed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  scan.files.reserve(listed.size());
+  scan.stamps.reserve(listed.size());
+  for (auto& file : listed) {
+    scan.files.push_back(std::move(file.first));
+    scan.stamps.push_back(file.second);
+  }
   return scan;
 }
 

@@ -60,16 +60,6 @@
 SYMPHONIC_NAMESPACE_BEGIN
 namespace data {
 
-/// What a file looked like when it was read: a changed size or time means "look again".
-struct FileStamp {
-  std::uint64_t size = 0;
-  std::int64_t modified_ns = 0;
-  friend bool operator==(const FileStamp& a, const FileStamp& b) {
-    return a.size == b.size && a.modified_ns == b.modified_ns;
-  }
-  friend bool operator!=(const FileStamp& a, const FileStamp& b) { return !(a == b); }
-};
-
 /// What an update of a cache did, for a program to print.
 struct CacheReport {
   std::size_t reused = 0;     ///< files not read: size and time unchanged
@@ -91,13 +81,6 @@ struct CacheReport {
 namespace detail {
 inline const char* cache_magic() { return "symphonic-tokens"; }  // 16 bytes, no terminator stored
 constexpr std::uint32_t kCacheVersion = 1;
-
-inline FileStamp stamp_of(const struct stat& info) {
-  FileStamp s;
-  s.size = static_cast<std::uint64_t>(info.st_size);
-  s.modified_ns = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000LL + info.st_mtim.tv_nsec;
-  return s;
-}
 
 /// `path` relative to the folder `root` (both as the folder walk writes them).
 inline std::string relative_to(const std::string& root, const std::string& path) {
@@ -302,8 +285,11 @@ class TokenCache {
 
   /// Brings the entries of `files` (full paths under the folder `root`) at `semitones` up to
   /// date, reading `threads` files at a time; see the top of this file. Counts into `report`.
+  /// `stamps`, when given, are the files' stamps as a folder scan saw them (FolderScan::stamps),
+  /// so that they are not stat-ed again.
   void update(const std::string& root, const std::vector<std::string>& files, int semitones,
-              const music::Encoder& encoder, int threads, CacheReport* report = nullptr) {
+              const music::Encoder& encoder, int threads, CacheReport* report = nullptr,
+              const std::vector<FileStamp>* stamps = nullptr) {
     struct Job {
       std::size_t file = 0;
       FileStamp stamp;
@@ -319,8 +305,8 @@ class TokenCache {
       struct stat info {};
       Job job;
       job.file = f;
-      if (::stat(files[f].c_str(), &info) == 0) {
-        job.stamp = detail::stamp_of(info);
+      if (stamps || ::stat(files[f].c_str(), &info) == 0) {
+        job.stamp = stamps ? (*stamps)[f] : detail::stamp_of(info);
         const Entry* known = find(detail::relative_to(root, files[f]), semitones);
         if (known && known->stamp == job.stamp) {
           ++local.reused;
@@ -462,7 +448,12 @@ class TokenCache {
   std::vector<std::int64_t> counts_;
   std::unordered_map<std::string, std::uint32_t> index_;
   std::vector<Entry> entries_;
-  std::map<std::pair<std::string, int>, std::size_t> where_;
+  struct PathShiftHash {
+    std::size_t operator()(const std::pair<std::string, int>& key) const {
+      return std::hash<std::string>()(key.first) ^ (static_cast<std::size_t>(key.second + 128) * 0x9E3779B97F4A7C15ull);
+    }
+  };
+  std::unordered_map<std::pair<std::string, int>, std::size_t, PathShiftHash> where_;
   std::vector<std::uint32_t> ids_;
 };
 
@@ -477,7 +468,7 @@ inline Corpus load_corpus(TokenCache& cache, const std::string& dir, const music
                                                        "\", not of \"" + encoder.options_text() + "\""));
   CacheReport local;
   const FolderScan scan = scan_midi_folder(dir);
-  cache.update(dir, scan.files, 0, encoder, threads, &local);
+  cache.update(dir, scan.files, 0, encoder, threads, &local, &scan.stamps);
   local.removed = cache.keep_only(dir, scan.files);
 
   Corpus corpus;
