@@ -213,6 +213,38 @@ TEST_CASE("batch norm: batch statistics in training, running statistics at infer
   }
 }
 
+TEST_CASE("batch norm: a replica without columns of the batch joins the replica sums with zeros") {
+  // With data-parallel training a rank can get no rows of a small last batch; synchronised batch
+  // norm still needs its part in every sum, or the other ranks would wait for it.
+  namespace cpu = symphonic::backend::cpu;
+  const Eigen::Index F = 3;
+  std::vector<double> gamma(F, 1.5), beta(F, 0.25), mean(F, 0.5), var(F, 2.0), rstd(F), dgamma(F, 7.0), dbeta(F, -1.0);
+  const cpu::BatchNormParams<double> p{gamma.data(), beta.data(), mean.data(), var.data(), 0.9, 1e-3, true};
+  std::vector<std::vector<double>> sums;
+  // the other replica's part: 4 columns whose rows all have mean 1 and variance 4
+  const cpu::ReplicaSum replicas = [&](double* v, Eigen::Index n) {
+    sums.emplace_back(v, v + n);
+    if (sums.size() == 1) for (Eigen::Index f = 0; f < F; ++f) v[f] += 4.0;        // row sums of x
+    if (sums.size() == 2) for (Eigen::Index f = 0; f < F; ++f) v[f] += 4.0 * 4.0;  // of (x - mean)^2
+    if (n == F + 1) v[F] += 4.0;                                             // the column count
+  };
+  const Eigen::Index N = cpu::batch_norm_forward<double>(F, 0, nullptr, p, true, nullptr, rstd.data(), nullptr, &replicas);
+  CHECK(N == 4);
+  REQUIRE(sums.size() == 2);
+  for (const auto& s : sums) CHECK(s == std::vector<double>(F + 1, 0.0));  // nothing of its own
+  for (Eigen::Index f = 0; f < F; ++f) {
+    CHECK(mean[f] == doctest::Approx(0.9 * 0.5 + 0.1 * 1.0));
+    CHECK(var[f] == doctest::Approx(0.9 * 2.0 + 0.1 * 4.0 * 4.0 / 3.0));  // unbiased over N = 4
+    CHECK(rstd[f] == doctest::Approx(1.0 / std::sqrt(4.0 + 1e-3)));
+  }
+  cpu::batch_norm_backward<double>(F, 0, nullptr, nullptr, rstd.data(), gamma.data(), true, dgamma.data(),
+                                   dbeta.data(), nullptr, N, &replicas);
+  REQUIRE(sums.size() == 3);
+  CHECK(sums[2] == std::vector<double>(2 * F, 0.0));
+  CHECK(dgamma == std::vector<double>(F, 7.0));
+  CHECK(dbeta == std::vector<double>(F, -1.0));
+}
+
 TEST_CASE("softmax cross-entropy: fused loss and gradient, finite on huge logits") {
   using Xent = nn::SoftmaxCrossEntropy<double>;
   backend::cpu::ThreadPool pool(2);

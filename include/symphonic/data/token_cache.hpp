@@ -370,15 +370,15 @@ class TokenCache {
   std::size_t keep_only(const std::string& root, const std::vector<std::string>& files) {
     std::unordered_map<std::string, char> present;
     for (const std::string& f : files) present.emplace(detail::relative_to(root, f), 1);
-    std::vector<Entry> kept;
     std::size_t dropped = 0;
+    for (const Entry& e : entries_) dropped += present.count(e.path) == 0;
+    if (dropped == 0) return 0;  // the usual reload: entries and their index stand as they are
+    std::vector<Entry> kept;
     for (Entry& e : entries_) {
-      if (present.count(e.path)) {
+      if (present.count(e.path))
         kept.push_back(std::move(e));
-      } else {
+      else
         count(e, -1);
-        ++dropped;
-      }
     }
     entries_ = std::move(kept);
     where_.clear();

@@ -51,7 +51,10 @@ template <class Derived>
 Eigen::VectorXd row_mean(const Eigen::MatrixBase<Derived>& M, const ReplicaSum* replicas, Index* N) {
   const Index F = M.rows();
   std::vector<double> s(static_cast<std::size_t>(F + 1));
-  for (Index f = 0; f < F; ++f) s[static_cast<std::size_t>(f)] = M.row(f).template cast<double>().sum();
+  // A replica can hold no columns of a small last batch: its sums stay zero (and row() of an
+  // empty map would offset a null pointer).
+  if (M.cols() > 0)
+    for (Index f = 0; f < F; ++f) s[static_cast<std::size_t>(f)] = M.row(f).template cast<double>().sum();
   s[static_cast<std::size_t>(F)] = static_cast<double>(M.cols());
   if (replicas && *replicas) (*replicas)(s.data(), F + 1);
   *N = static_cast<Index>(s[static_cast<std::size_t>(F)]);
@@ -95,6 +98,11 @@ template <class Scalar>
 void batch_norm_backward(Index F, Index n, const Scalar* dy, const Scalar* xhat, const Scalar* rstd,
                          const Scalar* gamma, bool batch_statistics, Scalar* dgamma, Scalar* dbeta, Scalar* dx,
                          Index N = 0, const ReplicaSum* replicas = nullptr) {
+  if (n == 0) {  // a replica without columns of a small last batch: nothing to add, but it joins the sums
+    std::vector<double> zeros(static_cast<std::size_t>(2 * F), 0.0);
+    if (batch_statistics && replicas && *replicas) (*replicas)(zeros.data(), 2 * F);
+    return;
+  }
   ConstMatMap<Scalar> dY(dy, F, n), Xhat(xhat, F, n);
   ConstVecMap<Scalar> Rstd(rstd, F), G(gamma, F);
   MatMap<Scalar> dX(dx, F, n);
