@@ -52,16 +52,15 @@ bin=build/release/examples
 echo "   built in $(( $(date +%s) - start )) s"
 mkdir -p "$out"
 
-# 3. the corpus: the bundled tunes, rendered to MIDI by symphonic's own writer. Training moves each
-#    training tune by a seeded random shift of up to 3 semitones either way each epoch
-#    (--transpose), after the split, so no copy of a validation tune is trained on.
+# 3. the corpus: the bundled tunes, rendered to MIDI by symphonic's own writer, each also
+#    transposed by up to 3 semitones either way (7 versions per tune)
 if [ -z "$corpus" ]; then
   corpus="$out/demo-corpus"
   rm -rf "$corpus"
   mkdir -p "$corpus"
   echo "== rendering data/demo/*.tune"
-  "$bin/symphonic-tunes" --out "$corpus" data/demo
-  demo_args=(--seq-len 48 --batch 16 --patience 0 --val-split 0.15 --transpose -3..3)
+  "$bin/symphonic-tunes" --out "$corpus" --transpose 3 data/demo
+  demo_args=(--seq-len 48 --batch 16 --patience 0 --val-split 0.15)
 else
   demo_args=()
 fi
