@@ -109,6 +109,25 @@ TEST_CASE("crc32: matches zlib's check value and continues across pieces") {
   const std::uint32_t whole = io::detail::crc32(ramp.data(), ramp.size());
   for (std::size_t cut = 0; cut <= 17; ++cut)
     CHECK(io::detail::crc32(ramp.data() + cut, ramp.size() - cut, io::detail::crc32(ramp.data(), cut)) == whole);
+  CHECK(whole == 0x114ad5ffu);  // Python: zlib.crc32(bytes((i * 7) & 255 for i in range(1000)))
+}
+
+TEST_CASE("crc32: the folding path and the tables agree on every length and alignment") {
+  // Python: zlib.crc32(bytes((i * i * 31 + i // 256) & 255 for i in range(100000)))
+  std::vector<unsigned char> bytes(100000);
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<unsigned char>(i * i * 31 + i / 256);
+  CHECK(io::detail::crc32(bytes.data(), bytes.size()) == 0x9bc340adu);
+  CHECK(~io::detail::crc32_tables_update(bytes.data(), bytes.size(), ~0u) == 0x9bc340adu);
+  // lengths around the 64-byte entry and the 16-byte tail of the folding path, at 3 alignments
+  for (std::size_t size = 0; size <= 300; ++size)
+    for (std::size_t offset = 0; offset < 3; ++offset) {
+      CAPTURE(size);
+      CAPTURE(offset);
+      const std::uint32_t tables = ~io::detail::crc32_tables_update(bytes.data() + offset, size, ~0u);
+      REQUIRE(io::detail::crc32(bytes.data() + offset, size) == tables);
+      REQUIRE(io::detail::crc32(bytes.data() + offset + size / 2, size - size / 2,
+                                io::detail::crc32(bytes.data() + offset, size / 2)) == tables);
+    }
 }
 
 TEST_CASE_TEMPLATE("checkpoint: round trip is bit-exact, metadata included", Scalar, float, double) {

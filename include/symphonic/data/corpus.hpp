@@ -19,13 +19,14 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
-#include <map>
 #include <string>
 #include <utility>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "symphonic/config.hpp"
@@ -145,17 +146,19 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256) 
   FolderScan scan;
   std::string root = dir;
   while (root.size() > 1 && root.back() == '/') root.pop_back();
-  // (device, inode) -> the first path it was met under; a map, so 170,000 files stay n log n
-  using Seen = std::map<std::pair<dev_t, ino_t>, std::string>;
-  Seen folders, files;
-  const auto seen = [](Seen& met, const struct stat& info, const std::string& path) -> const std::string* {
-    const auto inserted = met.emplace(std::make_pair(info.st_dev, info.st_ino), path);
-    return inserted.second ? nullptr : &inserted.first->second;
+  // (device, inode) -> the first path it was met under (folders) or its place in `listed` (files)
+  struct Inode {
+    std::size_t operator()(const std::pair<dev_t, ino_t>& key) const {
+      return std::hash<std::uint64_t>()(static_cast<std::uint64_t>(key.second) * 0x9E3779B97F4A7C15ull ^
+                                        static_cast<std::uint64_t>(key.first));
+    }
   };
+  std::unordered_map<std::pair<dev_t, ino_t>, std::string, Inode> folders;
+  std::unordered_map<std::pair<dev_t, ino_t>, std::size_t, Inode> files;
   struct stat root_info {};
   if (::stat(root.c_str(), &root_info) != 0 || !S_ISDIR(root_info.st_mode))
     SYMPHONIC_THROW(io::FileError(root, "cannot open folder"));
-  seen(folders, root_info, root);
+  folders.emplace(std::make_pair(root_info.st_dev, root_info.st_ino), root);
   // depth-first, names in sorted order, with a stack of its own (no recursion: any depth is safe)
   struct Pending {
     std::string path;
@@ -163,6 +166,7 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256) 
   };
   std::vector<Pending> stack{{root, 0}};
   std::vector<std::pair<std::string, FileStamp>> listed;  // MIDI files, sorted by path at the end
+  std::vector<std::pair<std::string, bool>> names;
   while (!stack.empty()) {
     const Pending folder = stack.back();
     stack.pop_back();
@@ -172,20 +176,25 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256) 
       scan.skipped.push_back(folder.path + ": cannot open folder: " + std::strerror(errno));
       continue;
     }
+    struct Closer {
+      DIR* handle;
+      ~Closer() { ::closedir(handle); }
+    } closer{handle};
+    // entries are looked up from the open folder (fstatat), not by walking the whole path again
+    const int at = ::dirfd(handle);
     // (name, is a symbolic link): the kind from readdir where the file system gives it, lstat
     // where it does not
-    std::vector<std::pair<std::string, bool>> names;
+    names.clear();
     while (const dirent* entry = ::readdir(handle)) {
-      const std::string name = entry->d_name;
-      if (name == "." || name == "..") continue;
+      const char* name = entry->d_name;
+      if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
       bool link = entry->d_type == DT_LNK;
       if (entry->d_type == DT_UNKNOWN) {
         struct stat info {};
-        link = ::lstat((folder.path + "/" + name).c_str(), &info) == 0 && S_ISLNK(info.st_mode);
+        link = ::fstatat(at, name, &info, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(info.st_mode);
       }
       names.emplace_back(name, link);
     }
-    ::closedir(handle);
     // sorted, with links after the real entries: where a file has a second name by a link, the
     // real name is the one listed
     std::sort(names.begin(), names.end(), [](const auto& a, const auto& b) {
@@ -194,32 +203,37 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256) 
     std::vector<Pending> below;
     for (const auto& named : names) {
       const std::string& name = named.first;
-      const std::string path = folder.path + "/" + name;
       struct stat info {};
-      if (::stat(path.c_str(), &info) != 0) {
-        scan.skipped.push_back(path + ": cannot read: " + std::strerror(errno));
+      if (::fstatat(at, name.c_str(), &info, 0) != 0) {
+        scan.skipped.push_back(folder.path + "/" + name + ": cannot read: " + std::strerror(errno));
         continue;
       }
+      const auto inode = std::make_pair(info.st_dev, info.st_ino);
       if (S_ISDIR(info.st_mode)) {
-        if (const std::string* first = seen(folders, info, path)) {
-          scan.skipped.push_back(path + ": folder already walked as " + *first);
+        std::string path = folder.path + "/" + name;
+        const auto inserted = folders.emplace(inode, path);
+        if (!inserted.second) {
+          scan.skipped.push_back(path + ": folder already walked as " + inserted.first->second);
         } else if (folder.depth + 1 > max_depth) {
           scan.skipped.push_back(path + ": deeper than " + std::to_string(max_depth) + " folders");
         } else {
-          below.push_back({path, folder.depth + 1});
+          below.push_back({std::move(path), folder.depth + 1});
         }
       } else if (S_ISREG(info.st_mode) && detail::has_midi_extension(name)) {
-        if (const std::string* first = seen(files, info, path))
-          scan.skipped.push_back(path + ": the same file as " + *first);
+        std::string path = folder.path + "/" + name;
+        const auto inserted = files.emplace(inode, listed.size());
+        if (!inserted.second)
+          scan.skipped.push_back(path + ": the same file as " + listed[inserted.first->second].first);
         else
-          listed.emplace_back(path, detail::stamp_of(info));
+          listed.emplace_back(std::move(path), detail::stamp_of(info));
       } else if (S_ISREG(info.st_mode)) {
         ++scan.not_midi;
       }
     }
-    for (auto it = below.rbegin(); it != below.rend(); ++it) stack.push_back(*it);  // first name on top
+    for (auto it = below.rbegin(); it != below.rend(); ++it) stack.push_back(std::move(*it));  // first name on top
   }
-  std::sort(listed.begin(), listed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  const auto by_path = [](const auto& a, const auto& b) { return a.first < b.first; };
+  if (!std::is_sorted(listed.begin(), listed.end(), by_path)) std::sort(listed.begin(), listed.end(), by_path);
   scan.files.reserve(listed.size());
   scan.stamps.reserve(listed.size());
   for (auto& file : listed) {

@@ -16,13 +16,17 @@
 // counting and its cost is one pass over the ids (memory bandwidth, not parsing).
 //
 // A cache can also hold transposed copies of pieces (entries with semitones != 0, see
-// data/augment.hpp), keyed by (path, semitones).
+// data/augment.hpp), keyed by (path, semitones). Entries are kept, and written, sorted by that
+// key, so a sorted folder walk meets them in its own order and finds each in a step, with no
+// index of every path to build. A read keeps the ids in the buffer the file was read into (its
+// id section starts at a multiple of 4 bytes), and its checksum runs at several GB/s
+// (io/detail/crc32.hpp).
 //
 // File format, little-endian:
 //   "symphonic-tokens" (16 bytes)   u32 format version (1)   u32 0
 //   u32 n, encoder options text (n bytes)
 //   u32 token count; each token: u32 n, n bytes; u64 count over the untransposed pieces
-//   u64 entry count; each entry:
+//   u64 entry count; each entry (sorted by path, then semitones; older files in any order):
 //     u32 n, path relative to the corpus folder (n bytes); i32 semitones
 //     u64 size in bytes; i64 modification time in ns; u64 content hash
 //     u32 n, error text (n bytes; empty when the file was read)
@@ -37,9 +41,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <map>
+#include <iterator>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -82,12 +89,26 @@ namespace detail {
 inline const char* cache_magic() { return "symphonic-tokens"; }  // 16 bytes, no terminator stored
 constexpr std::uint32_t kCacheVersion = 1;
 
-/// `path` relative to the folder `root` (both as the folder walk writes them).
+/// Paths under the folder `root` (as the folder walk writes them) relative to it, as views into
+/// the full paths: no string is made per file.
+class RelativePaths {
+ public:
+  explicit RelativePaths(const std::string& root) : prefix_(root) {
+    while (prefix_.size() > 1 && prefix_.back() == '/') prefix_.pop_back();
+    prefix_ += '/';
+  }
+  std::string_view operator()(const std::string& path) const {
+    const std::string_view view(path);
+    return view.compare(0, prefix_.size(), prefix_) == 0 ? view.substr(prefix_.size()) : view;
+  }
+
+ private:
+  std::string prefix_;
+};
+
+/// `path` relative to the folder `root`.
 inline std::string relative_to(const std::string& root, const std::string& path) {
-  std::string prefix = root;
-  while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
-  prefix += '/';
-  return path.compare(0, prefix.size(), prefix) == 0 ? path.substr(prefix.size()) : path;
+  return std::string(RelativePaths(root)(path));
 }
 
 /// Appends little-endian integers and length-prefixed text to a byte buffer.
@@ -107,7 +128,7 @@ struct ByteWriter {
 /// Reads what ByteWriter wrote, every read bounds-checked: a short file is a CacheError.
 class ByteReader {
  public:
-  ByteReader(const std::vector<std::uint8_t>& bytes, std::size_t end, const std::string& path)
+  ByteReader(const std::uint8_t* bytes, std::size_t end, const std::string& path)
       : bytes_(bytes), end_(end), path_(path) {}
   template <class T>
   T integer(const char* section) {
@@ -120,7 +141,7 @@ class ByteReader {
   std::string text(const char* section) {
     const std::uint32_t n = integer<std::uint32_t>(section);
     need(n, section);
-    std::string s(reinterpret_cast<const char*>(bytes_.data() + at_), n);
+    std::string s(reinterpret_cast<const char*>(bytes_ + at_), n);
     at_ += n;
     return s;
   }
@@ -134,7 +155,7 @@ class ByteReader {
   }
 
  private:
-  const std::vector<std::uint8_t>& bytes_;
+  const std::uint8_t* bytes_;
   std::size_t end_, at_ = 0;
   std::string path_;
 };
@@ -149,28 +170,37 @@ class TokenCache {
     FileStamp stamp;
     std::uint64_t hash = 0;
     std::string error;  ///< why the file could not be tokenized; empty when it was
-    std::uint64_t offset = 0, count = 0;  ///< its ids: ids()[offset, offset + count)
+    std::uint64_t offset = 0, count = 0;  ///< where its ids are (see ids())
   };
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
   explicit TokenCache(std::string encoder_options) : encoder_options_(std::move(encoder_options)) {}
 
   /// Reads a cache file; throws data::CacheError when it is not a valid cache for this encoder,
-  /// io::FileError when it cannot be read.
+  /// io::FileError when it cannot be read. The ids stay where the read put them (no copy).
   static TokenCache read(const std::string& path, const std::string& encoder_options) {
     // a cache is read whole: refuse one that cannot fit before reading it
-    const std::vector<std::uint8_t> bytes = symphonic::detail::read_file(path, memory_limit());
+    symphonic::detail::FileWords file;
+    std::uint32_t crc = 0;  // of every byte before the last 8, run as they arrive
+    std::size_t crc_done = 0;
+    symphonic::detail::read_file_into(path, memory_limit(), file, [&](const std::uint8_t* data, std::size_t got) {
+      if (got > crc_done + 8) {
+        crc = io::detail::crc32(data + crc_done, got - 8 - crc_done, crc);
+        crc_done = got - 8;
+      }
+    });
+    const std::uint8_t* bytes = file.data();
     const auto fail = [&](const char* section, const std::string& what) {
       SYMPHONIC_THROW(CacheError(path, section, what));
     };
-    if (bytes.size() < 16 + 8 + 8 || std::memcmp(bytes.data(), detail::cache_magic(), 16) != 0)
+    if (file.size() < 16 + 8 + 8 || std::memcmp(bytes, detail::cache_magic(), 16) != 0)
       fail("magic", "not a symphonic token cache (it does not start with \"symphonic-tokens\")");
-    if (std::memcmp(bytes.data() + bytes.size() - 4, "end!", 4) != 0)
-      fail("end", "truncated: the end marker is missing");
-    const std::size_t body = bytes.size() - 8;
+    if (std::memcmp(bytes + file.size() - 4, "end!", 4) != 0) fail("end", "truncated: the end marker is missing");
+    const std::size_t body = file.size() - 8;
     const std::uint32_t stored_crc = static_cast<std::uint32_t>(bytes[body]) | std::uint32_t(bytes[body + 1]) << 8 |
                                      std::uint32_t(bytes[body + 2]) << 16 | std::uint32_t(bytes[body + 3]) << 24;
-    if (io::detail::crc32(bytes.data(), body) != stored_crc)
-      fail("checksum", "the CRC-32 does not match: the file is damaged");
+    if (crc_done < body) crc = io::detail::crc32(bytes + crc_done, body - crc_done, crc);  // what arrived last
+    if (crc != stored_crc) fail("checksum", "the CRC-32 does not match: the file is damaged");
     detail::ByteReader in(bytes, body, path);
     in.skip(16, "magic");
     const auto version = in.integer<std::uint32_t>("version");
@@ -208,19 +238,28 @@ class TokenCache {
       entry.offset = total;
       if (entry.count > (body - in.at()) / 4) fail("entries", entry.path + " claims more ids than the file holds");
       total += entry.count;
-      if (!cache.where_.emplace(std::make_pair(entry.path, entry.semitones), cache.entries_.size()).second)
-        fail("entries", entry.path + " appears twice");
       cache.entries_.push_back(std::move(entry));
     }
+    // entries are kept sorted by (path, semitones), which is how write() stores them
+    if (!std::is_sorted(cache.entries_.begin(), cache.entries_.end(), key_less))
+      std::sort(cache.entries_.begin(), cache.entries_.end(), key_less);
+    for (std::size_t i = 1; i < cache.entries_.size(); ++i)
+      if (!key_less(cache.entries_[i - 1], cache.entries_[i])) fail("entries", cache.entries_[i].path + " appears twice");
     in.skip((4 - in.at() % 4) % 4, "ids");
     if (total * 4 != body - in.at()) fail("ids", "the entries' id counts do not add up to the ids stored");
-    cache.ids_.resize(static_cast<std::size_t>(total));
-    if (total) std::memcpy(cache.ids_.data(), bytes.data() + in.at(), static_cast<std::size_t>(total) * 4);
+    // the ids section starts at a multiple of 4 bytes: its words are used where they lie
+    std::uint32_t* ids = file.words().get() + in.at() / 4;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    for (auto& id : cache.ids_) id = __builtin_bswap32(id);
+    for (std::uint64_t i = 0; i < total; ++i) ids[i] = __builtin_bswap32(ids[i]);
 #endif
-    for (const std::uint32_t id : cache.ids_)
-      if (id >= tokens) fail("ids", "token index " + std::to_string(id) + " is outside the table of " + std::to_string(tokens));
+    std::uint32_t largest = 0;  // a max over all, which vectorises; the first bad one is found after
+    for (std::uint64_t i = 0; i < total; ++i) largest = std::max(largest, ids[i]);
+    if (total && largest >= tokens)
+      for (std::uint64_t i = 0; i < total; ++i)
+        if (ids[i] >= tokens)
+          fail("ids", "token index " + std::to_string(ids[i]) + " is outside the table of " + std::to_string(tokens));
+    cache.stored_ = std::shared_ptr<const std::uint32_t>(file.words(), ids);
+    cache.stored_count_ = total;
     return cache;
   }
 
@@ -235,8 +274,10 @@ class TokenCache {
   void write(const std::string& path) const {
     // the tokens still used, in byte order, and each old index's new one
     std::vector<char> used(table_.size(), 0);
-    for (const Entry& e : entries_)
-      for (std::uint64_t i = 0; i < e.count; ++i) used[ids_[e.offset + i]] = 1;
+    for (const Entry& e : entries_) {
+      const std::uint32_t* from = ids(e);
+      for (std::uint64_t i = 0; i < e.count; ++i) used[from[i]] = 1;
+    }
     std::vector<std::uint32_t> order;
     for (std::uint32_t i = 0; i < table_.size(); ++i)
       if (used[i]) order.push_back(i);
@@ -270,14 +311,16 @@ class TokenCache {
     const std::size_t at = out.bytes.size();
     out.bytes.resize(at + static_cast<std::size_t>(total) * 4);
     std::uint8_t* p = out.bytes.data() + at;
-    for (const Entry& e : entries_)
+    for (const Entry& e : entries_) {
+      const std::uint32_t* from = ids(e);
       for (std::uint64_t i = 0; i < e.count; ++i, p += 4) {
-        const std::uint32_t v = renumber[ids_[e.offset + i]];
+        const std::uint32_t v = renumber[from[i]];
         p[0] = static_cast<std::uint8_t>(v);
         p[1] = static_cast<std::uint8_t>(v >> 8);
         p[2] = static_cast<std::uint8_t>(v >> 16);
         p[3] = static_cast<std::uint8_t>(v >> 24);
       }
+    }
     out.integer<std::uint32_t>(io::detail::crc32(out.bytes.data(), out.bytes.size()));
     out.bytes.insert(out.bytes.end(), {'e', 'n', 'd', '!'});
     symphonic::detail::write_file_atomic(path, out.bytes);
@@ -286,35 +329,39 @@ class TokenCache {
   /// Brings the entries of `files` (full paths under the folder `root`) at `semitones` up to
   /// date, reading `threads` files at a time; see the top of this file. Counts into `report`.
   /// `stamps`, when given, are the files' stamps as a folder scan saw them (FolderScan::stamps),
-  /// so that they are not stat-ed again.
+  /// so that they are not stat-ed again. Files in sorted order (as a scan gives them) are matched
+  /// to their entries in one pass; any order works.
   void update(const std::string& root, const std::vector<std::string>& files, int semitones,
               const music::Encoder& encoder, int threads, CacheReport* report = nullptr,
               const std::vector<FileStamp>* stamps = nullptr) {
     struct Job {
       std::size_t file = 0;
+      std::size_t entry = npos;  ///< npos: a file the cache does not know yet
       FileStamp stamp;
-      bool stat_failed = false;
       bool same_bytes = false;
       std::uint64_t hash = 0;
-      std::vector<std::string> tokens;
+      std::vector<std::uint32_t> ids;  ///< indices into `table`, the file's own distinct tokens
+      std::vector<std::string> table;
       std::string error;
     };
+    const detail::RelativePaths relative(root);
     CacheReport local;
     std::vector<Job> jobs;
+    std::unordered_set<std::string_view> unknown;  // a file listed twice gets one new entry
+    std::size_t cursor = 0;
     for (std::size_t f = 0; f < files.size(); ++f) {
-      struct stat info {};
       Job job;
       job.file = f;
+      job.entry = locate(relative(files[f]), semitones, &cursor);
+      if (job.entry == npos && !unknown.insert(relative(files[f])).second) continue;
+      struct stat info {};
       if (stamps || ::stat(files[f].c_str(), &info) == 0) {
         job.stamp = stamps ? (*stamps)[f] : detail::stamp_of(info);
-        const Entry* known = find(detail::relative_to(root, files[f]), semitones);
-        if (known && known->stamp == job.stamp) {
+        if (job.entry != npos && entries_[job.entry].stamp == job.stamp) {
           ++local.reused;
           continue;
         }
-      } else {
-        job.stat_failed = true;  // read below, which reports why
-      }
+      }  // else: read below, which reports why
       jobs.push_back(std::move(job));
     }
     data::detail::for_each_index(jobs.size(), threads, [&](std::size_t j) {
@@ -323,28 +370,35 @@ class TokenCache {
       try {
         const std::vector<std::uint8_t> bytes = symphonic::detail::read_file(path, midi::ReadOptions{}.max_file_bytes);
         job.hash = common::content_hash(bytes.data(), bytes.size());
-        const Entry* known = find(detail::relative_to(root, path), semitones);
-        if (known && known->hash == job.hash && known->stamp.size == bytes.size()) {
+        if (job.entry != npos && entries_[job.entry].hash == job.hash && entries_[job.entry].stamp.size == bytes.size()) {
           job.same_bytes = true;
           return;
         }
         const midi::File file = midi::read(bytes);
-        job.tokens = encoder.encode_file(semitones == 0 ? file : transpose(file, semitones));
+        // interned here, in parallel: what waits for the merge is 4 bytes a token, not a string
+        std::unordered_map<std::string, std::uint32_t> index;
+        const std::vector<std::string> tokens = encoder.encode_file(semitones == 0 ? file : transpose(file, semitones));
+        job.ids.reserve(tokens.size());
+        for (const std::string& token : tokens) {
+          const auto inserted = index.emplace(token, static_cast<std::uint32_t>(job.table.size()));
+          if (inserted.second) job.table.push_back(token);
+          job.ids.push_back(inserted.first->second);
+        }
       } catch (const std::exception& e) {
         job.error = e.what();
         if (job.error.empty()) job.error = "unknown error";
       }
     });
+    std::vector<Entry> fresh;  // entries of files new to the cache, merged in sorted at the end
+    fresh.reserve(unknown.size());
+    std::vector<std::uint32_t> to_table;
     for (Job& job : jobs) {
-      const std::string relative = detail::relative_to(root, files[job.file]);
-      auto it = where_.find({relative, semitones});
-      if (it == where_.end()) {
-        it = where_.emplace(std::make_pair(relative, semitones), entries_.size()).first;
-        entries_.emplace_back();
-        entries_.back().path = relative;
-        entries_.back().semitones = semitones;
+      if (job.entry == npos) {
+        fresh.emplace_back();
+        fresh.back().path = std::string(relative(files[job.file]));
+        fresh.back().semitones = semitones;
       }
-      Entry& entry = entries_[it->second];
+      Entry& entry = job.entry == npos ? fresh.back() : entries_[job.entry];
       entry.stamp = job.stamp;
       if (job.same_bytes) {
         ++local.touched;
@@ -353,11 +407,19 @@ class TokenCache {
       ++local.tokenized;
       count(entry, -1);
       entry.hash = job.hash;
-      entry.error = job.error;
-      entry.offset = ids_.size();
-      entry.count = job.tokens.size();
-      for (const std::string& token : job.tokens) ids_.push_back(intern(token));
+      entry.error = std::move(job.error);
+      entry.offset = stored_count_ + added_.size();
+      entry.count = job.ids.size();
+      to_table.resize(job.table.size());
+      for (std::size_t k = 0; k < job.table.size(); ++k) to_table[k] = intern(job.table[k]);
+      for (const std::uint32_t id : job.ids) added_.push_back(to_table[id]);
       count(entry, +1);
+    }
+    if (!fresh.empty()) {
+      std::sort(fresh.begin(), fresh.end(), key_less);
+      const std::size_t known = entries_.size();
+      entries_.insert(entries_.end(), std::make_move_iterator(fresh.begin()), std::make_move_iterator(fresh.end()));
+      std::inplace_merge(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(known), entries_.end(), key_less);
     }
     if (report) {
       report->reused += local.reused;
@@ -368,49 +430,81 @@ class TokenCache {
 
   /// Drops the entries (at every transposition) of files not in `files`; returns how many.
   std::size_t keep_only(const std::string& root, const std::vector<std::string>& files) {
-    std::unordered_map<std::string, char> present;
-    for (const std::string& f : files) present.emplace(detail::relative_to(root, f), 1);
+    const detail::RelativePaths relative(root);
+    std::vector<std::string_view> present;
+    present.reserve(files.size());
+    for (const std::string& f : files) present.push_back(relative(f));
+    if (!std::is_sorted(present.begin(), present.end())) std::sort(present.begin(), present.end());
+    // both sorted by path: one walk tells which entries are still there
+    std::vector<char> kept(entries_.size());
     std::size_t dropped = 0;
-    for (const Entry& e : entries_) dropped += present.count(e.path) == 0;
-    if (dropped == 0) return 0;  // the usual reload: entries and their index stand as they are
-    std::vector<Entry> kept;
-    for (Entry& e : entries_) {
-      if (present.count(e.path))
-        kept.push_back(std::move(e));
-      else
-        count(e, -1);
+    for (std::size_t i = 0, j = 0; i < entries_.size(); ++i) {
+      const std::string_view path(entries_[i].path);
+      while (j < present.size() && present[j] < path) ++j;
+      kept[i] = j < present.size() && present[j] == path;
+      dropped += !kept[i];
     }
-    entries_ = std::move(kept);
-    where_.clear();
-    for (std::size_t i = 0; i < entries_.size(); ++i) where_.emplace(std::make_pair(entries_[i].path, entries_[i].semitones), i);
+    if (dropped == 0) return 0;  // the usual reload: the entries stand as they are
+    std::vector<Entry> still;
+    still.reserve(entries_.size() - dropped);
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      if (kept[i])
+        still.push_back(std::move(entries_[i]));
+      else
+        count(entries_[i], -1);
+    }
+    entries_ = std::move(still);
     return dropped;
+  }
+
+  /// The index in entries() of (path relative to the folder, semitones), or npos. `cursor`, when
+  /// given, is where to look first (the entry after the one the last call found, which it then
+  /// becomes): a walk over files in sorted order finds each entry in a step or a few.
+  std::size_t locate(std::string_view path, int semitones, std::size_t* cursor = nullptr) const {
+    if (cursor)
+      for (std::size_t j = *cursor, end = std::min(entries_.size(), *cursor + 32); j < end; ++j) {
+        const int order = compare(entries_[j], path, semitones);
+        if (order == 0) return *cursor = j + 1, j;
+        if (order > 0) break;  // passed where it would be
+      }
+    const auto it = std::lower_bound(entries_.begin(), entries_.end(), 0, [&](const Entry& e, int) {
+      return compare(e, path, semitones) < 0;
+    });
+    if (it == entries_.end() || compare(*it, path, semitones) != 0) return npos;
+    const auto found = static_cast<std::size_t>(it - entries_.begin());
+    if (cursor) *cursor = found + 1;
+    return found;
   }
 
   /// The entry of (path relative to the folder, semitones), or null.
   const Entry* find(const std::string& path, int semitones) const {
-    const auto it = where_.find({path, semitones});
-    return it == where_.end() ? nullptr : &entries_[it->second];
+    const std::size_t i = locate(path, semitones);
+    return i == npos ? nullptr : &entries_[i];
   }
 
   const std::string& encoder_options() const { return encoder_options_; }
+  /// Sorted by (path, semitones).
   const std::vector<Entry>& entries() const { return entries_; }
   const std::vector<std::string>& table() const { return table_; }
   /// Each table token's count over the untransposed entries.
   const std::vector<std::int64_t>& counts() const { return counts_; }
-  const std::uint32_t* ids(const Entry& e) const { return ids_.data() + e.offset; }
+  /// The e.count ids of `e`: in the file read() read when it was there, else tokenized since.
+  const std::uint32_t* ids(const Entry& e) const {
+    return e.offset < stored_count_ ? stored_.get() + e.offset : added_.data() + (e.offset - stored_count_);
+  }
 
   /// The ids of `e` as ids of `vocabulary` (which must know how to map every table token: see
   /// vocabulary_map); tokens it leaves out (-1) are dropped, as load_corpus drops them.
   std::vector<std::int32_t> ids_in(const Entry& e, const std::vector<std::int32_t>& table_to_vocabulary) const {
     std::vector<std::int32_t> out(static_cast<std::size_t>(e.count));
     const std::uint32_t* from = ids(e);
-    std::size_t n = 0;
+    // a gather with no step depending on the one before; the rare drop is a second pass
+    std::int32_t any_dropped = 0;
     for (std::uint64_t i = 0; i < e.count; ++i) {
-      const std::int32_t id = table_to_vocabulary[from[i]];
-      out[n] = id;
-      n += id >= 0;
+      out[i] = table_to_vocabulary[from[i]];
+      any_dropped |= out[i];
     }
-    out.resize(n);
+    if (any_dropped < 0) out.erase(std::remove(out.begin(), out.end(), -1), out.end());
     return out;
   }
 
@@ -428,6 +522,13 @@ class TokenCache {
     return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) / 2;  // and room for the corpus it becomes
   }
 
+  // (path, semitones) order: <0, 0, >0 as `e` comes before, at or after the key
+  static int compare(const Entry& e, std::string_view path, int semitones) {
+    const int c = std::string_view(e.path).compare(path);
+    return c != 0 ? c : (e.semitones > semitones) - (e.semitones < semitones);
+  }
+  static bool key_less(const Entry& a, const Entry& b) { return compare(a, b.path, b.semitones) < 0; }
+
   std::uint32_t intern(const std::string& token) {
     const auto inserted = index_.emplace(token, static_cast<std::uint32_t>(table_.size()));
     if (inserted.second) {
@@ -440,21 +541,20 @@ class TokenCache {
   // the untransposed pieces' counts follow their entries, so the vocabulary needs no counting
   void count(const Entry& e, int sign) {
     if (e.semitones != 0) return;
-    for (std::uint64_t i = 0; i < e.count; ++i) counts_[ids_[e.offset + i]] += sign;
+    const std::uint32_t* from = ids(e);
+    for (std::uint64_t i = 0; i < e.count; ++i) counts_[from[i]] += sign;
   }
 
   std::string encoder_options_;
   std::vector<std::string> table_;
   std::vector<std::int64_t> counts_;
   std::unordered_map<std::string, std::uint32_t> index_;
-  std::vector<Entry> entries_;
-  struct PathShiftHash {
-    std::size_t operator()(const std::pair<std::string, int>& key) const {
-      return std::hash<std::string>()(key.first) ^ (static_cast<std::size_t>(key.second + 128) * 0x9E3779B97F4A7C15ull);
-    }
-  };
-  std::unordered_map<std::pair<std::string, int>, std::size_t, PathShiftHash> where_;
-  std::vector<std::uint32_t> ids_;
+  std::vector<Entry> entries_;  // sorted by (path, semitones)
+  // ids at offsets below stored_count_ lie in the file read() read, shared by copies of the
+  // cache; those of entries tokenized since are in added_
+  std::shared_ptr<const std::uint32_t> stored_;
+  std::uint64_t stored_count_ = 0;
+  std::vector<std::uint32_t> added_;
 };
 
 /// load_corpus(dir, encoder, options, threads) through `cache`: its entries of the folder's files
@@ -478,8 +578,11 @@ inline Corpus load_corpus(TokenCache& cache, const std::string& dir, const music
     if (cache.counts()[i] > 0) counts.emplace(cache.table()[i], cache.counts()[i]);
   corpus.vocabulary = music::Vocabulary::from_counts(std::move(counts), options, encoder.options_text());
   const std::vector<std::int32_t> map = cache.vocabulary_map(corpus.vocabulary);
+  const detail::RelativePaths relative(dir);
+  corpus.pieces.reserve(scan.files.size());
+  std::size_t cursor = 0;
   for (const std::string& path : scan.files) {
-    const TokenCache::Entry* entry = cache.find(detail::relative_to(dir, path), 0);
+    const TokenCache::Entry* entry = &cache.entries()[cache.locate(relative(path), 0, &cursor)];
     if (!entry->error.empty()) {
       corpus.failed.push_back(path + ": " + entry->error);
       continue;

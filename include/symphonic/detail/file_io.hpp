@@ -17,12 +17,14 @@
 //   - an existing file keeps its permission bits (and, when root writes it, its owner).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -70,9 +72,41 @@ inline std::string file_kind(mode_t mode) {
 }
 #endif
 
-/// Reads a whole regular file of at most `max_bytes` into memory; throws io::FileError naming the
-/// path when it cannot, when it is not a regular file, or when it is larger.
-inline std::vector<std::uint8_t> read_file(const std::string& path, std::uint64_t max_bytes = kMaxFileBytes) {
+/// A file's bytes in 4-byte words, not zero-filled before the read (so a large file is written
+/// to memory once), shared by copies: a format whose 32-bit fields lie at offsets that are
+/// multiples of 4 can use them where they are (data/token_cache.hpp's ids).
+class FileWords {
+ public:
+  const std::uint8_t* data() const { return reinterpret_cast<const std::uint8_t*>(words_.get()); }
+  std::uint8_t* data() { return reinterpret_cast<std::uint8_t*>(words_.get()); }
+  std::size_t size() const { return size_; }
+  /// The words, kept alive as long as the pointer or one of its copies is.
+  const std::shared_ptr<std::uint32_t>& words() const { return words_; }
+  /// Keeps the first `size` bytes (any new ones are not set).
+  void resize(std::size_t size) {
+    if (size > capacity_) {
+      const std::size_t capacity = std::max(size, capacity_ + capacity_ / 2);
+      std::shared_ptr<std::uint32_t> grown(new std::uint32_t[(capacity + 3) / 4], std::default_delete<std::uint32_t[]>());
+      if (size_) std::memcpy(grown.get(), words_.get(), size_);
+      words_ = std::move(grown);
+      capacity_ = capacity;
+    }
+    size_ = size;
+  }
+
+ private:
+  std::shared_ptr<std::uint32_t> words_;
+  std::size_t size_ = 0, capacity_ = 0;
+};
+
+/// Reads a whole regular file of at most `max_bytes` into `bytes` (a std::vector<std::uint8_t>
+/// or FileWords); throws io::FileError naming the path when it cannot, when it is not a regular
+/// file, or when it is larger. The bytes arrive in pieces of at most 256 KiB, and after each
+/// piece `arrived(bytes.data(), bytes read so far)` is called, so that a checksum can run over
+/// them while they are still in the CPU's cache.
+template <class Bytes, class Arrived>
+void read_file_into(const std::string& path, std::uint64_t max_bytes, Bytes& bytes, Arrived&& arrived) {
+  constexpr std::size_t piece = std::size_t(1) << 18;
   const auto too_large = [&](std::uint64_t size) {
     SYMPHONIC_THROW(io::FileError(path, "is " + std::to_string(size) + " bytes, more than the limit of " +
                                             std::to_string(max_bytes) + " bytes for this kind of file"));
@@ -91,30 +125,37 @@ inline std::vector<std::uint8_t> read_file(const std::string& path, std::uint64_
     SYMPHONIC_THROW(io::FileError(path, "is " + file_kind(info.st_mode) + ", not a regular file: not read"));
   const std::uint64_t size = static_cast<std::uint64_t>(info.st_size);
   if (size > max_bytes) too_large(size);
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
+  bytes.resize(static_cast<std::size_t>(size));
   std::size_t got = 0;
+  std::uint8_t more[1 << 12];  // past the size fstat gave: the end, or bytes of a file still growing
   for (;;) {  // to the end, even if the file grows while it is read (up to the limit)
-    if (got == bytes.size()) {
-      if (bytes.size() > max_bytes) too_large(bytes.size());
-      bytes.resize(bytes.size() + (std::size_t(1) << 16));
-    }
-    const ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
+    const bool full = got == bytes.size();
+    const ssize_t n = full ? ::read(fd, more, sizeof more)
+                           : ::read(fd, bytes.data() + got, std::min(piece, bytes.size() - got));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) SYMPHONIC_THROW(io::FileError(path, "read failed: " + errno_text()));
     if (n == 0) break;
+    if (full) {  // grown since: the buffer grows with it (never copied in the usual case)
+      if (got + static_cast<std::size_t>(n) > max_bytes) too_large(got + static_cast<std::size_t>(n));
+      bytes.resize(got + static_cast<std::size_t>(n));
+      std::memcpy(bytes.data() + got, more, static_cast<std::size_t>(n));
+    }
     got += static_cast<std::size_t>(n);
+    arrived(static_cast<const std::uint8_t*>(bytes.data()), got);
   }
-  if (got > max_bytes) too_large(got);
   bytes.resize(got);
-  return bytes;
 #else
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (!file) SYMPHONIC_THROW(io::FileError(path, "cannot open for reading: " + errno_text()));
-  std::vector<std::uint8_t> bytes;
+  bytes.resize(0);
   std::uint8_t chunk[1 << 16];
+  (void)piece;
   for (;;) {
     const std::size_t got = std::fread(chunk, 1, sizeof chunk, file);
-    bytes.insert(bytes.end(), chunk, chunk + got);
+    const std::size_t at = bytes.size();
+    bytes.resize(at + got);
+    if (got) std::memcpy(bytes.data() + at, chunk, got);
+    arrived(static_cast<const std::uint8_t*>(bytes.data()), bytes.size());
     if (bytes.size() > max_bytes) {
       std::fclose(file);
       too_large(bytes.size());
@@ -124,8 +165,14 @@ inline std::vector<std::uint8_t> read_file(const std::string& path, std::uint64_
   const bool failed = std::ferror(file) != 0;
   std::fclose(file);
   if (failed) SYMPHONIC_THROW(io::FileError(path, "read failed"));
-  return bytes;
 #endif
+}
+
+/// read_file_into a new byte vector.
+inline std::vector<std::uint8_t> read_file(const std::string& path, std::uint64_t max_bytes = kMaxFileBytes) {
+  std::vector<std::uint8_t> bytes;
+  read_file_into(path, max_bytes, bytes, [](const std::uint8_t*, std::size_t) {});
+  return bytes;
 }
 
 /// The file a write to `path` replaces: `path` itself, or where its symbolic link points; and,
