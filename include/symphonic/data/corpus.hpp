@@ -140,13 +140,14 @@ struct FolderScan {
 /// each file is visited once, by device and inode: a link loop, or a second name for a folder or
 /// file already seen, is passed over and recorded in `skipped` (within a folder, real entries
 /// come before links, so the real name is kept), as are entries that cannot be read and folders
-/// more than `max_depth` levels below `dir`. Throws io::FileError when `dir` itself cannot be
-/// opened.
-inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256) {
+/// more than `max_depth` levels below `dir`. The entries of a large folder are stat-ed
+/// `threads` at a time (0: one per hardware thread); the result does not depend on it. Throws
+/// io::FileError when `dir` itself cannot be opened.
+inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256, int threads = 0) {
   FolderScan scan;
   std::string root = dir;
   while (root.size() > 1 && root.back() == '/') root.pop_back();
-  // (device, inode) -> the first path it was met under (folders) or its place in `listed` (files)
+  // folders: (device, inode) -> the first path it was met under
   struct Inode {
     std::size_t operator()(const std::pair<dev_t, ino_t>& key) const {
       return std::hash<std::uint64_t>()(static_cast<std::uint64_t>(key.second) * 0x9E3779B97F4A7C15ull ^
@@ -154,7 +155,16 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256) 
     }
   };
   std::unordered_map<std::pair<dev_t, ino_t>, std::string, Inode> folders;
-  std::unordered_map<std::pair<dev_t, ino_t>, std::size_t, Inode> files;
+  // files: every MIDI file's (device, inode) and place in `listed`, sorted once at the end to find
+  // second names (a hash of 100,000 inodes costs more than the sort), with how many entries
+  // `skipped` held when it was met, so that those found late are reported in walk order
+  struct Met {
+    dev_t device;
+    ino_t inode;
+    std::size_t index;
+  };
+  std::vector<Met> met;
+  std::vector<std::size_t> skipped_before;
   struct stat root_info {};
   if (::stat(root.c_str(), &root_info) != 0 || !S_ISDIR(root_info.st_mode))
     SYMPHONIC_THROW(io::FileError(root, "cannot open folder"));
@@ -167,6 +177,8 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256) 
   std::vector<Pending> stack{{root, 0}};
   std::vector<std::pair<std::string, FileStamp>> listed;  // MIDI files, sorted by path at the end
   std::vector<std::pair<std::string, bool>> names;
+  std::vector<struct stat> infos;
+  std::vector<int> errors;
   while (!stack.empty()) {
     const Pending folder = stack.back();
     stack.pop_back();
@@ -200,18 +212,30 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256) 
     std::sort(names.begin(), names.end(), [](const auto& a, const auto& b) {
       return a.second != b.second ? b.second : a.first < b.first;
     });
+    // one stat per entry, the walk's main cost: a large folder's are spread over the threads
+    infos.resize(names.size());
+    errors.assign(names.size(), 0);
+    constexpr std::size_t run = 128;  // entries a thread takes at once: no cache line of `infos` is shared
+    const auto look = [&](std::size_t r) {
+      for (std::size_t i = r * run; i < std::min(names.size(), (r + 1) * run); ++i)
+        if (::fstatat(at, names[i].first.c_str(), &infos[i], 0) != 0) errors[i] = errno;
+    };
+    const std::size_t runs = (names.size() + run - 1) / run;
+    if (runs >= 4)
+      detail::for_each_index(runs, threads, look);
+    else
+      for (std::size_t r = 0; r < runs; ++r) look(r);
     std::vector<Pending> below;
-    for (const auto& named : names) {
-      const std::string& name = named.first;
-      struct stat info {};
-      if (::fstatat(at, name.c_str(), &info, 0) != 0) {
-        scan.skipped.push_back(folder.path + "/" + name + ": cannot read: " + std::strerror(errno));
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const std::string& name = names[i].first;
+      const struct stat& info = infos[i];
+      if (errors[i]) {
+        scan.skipped.push_back(folder.path + "/" + name + ": cannot read: " + std::strerror(errors[i]));
         continue;
       }
-      const auto inode = std::make_pair(info.st_dev, info.st_ino);
       if (S_ISDIR(info.st_mode)) {
         std::string path = folder.path + "/" + name;
-        const auto inserted = folders.emplace(inode, path);
+        const auto inserted = folders.emplace(std::make_pair(info.st_dev, info.st_ino), path);
         if (!inserted.second) {
           scan.skipped.push_back(path + ": folder already walked as " + inserted.first->second);
         } else if (folder.depth + 1 > max_depth) {
@@ -220,17 +244,45 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256) 
           below.push_back({std::move(path), folder.depth + 1});
         }
       } else if (S_ISREG(info.st_mode) && detail::has_midi_extension(name)) {
-        std::string path = folder.path + "/" + name;
-        const auto inserted = files.emplace(inode, listed.size());
-        if (!inserted.second)
-          scan.skipped.push_back(path + ": the same file as " + listed[inserted.first->second].first);
-        else
-          listed.emplace_back(std::move(path), detail::stamp_of(info));
+        met.push_back({info.st_dev, info.st_ino, listed.size()});
+        skipped_before.push_back(scan.skipped.size());
+        listed.emplace_back(folder.path + "/" + name, detail::stamp_of(info));
       } else if (S_ISREG(info.st_mode)) {
         ++scan.not_midi;
       }
     }
     for (auto it = below.rbegin(); it != below.rend(); ++it) stack.push_back(std::move(*it));  // first name on top
+  }
+  // a file met again under another name keeps the first; the others are passed over
+  std::sort(met.begin(), met.end(), [](const Met& a, const Met& b) {
+    return a.device != b.device ? a.device < b.device : a.inode != b.inode ? a.inode < b.inode : a.index < b.index;
+  });
+  std::vector<std::pair<std::size_t, std::size_t>> again;  // (index, index of its first name)
+  for (std::size_t i = 1, first = 0; i < met.size(); ++i) {
+    if (met[i].device != met[first].device || met[i].inode != met[first].inode)
+      first = i;
+    else
+      again.emplace_back(met[i].index, met[first].index);
+  }
+  if (!again.empty()) {
+    std::sort(again.begin(), again.end());
+    std::vector<std::string> skipped;
+    std::size_t a = 0;
+    for (std::size_t k = 0; k <= scan.skipped.size(); ++k) {
+      for (; a < again.size() && skipped_before[again[a].first] == k; ++a)
+        skipped.push_back(listed[again[a].first].first + ": the same file as " + listed[again[a].second].first);
+      if (k < scan.skipped.size()) skipped.push_back(std::move(scan.skipped[k]));
+    }
+    scan.skipped = std::move(skipped);
+    std::vector<std::pair<std::string, FileStamp>> kept;
+    kept.reserve(listed.size() - again.size());
+    for (std::size_t i = 0, a2 = 0; i < listed.size(); ++i) {
+      if (a2 < again.size() && again[a2].first == i)
+        ++a2;
+      else
+        kept.push_back(std::move(listed[i]));
+    }
+    listed = std::move(kept);
   }
   const auto by_path = [](const auto& a, const auto& b) { return a.first < b.first; };
   if (!std::is_sorted(listed.begin(), listed.end(), by_path)) std::sort(listed.begin(), listed.end(), by_path);
@@ -286,7 +338,7 @@ inline std::vector<TokenizedFile> tokenize_files(const std::vector<std::string>&
 /// encoder's options_text recorded in it) and gives each piece its ids.
 inline Corpus load_corpus(const std::string& dir, const music::Encoder& encoder,
                           music::VocabularyOptions options = {}, int threads = 0) {
-  const FolderScan scan = scan_midi_folder(dir);
+  const FolderScan scan = scan_midi_folder(dir, 256, threads);
   const std::vector<TokenizedFile> files = tokenize_files(scan.files, encoder, threads);
   Corpus corpus;
   corpus.folder_summary = scan.summary();

@@ -43,6 +43,7 @@
 #include <cstring>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -340,12 +341,12 @@ class TokenCache {
       FileStamp stamp;
       bool same_bytes = false;
       std::uint64_t hash = 0;
-      std::vector<std::uint32_t> ids;  ///< indices into `table`, the file's own distinct tokens
-      std::vector<std::string> table;
+      std::vector<std::uint32_t> ids;  ///< indices into the cache's token table
       std::string error;
     };
     const detail::RelativePaths relative(root);
     CacheReport local;
+    std::mutex table_mutex;  // intern() while files are tokenized
     std::vector<Job> jobs;
     std::unordered_set<std::string_view> unknown;  // a file listed twice gets one new entry
     std::size_t cursor = 0;
@@ -375,15 +376,25 @@ class TokenCache {
           return;
         }
         const midi::File file = midi::read(bytes);
-        // interned here, in parallel: what waits for the merge is 4 bytes a token, not a string
+        // interned as soon as the file is tokenized: what waits for the merge is 4 bytes a token,
+        // not a string. The file's own distinct tokens first (no lock), then those few into the
+        // cache's table under the lock; the table's order then depends on the threads, but
+        // write() stores tokens in byte order and the counts do not depend on it.
         std::unordered_map<std::string, std::uint32_t> index;
+        std::vector<const std::string*> distinct;
         const std::vector<std::string> tokens = encoder.encode_file(semitones == 0 ? file : transpose(file, semitones));
         job.ids.reserve(tokens.size());
         for (const std::string& token : tokens) {
-          const auto inserted = index.emplace(token, static_cast<std::uint32_t>(job.table.size()));
-          if (inserted.second) job.table.push_back(token);
+          const auto inserted = index.emplace(token, static_cast<std::uint32_t>(distinct.size()));
+          if (inserted.second) distinct.push_back(&inserted.first->first);
           job.ids.push_back(inserted.first->second);
         }
+        std::vector<std::uint32_t> to_table(distinct.size());
+        {
+          const std::lock_guard<std::mutex> lock(table_mutex);
+          for (std::size_t k = 0; k < distinct.size(); ++k) to_table[k] = intern(*distinct[k]);
+        }
+        for (std::uint32_t& id : job.ids) id = to_table[id];
       } catch (const std::exception& e) {
         job.error = e.what();
         if (job.error.empty()) job.error = "unknown error";
@@ -391,7 +402,6 @@ class TokenCache {
     });
     std::vector<Entry> fresh;  // entries of files new to the cache, merged in sorted at the end
     fresh.reserve(unknown.size());
-    std::vector<std::uint32_t> to_table;
     for (Job& job : jobs) {
       if (job.entry == npos) {
         fresh.emplace_back();
@@ -410,9 +420,8 @@ class TokenCache {
       entry.error = std::move(job.error);
       entry.offset = stored_count_ + added_.size();
       entry.count = job.ids.size();
-      to_table.resize(job.table.size());
-      for (std::size_t k = 0; k < job.table.size(); ++k) to_table[k] = intern(job.table[k]);
-      for (const std::uint32_t id : job.ids) added_.push_back(to_table[id]);
+      added_.insert(added_.end(), job.ids.begin(), job.ids.end());
+      std::vector<std::uint32_t>().swap(job.ids);  // held once, not twice, at the peak
       count(entry, +1);
     }
     if (!fresh.empty()) {
@@ -567,7 +576,7 @@ inline Corpus load_corpus(TokenCache& cache, const std::string& dir, const music
     SYMPHONIC_THROW(Error("data.invalid_argument", "the cache holds tokens of encoder \"" + cache.encoder_options() +
                                                        "\", not of \"" + encoder.options_text() + "\""));
   CacheReport local;
-  const FolderScan scan = scan_midi_folder(dir);
+  const FolderScan scan = scan_midi_folder(dir, 256, threads);
   cache.update(dir, scan.files, 0, encoder, threads, &local, &scan.stamps);
   local.removed = cache.keep_only(dir, scan.files);
 
