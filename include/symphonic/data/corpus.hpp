@@ -20,6 +20,7 @@
 #include <cstring>
 #include <exception>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <thread>
 #include <unordered_map>
@@ -62,6 +63,23 @@ inline bool has_midi_extension(const std::string& name) {
   for (char& c : ext) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
   return ext == "mid" || ext == "midi";
 }
+
+/// Paths under the folder `root` (as the folder walk writes them) relative to it, as views into
+/// the full paths: no string is made per file.
+class RelativePaths {
+ public:
+  explicit RelativePaths(const std::string& root) : prefix_(root) {
+    while (prefix_.size() > 1 && prefix_.back() == '/') prefix_.pop_back();
+    prefix_ += '/';
+  }
+  std::string_view operator()(const std::string& path) const {
+    const std::string_view view(path);
+    return view.compare(0, prefix_.size(), prefix_) == 0 ? view.substr(prefix_.size()) : view;
+  }
+
+ private:
+  std::string prefix_;
+};
 
 inline int thread_count(int requested, std::size_t jobs) {
   int n = requested > 0 ? requested : static_cast<int>(std::thread::hardware_concurrency());
@@ -302,12 +320,9 @@ inline std::vector<std::string> list_midi_files(const std::string& dir) { return
 /// corpus folder), sorted, one per line. The trainer records its validation split's, so that an
 /// evaluation can tell whether its split of a corpus is the one the model never trained on.
 inline std::string pieces_fingerprint(const std::vector<Piece>& pieces, const std::string& root) {
-  std::string prefix = root;
-  while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
-  prefix += '/';
+  const detail::RelativePaths relative(root);
   std::vector<std::string> names;
-  for (const Piece& p : pieces)
-    names.push_back(p.name.compare(0, prefix.size(), prefix) == 0 ? p.name.substr(prefix.size()) : p.name);
+  for (const Piece& p : pieces) names.emplace_back(relative(p.name));
   std::sort(names.begin(), names.end());
   std::string text;
   for (const std::string& n : names) text += n + "\n";

@@ -90,23 +90,6 @@ namespace detail {
 inline const char* cache_magic() { return "symphonic-tokens"; }  // 16 bytes, no terminator stored
 constexpr std::uint32_t kCacheVersion = 1;
 
-/// Paths under the folder `root` (as the folder walk writes them) relative to it, as views into
-/// the full paths: no string is made per file.
-class RelativePaths {
- public:
-  explicit RelativePaths(const std::string& root) : prefix_(root) {
-    while (prefix_.size() > 1 && prefix_.back() == '/') prefix_.pop_back();
-    prefix_ += '/';
-  }
-  std::string_view operator()(const std::string& path) const {
-    const std::string_view view(path);
-    return view.compare(0, prefix_.size(), prefix_) == 0 ? view.substr(prefix_.size()) : view;
-  }
-
- private:
-  std::string prefix_;
-};
-
 /// `path` relative to the folder `root`.
 inline std::string relative_to(const std::string& root, const std::string& path) {
   return std::string(RelativePaths(root)(path));

@@ -106,7 +106,6 @@ class FileWords {
 /// them while they are still in the CPU's cache.
 template <class Bytes, class Arrived>
 void read_file_into(const std::string& path, std::uint64_t max_bytes, Bytes& bytes, Arrived&& arrived) {
-  constexpr std::size_t piece = std::size_t(1) << 18;
   const auto too_large = [&](std::uint64_t size) {
     SYMPHONIC_THROW(io::FileError(path, "is " + std::to_string(size) + " bytes, more than the limit of " +
                                             std::to_string(max_bytes) + " bytes for this kind of file"));
@@ -126,6 +125,7 @@ void read_file_into(const std::string& path, std::uint64_t max_bytes, Bytes& byt
   const std::uint64_t size = static_cast<std::uint64_t>(info.st_size);
   if (size > max_bytes) too_large(size);
   bytes.resize(static_cast<std::size_t>(size));
+  constexpr std::size_t piece = std::size_t(1) << 18;
   std::size_t got = 0;
   std::uint8_t more[1 << 12];  // past the size fstat gave: the end, or bytes of a file still growing
   for (;;) {  // to the end, even if the file grows while it is read (up to the limit)
