@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <random>
 #include <vector>
 
 #include <symphonic/midi/notes.hpp>
@@ -161,6 +163,37 @@ TEST_CASE("notes: programs across tracks, drums, sort order") {
   CHECK_FALSE(notes[2].drum);
   CHECK(notes[3].program == 41);  // a change at the same tick in an earlier track applies
   CHECK(notes[3].track == 1);
+}
+
+TEST_CASE("notes: the two-ended merge of tracks equals a stable sort, ties and uneven sizes") {
+  // Sizes from 0 to 40 on either side, keys from few values (many ties across and within the
+  // ranges) to many; `index` records where each element came from, so a tie taken in the wrong
+  // order, an element taken twice or one lost all show.
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 4000; ++trial) {
+    const int left = static_cast<int>(rng() % 41), right = static_cast<int>(rng() % 41);
+    const int ticks = 1 + static_cast<int>(rng() % 12), pitches = 1 + static_cast<int>(rng() % 3);
+    std::vector<midi::detail::Paired> input(static_cast<std::size_t>(left + right));
+    for (std::size_t i = 0; i < input.size(); ++i) {
+      input[i].start_tick = static_cast<std::int64_t>(rng() % static_cast<unsigned>(ticks));
+      input[i].pitch = static_cast<std::uint8_t>(rng() % static_cast<unsigned>(pitches));
+      input[i].index = static_cast<std::int32_t>(i);
+    }
+    const auto by_key = [](const midi::detail::Paired& a, const midi::detail::Paired& b) {
+      return a.start_tick != b.start_tick ? a.start_tick < b.start_tick : a.pitch < b.pitch;
+    };
+    std::sort(input.begin(), input.begin() + left, by_key);
+    std::sort(input.begin() + left, input.end(), by_key);
+    std::vector<midi::detail::Paired> expected = input;
+    std::stable_sort(expected.begin(), expected.end(), by_key);
+    std::vector<midi::detail::Paired> merged(input.size());
+    midi::detail::merge_two(input.data(), input.data() + left, input.data() + input.size(),
+                            merged.data());
+    for (std::size_t i = 0; i < input.size(); ++i) {
+      INFO("trial " << trial << ", sizes " << left << " + " << right << ", element " << i);
+      REQUIRE(merged[i].index == expected[i].index);
+    }
+  }
 }
 
 TEST_CASE("notes: format 2 tracks keep their own tempo and programs; SMPTE time") {
