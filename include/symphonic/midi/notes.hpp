@@ -289,16 +289,18 @@ struct Paired {
   std::int64_t end_tick;  // while sounding: -1; while held by the pedal: the release tick
   std::int32_t track;
   std::int32_t index;  // of the note-on event in its track: orders it against program changes
+  std::int32_t next;   // while pairing: the next sounding note of its key, or -1
   std::uint8_t pitch, velocity, channel;
 };
+static_assert(sizeof(Paired) == 32, "Paired is meant to stay 32 bytes");
 
 // Per-key lists of sounding notes, reused from track to track (every entry is -1 between
-// tracks). Notes are indices into the current track's part of the output.
+// tracks). Notes are indices into the current track's part of the output, linked by
+// Paired::next.
 struct Pairer {
   std::vector<std::int32_t> head = std::vector<std::int32_t>(16 * 128, -1);
   std::vector<std::int32_t> tail = std::vector<std::int32_t>(16 * 128, -1);
   std::vector<std::int32_t> sustained = std::vector<std::int32_t>(16 * 128, -1);
-  std::vector<std::int32_t> next;  // per note: the next sounding note of its key
 };
 
 inline bool paired_less_in_track(const Paired& a, const Paired& b) {
@@ -316,8 +318,6 @@ inline void pair_track(const File& file, int t, ChannelState& state, const Pedal
   std::int32_t* head = pairer.head.data();
   std::int32_t* tail = pairer.tail.data();
   std::int32_t* sustained = pairer.sustained.data();
-  std::vector<std::int32_t>& next = pairer.next;
-  next.clear();
 
   for (std::size_t i = 0; i < count; ++i) {
     const Event& e = events[i];
@@ -351,22 +351,22 @@ inline void pair_track(const File& file, int t, ChannelState& state, const Pedal
       added.pitch = e.data1;
       added.velocity = e.data2;
       added.channel = static_cast<std::uint8_t>(channel);
-      next.push_back(-1);
+      added.next = -1;
       if (head[key] < 0) {
         head[key] = tail[key] = index;
       } else if (pairing == Pairing::fifo) {
-        next[static_cast<std::size_t>(tail[key])] = index;
+        out[first + static_cast<std::size_t>(tail[key])].next = index;
         tail[key] = index;
       } else {
-        next[static_cast<std::size_t>(index)] = head[key];
+        added.next = head[key];
         head[key] = index;
       }
     } else {
       const std::int32_t index = head[key];
       if (index < 0) continue;  // nothing sounding on this key
-      head[key] = next[static_cast<std::size_t>(index)];
-      if (head[key] < 0) tail[key] = -1;
       Paired& note = out[first + static_cast<std::size_t>(index)];
+      head[key] = note.next;
+      if (head[key] < 0) tail[key] = -1;
       note.end_tick = e.tick;
       if (pedal) {
         const std::int64_t release = pedal->release_after(channel, e.tick);
@@ -474,8 +474,6 @@ struct Scratch {
   void trim() {
     for (auto* v : {&paired, &merged})
       if (v->capacity() * sizeof(Paired) > keep_bytes) std::vector<Paired>().swap(*v);
-    if (pairer.next.capacity() * sizeof(std::int32_t) > keep_bytes)
-      std::vector<std::int32_t>().swap(pairer.next);
   }
 };
 
@@ -555,7 +553,7 @@ inline const Paired* merge_runs(std::vector<Paired>& all, std::vector<std::size_
 /// (start_tick, pitch). NoteList::ticks_per_quarter is midi::ticks_per_quarter(file.division).
 /// One pass over each track's events pairs its notes and collects its program changes and
 /// tempos (plus one pass for the pedal when asked); one pass makes the Notes. Thread-safe; each
-/// thread keeps at most about 12 MB of scratch buffers between calls (bigger ones are freed).
+/// thread keeps at most about 8 MB of scratch buffers between calls (bigger ones are freed).
 inline NoteList extract_notes(const File& file, NoteOptions options = {}) {
   NoteList result;
   result.ticks_per_quarter = ticks_per_quarter(file.division);
