@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs one libFuzzer target (tests/fuzz/targets.hpp) for a bounded time, or every one in turn:
+# Runs one libFuzzer target (tests/fuzz/targets.hpp) for a bounded time, or every one (one per core at a time):
 #   scripts/fuzz.sh TARGET SECONDS [libFuzzer flags...]     TARGET: a name, or all
 #   scripts/fuzz.sh list
 # Builds build/fuzz/fuzz_symphonic (clang, ASan + UBSan, -fsanitize=fuzzer) and the seed maker
@@ -31,9 +31,12 @@ flags=(-std=c++17 -g -I"$root/include" -I"$root/tests" $(pkg-config --cflags eig
 newest=$(find "$root/include" "$root/tests/fuzz" -type f -newer "$out/fuzz_symphonic" 2>/dev/null | head -n 1 || true)
 if [ ! -x "$out/fuzz_symphonic" ] || [ ! -x "$out/make_fuzz_seeds" ] || [ -n "$newest" ]; then
   echo "building $out/fuzz_symphonic with $cxx"
-  "$cxx" "${flags[@]}" -O0 "$root/tests/fuzz/make_fuzz_seeds.cpp" -o "$out/make_fuzz_seeds" -pthread
+  # the two programs side by side (a core each)
+  "$cxx" "${flags[@]}" -O0 "$root/tests/fuzz/make_fuzz_seeds.cpp" -o "$out/make_fuzz_seeds" -pthread &
+  seeds_build=$!
   "$cxx" "${flags[@]}" -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
     -Wall -Wextra -Wpedantic -Werror "$root/tests/fuzz/fuzz_symphonic.cpp" -o "$out/fuzz_symphonic" -pthread
+  wait "$seeds_build"
 fi
 
 run_one() {
@@ -74,8 +77,22 @@ run_one() {
 }
 
 if [ "$target" = all ]; then
-  failed=0
-  for name in $targets; do run_one "$name" "$@" || failed=1; done
+  # SYMPHONIC_FUZZ_JOBS targets at once (default: one per core; libFuzzer runs one thread), each
+  # one's report printed whole, in the order of $targets, when all are done.
+  jobs=${SYMPHONIC_FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+  pids=()
+  for name in $targets; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+    # inside `||`, as before, so that set -e does not end a run at its first failing grep
+    ( run_one "$name" "$@" || exit 1 ) >"$out/$name.report" 2>&1 &
+    pids+=($!)
+  done
+  failed=0 k=0
+  for name in $targets; do
+    wait "${pids[$k]}" || failed=1
+    cat "$out/$name.report"
+    k=$((k + 1))
+  done
   exit $failed
 fi
 run_one "$target" "$@"

@@ -173,6 +173,16 @@ TEST_CASE("token cache: truncated, bit-flipped, foreign and other-encoder caches
   // and a cache of the right encoder still loads after all that
   detail::write_file_atomic(folder.cache(), good);
   CHECK_NOTHROW(data::load_corpus_cached(folder.path, folder.cache(), *encoder, {}, 2));
+  // the folder is scanned while the cache is read; with both wrong, the cache's error is the
+  // one reported, on one thread or two
+  const std::string missing = folder.path + "/no such folder";
+  for (const int threads : {1, 2}) {
+    CAPTURE(threads);
+    CHECK_THROWS_AS(data::load_corpus_cached(missing, folder.cache(), *encoder, {}, threads), io::FileError);
+    detail::write_file_atomic(folder.cache(), std::vector<std::uint8_t>(good.begin(), good.begin() + 20));
+    CHECK_THROWS_AS(data::load_corpus_cached(missing, folder.cache(), *encoder, {}, threads), data::CacheError);
+    detail::write_file_atomic(folder.cache(), good);
+  }
 }
 
 TEST_CASE("transposition ranges: parsed, and bad ones refused with the expected form") {

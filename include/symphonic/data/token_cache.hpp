@@ -41,11 +41,13 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <iterator>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -549,17 +551,17 @@ class TokenCache {
   std::vector<std::uint32_t> added_;
 };
 
-/// load_corpus(dir, encoder, options, threads) through `cache`: its entries of the folder's files
-/// are brought up to date (TokenCache::update, then keep_only), and the corpus assembled from
-/// them, the same as load_corpus's piece for piece and id for id. The caller writes the cache
-/// when report->changed().
-inline Corpus load_corpus(TokenCache& cache, const std::string& dir, const music::Encoder& encoder,
-                          music::VocabularyOptions options = {}, int threads = 0, CacheReport* report = nullptr) {
+/// load_corpus(dir, encoder, options, threads) through `cache`, for the files `scan` found in
+/// `dir` (scan_midi_folder): their entries are brought up to date (TokenCache::update, then
+/// keep_only), and the corpus assembled from them, the same as load_corpus's piece for piece and
+/// id for id. The caller writes the cache when report->changed().
+inline Corpus load_corpus(TokenCache& cache, const std::string& dir, const FolderScan& scan,
+                          const music::Encoder& encoder, music::VocabularyOptions options = {}, int threads = 0,
+                          CacheReport* report = nullptr) {
   if (cache.encoder_options() != encoder.options_text())
     SYMPHONIC_THROW(Error("data.invalid_argument", "the cache holds tokens of encoder \"" + cache.encoder_options() +
                                                        "\", not of \"" + encoder.options_text() + "\""));
   CacheReport local;
-  const FolderScan scan = scan_midi_folder(dir, 256, threads);
   cache.update(dir, scan.files, 0, encoder, threads, &local, &scan.stamps);
   local.removed = cache.keep_only(dir, scan.files);
 
@@ -570,20 +572,26 @@ inline Corpus load_corpus(TokenCache& cache, const std::string& dir, const music
     if (cache.counts()[i] > 0) counts.emplace(cache.table()[i], cache.counts()[i]);
   corpus.vocabulary = music::Vocabulary::from_counts(std::move(counts), options, encoder.options_text());
   const std::vector<std::int32_t> map = cache.vocabulary_map(corpus.vocabulary);
+  // the entries in folder order (one cursor walk), then each piece's ids gathered on the threads
   const detail::RelativePaths relative(dir);
+  std::vector<const TokenCache::Entry*> found;
+  found.reserve(scan.files.size());
   corpus.pieces.reserve(scan.files.size());
   std::size_t cursor = 0;
   for (const std::string& path : scan.files) {
     const TokenCache::Entry* entry = &cache.entries()[cache.locate(relative(path), 0, &cursor)];
-    if (!entry->error.empty()) {
+    if (entry->error.empty()) {
+      found.push_back(entry);
+      corpus.pieces.emplace_back().name = path;
+    } else {
       corpus.failed.push_back(path + ": " + entry->error);
-      continue;
     }
-    Piece piece;
-    piece.name = path;
-    piece.ids = cache.ids_in(*entry, map);
-    corpus.pieces.push_back(std::move(piece));
   }
+  constexpr std::size_t run = 256;  // pieces a thread takes at once
+  detail::for_each_index((found.size() + run - 1) / run, threads, [&](std::size_t r) {
+    for (std::size_t i = r * run; i < std::min(found.size(), (r + 1) * run); ++i)
+      corpus.pieces[i].ids = cache.ids_in(*found[i], map);
+  });
   if (report) {
     report->reused += local.reused;
     report->touched += local.touched;
@@ -593,6 +601,13 @@ inline Corpus load_corpus(TokenCache& cache, const std::string& dir, const music
   return corpus;
 }
 
+/// The same, scanning `dir` first.
+inline Corpus load_corpus(TokenCache& cache, const std::string& dir, const music::Encoder& encoder,
+                          music::VocabularyOptions options = {}, int threads = 0, CacheReport* report = nullptr) {
+  const FolderScan scan = scan_midi_folder(dir, 256, threads);
+  return load_corpus(cache, dir, scan, encoder, std::move(options), threads, report);
+}
+
 /// load_corpus(dir, encoder, options, threads), through the cache file `cache_path`: made when
 /// missing, brought up to date and rewritten when files changed, only read when none did.
 /// Throws data::CacheError for a file that is not a valid cache of this encoder (left as it is).
@@ -600,8 +615,33 @@ inline Corpus load_corpus_cached(const std::string& dir, const std::string& cach
                                  music::VocabularyOptions options = {}, int threads = 0,
                                  CacheReport* report = nullptr) {
   CacheReport local;
-  TokenCache cache = TokenCache::open(cache_path, encoder.options_text(), &local);
-  Corpus corpus = load_corpus(cache, dir, encoder, std::move(options), threads, &local);
+  // The folder scan (system calls, mostly) and the cache's read (a copy and a checksum) do not
+  // depend on each other: given more than one thread, the scan runs beside the read. The errors
+  // are those of the two in sequence: the cache's first.
+  FolderScan scan;
+  TokenCache cache(encoder.options_text());
+  if (detail::thread_count(threads, 2) > 1) {
+    std::exception_ptr scan_error;
+    std::thread scanner([&] {
+      try {
+        scan = scan_midi_folder(dir, 256, threads);
+      } catch (...) {
+        scan_error = std::current_exception();
+      }
+    });
+    try {
+      cache = TokenCache::open(cache_path, encoder.options_text(), &local);
+    } catch (...) {
+      scanner.join();
+      throw;
+    }
+    scanner.join();
+    if (scan_error) std::rethrow_exception(scan_error);
+  } else {
+    cache = TokenCache::open(cache_path, encoder.options_text(), &local);
+    scan = scan_midi_folder(dir, 256, threads);
+  }
+  Corpus corpus = load_corpus(cache, dir, scan, encoder, std::move(options), threads, &local);
   if (local.changed()) cache.write(cache_path);
   if (report) *report = local;
   return corpus;
