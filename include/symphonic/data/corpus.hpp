@@ -29,6 +29,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "symphonic/config.hpp"
 #include "symphonic/data/dataset.hpp"
@@ -56,12 +57,17 @@ struct TokenizedFile {
 };
 
 namespace detail {
-inline bool has_midi_extension(const std::string& name) {
+inline bool has_midi_extension(std::string_view name) {
   const auto dot = name.rfind('.');
-  if (dot == std::string::npos) return false;
-  std::string ext = name.substr(dot + 1);
-  for (char& c : ext) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return ext == "mid" || ext == "midi";
+  if (dot == std::string_view::npos) return false;
+  const std::string_view ext = name.substr(dot + 1);
+  if (ext.size() != 3 && ext.size() != 4) return false;
+  const char* expected = "midi";
+  for (std::size_t i = 0; i < ext.size(); ++i) {
+    const char c = ext[i];
+    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != expected[i]) return false;
+  }
+  return true;
 }
 
 /// Paths under the folder `root` (as the folder walk writes them) relative to it, as views into
@@ -158,9 +164,9 @@ struct FolderScan {
 /// each file is visited once, by device and inode: a link loop, or a second name for a folder or
 /// file already seen, is passed over and recorded in `skipped` (within a folder, real entries
 /// come before links, so the real name is kept), as are entries that cannot be read and folders
-/// more than `max_depth` levels below `dir`. The entries of a large folder are stat-ed
-/// `threads` at a time (0: one per hardware thread); the result does not depend on it. Throws
-/// io::FileError when `dir` itself cannot be opened.
+/// more than `max_depth` levels below `dir`. The MIDI files' stats are taken `threads` at a time
+/// (0: one per hardware thread); the result does not depend on it. Throws io::FileError when
+/// `dir` itself cannot be opened.
 inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256, int threads = 0) {
   FolderScan scan;
   std::string root = dir;
@@ -173,47 +179,65 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256, 
     }
   };
   std::unordered_map<std::pair<dev_t, ino_t>, std::string, Inode> folders;
-  // files: every MIDI file's (device, inode) and place in `listed`, sorted once at the end to find
-  // second names (a hash of 100,000 inodes costs more than the sort), with how many entries
-  // `skipped` held when it was met, so that those found late are reported in walk order
-  struct Met {
-    dev_t device;
-    ino_t inode;
-    std::size_t index;
-  };
-  std::vector<Met> met;
-  std::vector<std::size_t> skipped_before;
   struct stat root_info {};
   if (::stat(root.c_str(), &root_info) != 0 || !S_ISDIR(root_info.st_mode))
     SYMPHONIC_THROW(io::FileError(root, "cannot open folder"));
   folders.emplace(std::make_pair(root_info.st_dev, root_info.st_ino), root);
-  // depth-first, names in sorted order, with a stack of its own (no recursion: any depth is safe)
+
+  // 1. The walk: depth-first, names in sorted order, with a stack of its own (no recursion: any
+  //    depth is safe). Folders, links and entries of unknown kind are stat-ed at once (the walk
+  //    depends on them); a regular file with a MIDI name only becomes an item whose stat waits
+  //    for step 2. Every entry that ends up in the result is an item, in walk order.
+  struct Item {
+    Item(std::size_t folder_, std::string name_, std::string message_ = {})
+        : folder(folder_), name(std::move(name_)), message(std::move(message_)) {}
+    std::size_t folder;   // index in `paths`
+    std::string name;     // within it
+    std::string message;  // a folder passed over: the whole line for `skipped`
+    bool waiting = false; // stat-ed in step 2
+    int error = 0;        // errno of its stat
+    mode_t mode = 0;
+    dev_t device = 0;
+    ino_t inode = 0;
+    FileStamp stamp;
+    void take(const struct stat& info) {
+      mode = info.st_mode;
+      device = info.st_dev;
+      inode = info.st_ino;
+      stamp = detail::stamp_of(info);
+    }
+  };
+  std::vector<std::string> paths;  // of the folders walked
+  std::vector<Item> items;
   struct Pending {
     std::string path;
     int depth;
   };
   std::vector<Pending> stack{{root, 0}};
-  std::vector<std::pair<std::string, FileStamp>> listed;  // MIDI files, sorted by path at the end
-  std::vector<std::pair<std::string, bool>> names;
-  std::vector<struct stat> infos;
-  std::vector<int> errors;
+  struct Name {
+    std::string name;
+    unsigned char type;  // readdir's d_type
+    bool link;
+  };
+  std::vector<Name> names;
   while (!stack.empty()) {
     const Pending folder = stack.back();
     stack.pop_back();
     DIR* handle = ::opendir(folder.path.c_str());
     if (!handle) {
       if (folder.depth == 0) SYMPHONIC_THROW(io::FileError(root, "cannot open folder"));
-      scan.skipped.push_back(folder.path + ": cannot open folder: " + std::strerror(errno));
+      items.emplace_back(paths.size(), std::string(), folder.path + ": cannot open folder: " + std::strerror(errno));
       continue;
     }
     struct Closer {
       DIR* handle;
       ~Closer() { ::closedir(handle); }
     } closer{handle};
+    const std::size_t here = paths.size();
+    paths.push_back(folder.path);
     // entries are looked up from the open folder (fstatat), not by walking the whole path again
     const int at = ::dirfd(handle);
-    // (name, is a symbolic link): the kind from readdir where the file system gives it, lstat
-    // where it does not
+    // the kind from readdir where the file system gives it, lstat where it does not
     names.clear();
     while (const dirent* entry = ::readdir(handle)) {
       const char* name = entry->d_name;
@@ -223,53 +247,106 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256, 
         struct stat info {};
         link = ::fstatat(at, name, &info, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(info.st_mode);
       }
-      names.emplace_back(name, link);
+      names.push_back({name, entry->d_type, link});
     }
     // sorted, with links after the real entries: where a file has a second name by a link, the
     // real name is the one listed
-    std::sort(names.begin(), names.end(), [](const auto& a, const auto& b) {
-      return a.second != b.second ? b.second : a.first < b.first;
+    std::sort(names.begin(), names.end(), [](const Name& a, const Name& b) {
+      return a.link != b.link ? b.link : a.name < b.name;
     });
-    // one stat per entry, the walk's main cost: a large folder's are spread over the threads
-    infos.resize(names.size());
-    errors.assign(names.size(), 0);
-    constexpr std::size_t run = 128;  // entries a thread takes at once: no cache line of `infos` is shared
-    const auto look = [&](std::size_t r) {
-      for (std::size_t i = r * run; i < std::min(names.size(), (r + 1) * run); ++i)
-        if (::fstatat(at, names[i].first.c_str(), &infos[i], 0) != 0) errors[i] = errno;
-    };
-    const std::size_t runs = (names.size() + run - 1) / run;
-    if (runs >= 4)
-      detail::for_each_index(runs, threads, look);
-    else
-      for (std::size_t r = 0; r < runs; ++r) look(r);
     std::vector<Pending> below;
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      const std::string& name = names[i].first;
-      const struct stat& info = infos[i];
-      if (errors[i]) {
-        scan.skipped.push_back(folder.path + "/" + name + ": cannot read: " + std::strerror(errors[i]));
+    for (Name& entry : names) {
+      if (entry.type == DT_REG) {
+        if (detail::has_midi_extension(entry.name)) {
+          items.emplace_back(here, std::move(entry.name)).waiting = true;
+        } else {
+          ++scan.not_midi;
+        }
+        continue;
+      }
+      struct stat info {};
+      Item item(here, std::move(entry.name));
+      if (::fstatat(at, item.name.c_str(), &info, 0) != 0) {
+        item.error = errno;
+        items.push_back(std::move(item));
         continue;
       }
       if (S_ISDIR(info.st_mode)) {
-        std::string path = folder.path + "/" + name;
+        std::string path = folder.path + "/" + item.name;
         const auto inserted = folders.emplace(std::make_pair(info.st_dev, info.st_ino), path);
         if (!inserted.second) {
-          scan.skipped.push_back(path + ": folder already walked as " + inserted.first->second);
+          item.message = path + ": folder already walked as " + inserted.first->second;
+          items.push_back(std::move(item));
         } else if (folder.depth + 1 > max_depth) {
-          scan.skipped.push_back(path + ": deeper than " + std::to_string(max_depth) + " folders");
+          item.message = path + ": deeper than " + std::to_string(max_depth) + " folders";
+          items.push_back(std::move(item));
         } else {
           below.push_back({std::move(path), folder.depth + 1});
         }
-      } else if (S_ISREG(info.st_mode) && detail::has_midi_extension(name)) {
-        met.push_back({info.st_dev, info.st_ino, listed.size()});
-        skipped_before.push_back(scan.skipped.size());
-        listed.emplace_back(folder.path + "/" + name, detail::stamp_of(info));
+      } else if (S_ISREG(info.st_mode) && detail::has_midi_extension(item.name)) {
+        item.take(info);
+        items.push_back(std::move(item));
       } else if (S_ISREG(info.st_mode)) {
         ++scan.not_midi;
       }
     }
     for (auto it = below.rbegin(); it != below.rend(); ++it) stack.push_back(std::move(*it));  // first name on top
+  }
+
+  // 2. The MIDI files' stats, the walk's main cost, spread over the threads in runs of up to 128
+  //    items of one folder, each run from its own handle on the folder.
+  constexpr std::size_t run = 128;
+  std::vector<std::pair<std::size_t, std::size_t>> runs;  // [begin, end) in `items`
+  for (std::size_t i = 0; i < items.size();) {
+    if (!items[i].waiting) {
+      ++i;
+      continue;
+    }
+    std::size_t end = i + 1;
+    while (end < items.size() && end - i < run && items[end].waiting && items[end].folder == items[i].folder) ++end;
+    runs.emplace_back(i, end);
+    i = end;
+  }
+  detail::for_each_index(runs.size(), threads, [&](std::size_t r) {
+    const int at = ::open(paths[items[runs[r].first].folder].c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const int open_error = at < 0 ? errno : 0;
+    for (std::size_t i = runs[r].first; i < runs[r].second; ++i) {
+      struct stat info {};
+      if (at < 0)
+        items[i].error = open_error;
+      else if (::fstatat(at, items[i].name.c_str(), &info, 0) != 0)
+        items[i].error = errno;
+      else
+        items[i].take(info);
+    }
+    if (at >= 0) ::close(at);
+  });
+
+  // 3. The result, item by item in walk order. Every MIDI file's (device, inode) and place in
+  //    `listed` are kept and sorted once at the end to find second names (a hash of 100,000
+  //    inodes costs more than the sort), with how many entries `skipped` held when it was met,
+  //    so that those found late are reported in walk order.
+  struct Met {
+    dev_t device;
+    ino_t inode;
+    std::size_t index;
+  };
+  std::vector<Met> met;
+  std::vector<std::size_t> skipped_before;
+  std::vector<std::pair<std::string, FileStamp>> listed;  // MIDI files, sorted by path at the end
+  met.reserve(items.size());
+  skipped_before.reserve(items.size());
+  listed.reserve(items.size());
+  for (const Item& item : items) {
+    if (!item.message.empty()) {
+      scan.skipped.push_back(item.message);
+    } else if (item.error) {
+      scan.skipped.push_back(paths[item.folder] + "/" + item.name + ": cannot read: " + std::strerror(item.error));
+    } else if (S_ISREG(item.mode)) {  // (a file that became something else since the walk is left out)
+      met.push_back({item.device, item.inode, listed.size()});
+      skipped_before.push_back(scan.skipped.size());
+      listed.emplace_back(paths[item.folder] + "/" + item.name, item.stamp);
+    }
   }
   // a file met again under another name keeps the first; the others are passed over
   std::sort(met.begin(), met.end(), [](const Met& a, const Met& b) {
