@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,119 @@ TEST_CASE("stats: notes per second over the piece's span") {
   n.end_tick = 400;  // 4 quarters = 2 s at 120 bpm
   ticks.notes = {n, n};
   CHECK(notes_per_second(ticks) == doctest::Approx(1.0));
+}
+
+namespace {
+// A note at `start` quarters lasting `length` quarters, at 480 ticks per quarter.
+Note timed(int pitch, double start, double length) {
+  Note n;
+  n.pitch = pitch;
+  n.start_tick = static_cast<std::int64_t>(start * 480);
+  n.end_tick = static_cast<std::int64_t>((start + length) * 480);
+  n.start_s = start / 2;
+  n.end_s = (start + length) / 2;
+  return n;
+}
+NoteList piece_of(const std::vector<Note>& notes) {
+  NoteList list;
+  list.ticks_per_quarter = 480;
+  list.notes = notes;
+  return list;
+}
+}  // namespace
+
+TEST_CASE("stats: rhythm classes and melodic interval classes") {
+  CHECK(detail::rhythm_class(1.0) == 6);        // quarter
+  CHECK(detail::rhythm_class(0.5) == 3);        // eighth
+  CHECK(detail::rhythm_class(1.0 / 3) == 2);    // triplet eighth
+  CHECK(detail::rhythm_class(0.97) == 6);       // a quarter played a little short
+  CHECK(detail::rhythm_class(100.0) == 12);     // longer than two wholes
+  CHECK(detail::rhythm_class(0.01) == 0);
+  CHECK(detail::rhythm_class(0.0) == 0);
+  CHECK(detail::interval_class(0) == 13);
+  CHECK(detail::interval_class(12) == 25);
+  CHECK(detail::interval_class(13) == 26);
+  CHECK(detail::interval_class(40) == 26);
+  CHECK(detail::interval_class(-40) == 0);
+}
+
+TEST_CASE("stats: a scale in quarter notes has one rhythm, no entropy, and steps of the top voice") {
+  std::vector<Note> notes;
+  const int scale[] = {60, 62, 64, 65, 67, 69, 71, 72};
+  for (int i = 0; i < 8; ++i) notes.push_back(timed(scale[i], i, 1.0));
+  notes.push_back(timed(48, 0, 1.0));  // a bass note under the first: same onset, not the top voice
+  Note drum = timed(36, 0.5, 0.25);
+  drum.drum = true;
+  notes.push_back(drum);
+  const MusicStats s = music_stats(piece_of(notes));
+  CHECK(s.notes == 10);
+  CHECK(s.durations.counts[6] == 9);     // every pitched note a quarter; the drum left out
+  CHECK(s.durations.total() == 9);
+  CHECK(s.onsets.counts[6] == 7);        // 8 onsets, 7 intervals between them
+  CHECK(s.onsets.total() == 7);
+  CHECK(s.rhythmic_entropy == 0.0);
+  CHECK(s.intervals.counts[detail::interval_class(2)] == 5);  // whole steps
+  CHECK(s.intervals.counts[detail::interval_class(1)] == 2);  // E-F and B-C
+  CHECK(s.pitch_classes.counts[0] == 3);                      // C4, C5 and the bass C3
+}
+
+TEST_CASE("stats: rhythmic entropy of two alternating inter-onset intervals is one bit") {
+  std::vector<Note> notes;
+  double t = 0;
+  for (int i = 0; i < 9; ++i) {
+    notes.push_back(timed(60, t, 0.5));
+    t += i % 2 ? 0.5 : 1.0;
+  }
+  const MusicStats s = music_stats(piece_of(notes));
+  CHECK(s.onsets.counts[6] == 4);
+  CHECK(s.onsets.counts[3] == 4);
+  CHECK(s.rhythmic_entropy == doctest::Approx(1.0));
+}
+
+TEST_CASE("stats: a 4-bar phrase played twice repeats; rests alone do not count") {
+  std::vector<Note> phrase;
+  for (int beat = 0; beat < 16; ++beat) phrase.push_back(timed(60 + beat % 5, beat, 1.0));
+  std::vector<Note> twice = phrase;
+  for (const Note& n : phrase) twice.push_back(timed(n.pitch, n.start_tick / 480.0 + 16, 1.0));
+  const MusicStats s = music_stats(piece_of(twice));
+  // bars 0-7; 4-bar stretches start at bars 0..4, and the one at 0 comes again at 4
+  CHECK(s.repeated_4_bars == doctest::Approx(2.0 / 5));
+  CHECK(s.repeated_8_bars == 0.0);  // one 8-bar stretch: nothing to repeat it
+  // a phrase, 8 bars of rest, the phrase again: the stretches of rests are not counted
+  std::vector<Note> apart = phrase;
+  for (const Note& n : phrase) apart.push_back(timed(n.pitch, n.start_tick / 480.0 + 48, 1.0));
+  const MusicStats gap = music_stats(piece_of(apart));
+  // 16 bars; stretches at 0..12, of which those at 4..8 hold only rests: 8 counted, 2 repeats
+  CHECK(gap.repeated_4_bars == doctest::Approx(2.0 / 8));
+  CHECK(music_stats(piece_of(phrase)).repeated_4_bars == 0.0);
+}
+
+TEST_CASE("stats: a corpus sums histograms and averages the rest; distances to it") {
+  std::vector<Note> quarters, eighths;
+  for (int i = 0; i < 8; ++i) quarters.push_back(timed(60 + i, i, 1.0));
+  for (int i = 0; i < 8; ++i) eighths.push_back(timed(72, i * 0.5, 0.5));
+  const MusicStats q = music_stats(piece_of(quarters)), e = music_stats(piece_of(eighths));
+  StatsCounter corpus;
+  corpus.add(q);
+  corpus.add(e);
+  corpus.add(music_stats(NoteList{}));  // an empty piece adds nothing to the averages
+  const MusicStats all = corpus.result();
+  CHECK(all.notes == 16);
+  CHECK(all.durations.counts[6] == 8);
+  CHECK(all.durations.counts[3] == 8);
+  CHECK(all.notes_per_second == doctest::Approx((q.notes_per_second + e.notes_per_second) / 2));
+  const StatsDistance self = stats_distance(q, q);
+  CHECK(self.durations == 0.0);
+  CHECK(self.onsets == 0.0);
+  CHECK(self.intervals == 0.0);
+  CHECK(self.pitch_classes == 0.0);
+  const StatsDistance apart = stats_distance(q, e);
+  CHECK(apart.durations == 1.0);
+  CHECK(apart.onsets == 1.0);
+  CHECK(apart.intervals == 1.0);                                        // steps against repeats
+  CHECK(stats_distance(q, all).durations == doctest::Approx(0.5));
+  CHECK(histogram_distance(Histogram(3), Histogram(3)) == 0.0);         // both empty
+  CHECK(histogram_distance(q.durations, Histogram(13)) == 1.0);          // one empty
 }
 
 }  // TEST_SUITE
