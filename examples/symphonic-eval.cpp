@@ -136,29 +136,35 @@ int statistics(const cli::Parser& args) {
     return cli::exit_failure;
   }
   bool have_reference = false;
-  sy::generate::PitchClassHistogram reference{};
+  sy::generate::MusicStats reference;
+  std::size_t reference_pieces = 0;
   if (args.has("reference")) {
-    sy::generate::PitchClassCounter counter;
+    sy::generate::StatsCounter counter;
     for (const std::string& f : sy::data::list_midi_files(args.text("reference"))) {
       try {
-        counter.add(sy::midi::extract_notes(sy::midi::read_file(f)));
+        counter.add(sy::generate::music_stats(sy::midi::extract_notes(sy::midi::read_file(f))));
       } catch (const sy::Error&) {
         // unreadable reference files are left out, as training leaves them out
       }
     }
-    double reference_notes = 0;
-    for (double c : counter.counts) reference_notes += c;
-    if (reference_notes == 0) {  // a distance to nothing would be a number that means nothing
+    reference = counter.result();
+    reference_pieces = counter.pieces;
+    if (reference.pitch_classes.total() == 0) {  // a distance to nothing would be a number that means nothing
       std::fprintf(stderr, "symphonic-eval: --reference %s holds no readable MIDI notes\n", args.text("reference").c_str());
       return cli::exit_failure;
     }
-    reference = counter.normalised();
     have_reference = true;
   }
-  std::printf("%-40s %7s %8s %8s %7s %7s %7s %7s\n", "file", "notes", "notes/s", "max-run", "dist-1", "dist-2", "dist-4",
-              have_reference ? "pc-dist" : "");
+  // Columns: notes, density, the token loops (longest run, distinct 1-, 2-, 4-grams), then the
+  // distances of the histograms to the reference's (pitch classes, note lengths, inter-onset
+  // intervals, melodic intervals), rhythmic entropy and the shares of repeated 4- and 8-bar
+  // stretches (generate/stats.hpp).
+  std::printf("%-40s %7s %8s %8s %7s %7s %7s", "file", "notes", "notes/s", "max-run", "dist-1", "dist-2", "dist-4");
+  if (have_reference) std::printf(" %7s %7s %7s %7s", "pc-dist", "len-d", "ioi-d", "int-d");
+  std::printf(" %7s %7s %7s\n", "rh-ent", "rep-4", "rep-8");
   std::size_t longest = 0, read = 0;
-  double distance_sum = 0;
+  sy::generate::StatsDistance distance_sum;
+  double entropy_sum = 0, repeated_4_sum = 0, repeated_8_sum = 0;
   for (const std::string& f : files) {
     sy::midi::File file;
     try {
@@ -175,17 +181,38 @@ int statistics(const cli::Parser& args) {
     const auto run = sy::generate::longest_run(body);
     longest = std::max(longest, run.length);
     ++read;
+    const sy::generate::MusicStats stats = sy::generate::music_stats(notes);
     std::string name = f.size() > 40 ? "..." + f.substr(f.size() - 37) : f;
-    const double distance = have_reference ? sy::generate::histogram_distance(sy::generate::pitch_class_histogram(notes), reference) : 0;
-    distance_sum += distance;
-    std::printf("%-40s %7zu %8.2f %8zu %7.3f %7.3f %7.3f", name.c_str(), notes.notes.size(),
-                sy::generate::notes_per_second(notes), run.length, sy::generate::distinct_ngram_ratio(body, 1),
-                sy::generate::distinct_ngram_ratio(body, 2), sy::generate::distinct_ngram_ratio(body, 4));
-    if (have_reference) std::printf(" %7.3f", distance);
-    std::printf("\n");
+    std::printf("%-40s %7zu %8.2f %8zu %7.3f %7.3f %7.3f", name.c_str(), notes.notes.size(), stats.notes_per_second,
+                run.length, sy::generate::distinct_ngram_ratio(body, 1), sy::generate::distinct_ngram_ratio(body, 2),
+                sy::generate::distinct_ngram_ratio(body, 4));
+    if (have_reference) {
+      const sy::generate::StatsDistance d = sy::generate::stats_distance(stats, reference);
+      std::printf(" %7.3f %7.3f %7.3f %7.3f", d.pitch_classes, d.durations, d.onsets, d.intervals);
+      distance_sum.pitch_classes += d.pitch_classes;
+      distance_sum.durations += d.durations;
+      distance_sum.onsets += d.onsets;
+      distance_sum.intervals += d.intervals;
+    }
+    std::printf(" %7.3f %7.3f %7.3f\n", stats.rhythmic_entropy, stats.repeated_4_bars, stats.repeated_8_bars);
+    entropy_sum += stats.rhythmic_entropy;
+    repeated_4_sum += stats.repeated_4_bars;
+    repeated_8_sum += stats.repeated_8_bars;
   }
+  if (have_reference)  // its notes in all; the rest are means over its pieces
+    std::printf("%-40s %7zu %8.2f %8s %7s %7s %7s %7s %7s %7s %7s %7.3f %7.3f %7.3f\n",
+                ("(reference: " + std::to_string(reference_pieces) + " pieces)").c_str(), reference.notes,
+                reference.notes_per_second, "", "", "", "", "", "", "", "", reference.rhythmic_entropy,
+                reference.repeated_4_bars, reference.repeated_8_bars);
+  const double n = read ? static_cast<double>(read) : 1.0;
   std::printf("%zu files; longest run of one repeated token: %zu", read, longest);
-  if (have_reference && read) std::printf("; mean pitch-class distance to the reference: %.3f", distance_sum / static_cast<double>(read));
+  if (have_reference && read)
+    std::printf("; mean pitch-class distance to the reference: %.3f; mean distances of note lengths %.3f, "
+                "inter-onset intervals %.3f, melodic intervals %.3f",
+                distance_sum.pitch_classes / n, distance_sum.durations / n, distance_sum.onsets / n, distance_sum.intervals / n);
+  if (read)
+    std::printf("; mean rhythmic entropy %.3f bits, repeated 4-bar %.3f, 8-bar %.3f", entropy_sum / n, repeated_4_sum / n,
+                repeated_8_sum / n);
   std::printf(" (tokens: %s)\n", encoder->options_text().c_str());
   return cli::exit_ok;
 }

@@ -245,6 +245,9 @@ TEST_CASE("cli: render, train, SIGINT, resume, generate and evaluate end to end"
   const Run stats = run(bin + "/symphonic-eval --stats " + dir + "/g.mid --reference " + dir + "/corpus", "stats");
   CHECK(stats.status == 0);
   CHECK(stats.out.find("longest run of one repeated token") != std::string::npos);
+  CHECK(stats.out.find("mean distances of note lengths") != std::string::npos);  // generate/stats.hpp's figures
+  CHECK(stats.out.find("mean rhythmic entropy") != std::string::npos);
+  CHECK(stats.out.find("(reference: ") != std::string::npos);
   // the recipe's tokens have no begin marker: --primer none starts from a random token instead
   const Run recipe = run(bin + "/symphonic-train --corpus " + dir + "/corpus --checkpoint " + dir + "/r.safetensors" + small +
                              " --encoder-options 'chord recipe=1' --max-steps 2",
