@@ -479,48 +479,18 @@ struct Scratch {
 
 // Stable merge of the sorted ranges [a, middle) and [middle, end) by (start_tick, pitch) into
 // `out`, choosing each element without a branch: tracks interleave unpredictably, and a
-// mispredicted branch per note is what a plain std::merge pays here. Without the branch each
-// choice waits for the loads of the one before, so the output is filled from both ends at once:
-// the smallest remaining element goes to the front (ties: from the first range) and the largest
-// to the back (ties: from the second), two independent chains that the core runs side by side.
+// mispredicted branch per note is what a plain std::merge pays here.
 inline void merge_two(const Paired* a, const Paired* middle, const Paired* end, Paired* out) {
-  // The element at x or at y, picked by a mask (`pick ? y : x` compiles back into a jump).
-  const auto choose = [](const Paired* x, const Paired* y, bool pick) {
-    const auto px = reinterpret_cast<std::uintptr_t>(x);
-    const auto py = reinterpret_cast<std::uintptr_t>(y);
-    const std::uintptr_t mask = std::uintptr_t{0} - static_cast<std::uintptr_t>(pick);
-    return reinterpret_cast<const Paired*>(px ^ ((px ^ py) & mask));
-  };
-  const auto less = [](const Paired* x, const Paired* y) {
-    return (x->start_tick < y->start_tick) |
-           ((x->start_tick == y->start_tick) & (x->pitch < y->pitch));
-  };
   const Paired* b = middle;
-  const Paired* a_end = middle;  // one past the last unmerged element of each range
-  const Paired* b_end = end;
-  Paired* back = out + (end - a);
-  // min(|A|, |B|) steps from each end. Each chain has taken fewer elements than either range
-  // holds, so its reads stay inside the ranges. It may read an element the other chain took;
-  // that element lies beyond everything left (in stable order), so it is never chosen twice.
-  for (std::ptrdiff_t k = std::min(middle - a, end - middle); k > 0; --k) {
-    const bool front_b = less(b, a);
-    *out++ = *choose(a, b, front_b);
-    b += front_b;
-    a += !front_b;
-    const bool back_a = less(b_end - 1, a_end - 1);
-    *--back = *choose(b_end - 1, a_end - 1, back_a);
-    a_end -= back_a;
-    b_end -= !back_a;
-  }
-  // What is left lies between the two ends, mostly of the longer range.
-  while (a != a_end && b != b_end) {
-    const bool take_b = less(b, a);
-    *out++ = *choose(a, b, take_b);
+  while (a != middle && b != end) {
+    const bool take_b = (b->start_tick < a->start_tick) |
+                        ((b->start_tick == a->start_tick) & (b->pitch < a->pitch));
+    *out++ = *(take_b ? b : a);
     b += take_b;
     a += !take_b;
   }
-  out = std::copy(a, a_end, out);
-  std::copy(b, b_end, out);
+  out = std::copy(a, middle, out);
+  std::copy(b, end, out);
 }
 
 // Merges the sorted runs all[bounds[r], bounds[r+1]) by (start_tick, pitch), ties in run
