@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's main command: from a fresh clone, build symphonic, train an LSTM on a corpus and
-# write a generated piece as out/demo.mid with its piano roll out/demo.svg.
+# write a generated piece as out/demo.mid with its piano roll out/demo.svg (and out/demo.wav where
+# FluidSynth and a General MIDI sound font are installed).
 #
 #   scripts/demo.sh                        the bundled demo corpus (data/demo/*.tune): stops early, budget 2.5 min
 #   scripts/demo.sh --corpus DIR           any folder of MIDI files (e.g. MAESTRO)
@@ -82,6 +83,19 @@ train_s=$(( $(date +%s) - start ))
 echo "== generating $length tokens"
 "$bin/symphonic-generate" --checkpoint "$out/model.safetensors" --out "$out/demo.mid" --roll "$out/demo.svg" \
   --length "$length" --temperature 0.9 --top-p 0.95 --repetition-penalty 1.2 --seed "$seed"
+# 6. listening: a WAV file through FluidSynth and a General MIDI sound font, where Debian's
+#    fluidsynth and fluid-soundfont-gm are installed (the library itself has no audio code)
+soundfont=/usr/share/sounds/sf2/default-GM.sf2
+audio="no out/demo.wav: install Debian's fluidsynth and fluid-soundfont-gm to have the piece rendered as audio"
+rm -f "$out/demo.wav"
+if command -v fluidsynth >/dev/null && [ -f "$soundfont" ]; then
+  if fluidsynth -ni -q -T wav -F "$out/demo.wav" -r 44100 "$soundfont" "$out/demo.mid" >"$out/fluidsynth.log" 2>&1 &&
+     [ -s "$out/demo.wav" ]; then
+    audio="wrote $out/demo.wav (rendered by FluidSynth with $soundfont)"
+  else
+    audio="fluidsynth could not render $out/demo.mid (see $out/fluidsynth.log)"
+  fi
+fi
 echo "== statistics of the result against the corpus"
 "$bin/symphonic-eval" --stats "$out/demo.mid" --reference "$corpus" --checkpoint "$out/model.safetensors" | tail -1
 
@@ -89,6 +103,7 @@ echo
 echo "trained for ${train_s} s on $corpus"
 echo "wrote $out/demo.mid (play it with any MIDI player, e.g. timidity $out/demo.mid)"
 echo "wrote $out/demo.svg (piano roll; open it in a browser)"
+echo "$audio"
 echo "checkpoints: $out/model.safetensors (best), $out/model.last.safetensors (resume with:"
 resume_args=$(printf ' %q' "${demo_args[@]}")  # quoted, so the line can be pasted
 echo "  $bin/symphonic-train --corpus $corpus --checkpoint $out/model.safetensors --resume${demo_args[*]:+$resume_args})"
