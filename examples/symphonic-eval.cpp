@@ -3,12 +3,14 @@
 //   symphonic-eval --checkpoint model.safetensors --corpus DIR
 //       loss, accuracy and perplexity on the validation windows exactly as training built them
 //       (same encoder, window length, split and seed, read from the checkpoint), beside an add-k
-//       bigram baseline fitted on the training pieces of the same split
+//       bigram baseline fitted on the training pieces of the same split; --bigram-samples N
+//       --out DIR also writes N pieces sampled from that bigram
 //   symphonic-eval --stats FILE_OR_DIR [--reference DIR] [--checkpoint PATH | --encoder-options TEXT]
 //       per file: notes, notes per second, longest run of one repeated token, distinct n-gram
 //       ratios, and the pitch-class histogram distance to the reference corpus
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <new>
 #include <map>
@@ -17,6 +19,8 @@
 #include <vector>
 
 #include <symphonic/data/data.hpp>
+#include <symphonic/generate/primer.hpp>
+#include <symphonic/generate/sampler.hpp>
 #include <symphonic/generate/stats.hpp>
 #include <symphonic/midi/midi.hpp>
 #include <symphonic/music/music.hpp>
@@ -34,7 +38,56 @@ bool is_directory(const std::string& path) {
   return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
 }
 
+// --bigram-samples N: N pieces of --length tokens drawn from the bigram baseline (piece k with
+// seed k), from the begin marker where the vocabulary has one (else a random token), never an
+// unknown token or a marker; written as DIR/bigram-K.mid, so that --stats can set them beside a
+// model's samples.
+void write_bigram_samples(const cli::Parser& args, const sy::train::Bigram& bigram, const sy::music::Vocabulary& vocabulary,
+                          const sy::music::Encoder& encoder) {
+  const std::int64_t count = args.integer("bigram-samples", 1, 4096);
+  const std::int64_t length = args.integer("length", 1, 1000000);
+  const std::string folder = args.required("out");
+  std::vector<bool> banned(static_cast<std::size_t>(vocabulary.size()), false);
+  if (vocabulary.unknown_id() >= 0) banned[static_cast<std::size_t>(vocabulary.unknown_id())] = true;
+  for (const std::string& marker : {sy::music::begin_token(), sy::music::end_token()})
+    if (vocabulary.contains(marker)) banned[static_cast<std::size_t>(vocabulary.id(marker))] = true;
+  if (std::find(banned.begin(), banned.end(), false) == banned.end())
+    throw cli::UsageError("--bigram-samples: the vocabulary holds only markers and the unknown token");
+  for (std::int64_t k = 1; k <= count; ++k) {
+    sy::generate::SplitMix64 rng(static_cast<std::uint64_t>(k));
+    std::vector<std::int32_t> ids;
+    std::int32_t previous;
+    if (vocabulary.contains(sy::music::begin_token())) {
+      previous = vocabulary.id(sy::music::begin_token());
+    } else {
+      do previous = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(vocabulary.size())));
+      while (banned[static_cast<std::size_t>(previous)]);
+      ids.push_back(previous);
+    }
+    while (static_cast<std::int64_t>(ids.size()) < length) {
+      std::int32_t next;
+      do {  // a banned draw is drawn again: the bigram's distribution without those tokens
+        const double part = rng.uniform();
+        next = bigram.sample(previous, part, rng.uniform());
+      } while (banned[static_cast<std::size_t>(next)]);
+      ids.push_back(next);
+      previous = next;
+    }
+    const std::string path = folder + "/bigram-" + std::to_string(k) + ".mid";
+    sy::generate::RenderOptions render;
+    render.name = "bigram seed " + std::to_string(k);
+    sy::midi::write_file(path, sy::generate::render_midi(sy::generate::ids_to_notes(ids, vocabulary, encoder), render));
+  }
+  std::printf("wrote %lld bigram samples of %lld tokens: %s/bigram-1.mid ..\n", static_cast<long long>(count),
+              static_cast<long long>(length), folder.c_str());
+}
+
 int evaluate(const cli::Parser& args) {
+  if (args.has("bigram-samples")) {  // usage errors before the scoring, not after it
+    args.required("out");
+    args.integer("bigram-samples", 1, 4096);
+    args.integer("length", 1, 1000000);
+  }
   auto saved = sy::train::load_model<float>(args.required("checkpoint"));
   if (!saved.encoder) throw sy::train::TrainError(args.text("checkpoint") + ": the vocabulary names no encoder");
   const auto data_it = saved.metadata.find("symphonic.data");
@@ -109,6 +162,7 @@ int evaluate(const cli::Parser& args) {
   std::printf("%-8s %10s %10s %12s\n", "", "loss", "accuracy", "perplexity");
   std::printf("%-8s %10.4f %10.4f %12.3f\n", "model", model_metrics.loss(), model_metrics.accuracy(), model_metrics.perplexity());
   std::printf("%-8s %10.4f %10.4f %12.3f\n", "bigram", bigram_metrics.loss(), bigram_metrics.accuracy(), bigram_metrics.perplexity());
+  if (args.has("bigram-samples")) write_bigram_samples(args, bigram, saved.vocabulary, *saved.encoder);
   return cli::exit_ok;
 }
 
@@ -232,6 +286,9 @@ int main(int argc, char** argv) {
       .option("val-split", "X", "validation share (default: from the checkpoint)")
       .option("seed", "N", "split seed (default: from the checkpoint)")
       .option("batch", "N", "windows per forward pass", "256")
+      .option("bigram-samples", "N", "also write N pieces sampled from the bigram baseline (seeds 1..N) into --out")
+      .option("out", "DIR", "folder for --bigram-samples")
+      .option("length", "N", "tokens per bigram sample", "400")
       .option("stats", "FILE_OR_DIR", "print music statistics of a MIDI file or folder")
       .option("reference", "DIR", "corpus for the pitch-class histogram distance")
       .option("encoder-options", "TEXT", "tokens for --stats without --checkpoint", "chord timing=1 markers=1");

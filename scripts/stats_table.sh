@@ -4,15 +4,18 @@
 #   1. the corpus split in two halves (files alternately, in path order), one half measured
 #      against the other: how far two sets of real pieces of one corpus are from each other;
 #   2. SEEDS pieces sampled from CHECKPOINT with the demo's settings (seeds 1..SEEDS, 400 tokens,
-#      temperature 0.9, top-p 0.95, repetition penalty 1.2), measured against the whole corpus.
+#      temperature 0.9, top-p 0.95, repetition penalty 1.2), measured against the whole corpus;
+#   3. SEEDS pieces of 400 tokens sampled from the bigram baseline fitted on the training split
+#      of CORPUS that CHECKPOINT was trained with (symphonic-eval --bigram-samples; plain
+#      sampling), measured against the whole corpus.
 #
 #   scripts/stats_table.sh CORPUS CHECKPOINT [--seeds 10] [--out DIR]
 #
-# Prints symphonic-eval's summary line of each, then the per-piece rows of the samples.
+# Prints symphonic-eval's summary line of each, and the per-piece rows of the model's samples.
 # By hand (needs the release programs: cmake --preset release && cmake --build build/release).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-[ $# -ge 2 ] || { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -ge 2 ] || { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 corpus=$1 checkpoint=$2
 shift 2
 seeds=10 out=""
@@ -32,8 +35,8 @@ if [ -z "$out" ]; then
   out=$(mktemp -d)
   trap 'rm -rf "$out"' EXIT
 fi
-mkdir -p "$out/half-a" "$out/half-b" "$out/samples"
-rm -f "$out"/half-a/* "$out"/half-b/* "$out"/samples/*
+mkdir -p "$out/half-a" "$out/half-b" "$out/samples" "$out/bigram"
+rm -f "$out"/half-a/* "$out"/half-b/* "$out"/samples/* "$out"/bigram/*
 
 # 1. halves, as links to the corpus's files (numbered, so equal names in sub-folders stay apart)
 k=0
@@ -52,3 +55,8 @@ echo "== corpus half A ($(( (k + 1) / 2 )) files) against half B ($(( k / 2 )) f
   --length 400 --temperature 0.9 --top-p 0.95 --repetition-penalty 1.2 >/dev/null
 echo "== $seeds samples of $checkpoint against the corpus"
 "$bin/symphonic-eval" --stats "$out/samples" --reference "$corpus" --checkpoint "$checkpoint" | tail -n +2
+
+# 3. the bigram baseline's samples
+"$bin/symphonic-eval" --checkpoint "$checkpoint" --corpus "$corpus" --bigram-samples "$seeds" --out "$out/bigram" >/dev/null
+echo "== $seeds samples of the bigram baseline against the corpus"
+"$bin/symphonic-eval" --stats "$out/bigram" --reference "$corpus" --checkpoint "$checkpoint" | tail -1

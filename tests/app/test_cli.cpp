@@ -237,6 +237,20 @@ TEST_CASE("cli: render, train, SIGINT, resume, generate and evaluate end to end"
   CHECK(eval.out.find("model ") != std::string::npos);
   CHECK(eval.out.find("bigram ") != std::string::npos);
   CHECK(eval.out.find("validation split") != std::string::npos);  // the run's own held-out pieces
+  // pieces sampled from the same bigram, for --stats to compare with the model's
+  REQUIRE(std::system(("mkdir -p " + dir + "/bigram").c_str()) == 0);
+  const Run bigram = run(bin + "/symphonic-eval --checkpoint " + dir + "/m.safetensors --corpus " + dir +
+                             "/corpus --bigram-samples 2 --length 60 --out " + dir + "/bigram",
+                         "bigram");
+  CHECK(bigram.status == 0);
+  CHECK(bigram.out.find("wrote 2 bigram samples of 60 tokens") != std::string::npos);
+  for (const char* name : {"/bigram/bigram-1.mid", "/bigram/bigram-2.mid"})
+    CHECK(symphonic::midi::extract_notes(symphonic::midi::read_file(dir + name)).notes.size() > 0);
+  const Run no_folder = run(bin + "/symphonic-eval --checkpoint " + dir + "/m.safetensors --corpus " + dir +
+                                "/corpus --bigram-samples 2",
+                            "no_folder");
+  CHECK(no_folder.status == 2);
+  CHECK(no_folder.err.find("--out is required") != std::string::npos);
   // another corpus (a part of this one): its "validation" pieces are not the held-out ones, and it says so
   const Run other = run(bin + "/symphonic-eval --checkpoint " + dir + "/m.safetensors --corpus " + dir + "/fewer", "other");
   CHECK(other.status == 0);

@@ -62,6 +62,22 @@ TEST_CASE("bigram: scores next-token and shifted batches on the trainer's layout
   }
 }
 
+TEST_CASE("bigram: samples follow its probabilities") {
+  Bigram model(4, 0.5);
+  model.add_piece({0, 1, 0, 1, 0, 2});  // from 0: 1 twice, 2 once
+  // the draws on a fine grid give each token its probability's share of the unit square
+  const int grid = 400;
+  std::vector<double> share(4, 0.0);
+  for (int i = 0; i < grid; ++i)
+    for (int j = 0; j < grid; ++j) share[static_cast<std::size_t>(model.sample(0, (i + 0.5) / grid, (j + 0.5) / grid))] += 1.0;
+  for (int next = 0; next < 4; ++next) {
+    CAPTURE(next);
+    CHECK(share[static_cast<std::size_t>(next)] / (grid * grid) == doctest::Approx(model.probability(0, next)).epsilon(0.01));
+  }
+  CHECK(model.sample(3, 0.999, 0.999) == 3);  // never a predecessor: uniform, and never past the vocabulary
+  CHECK(model.sample(3, 0.0, 0.0) == 0);
+}
+
 TEST_CASE("bigram: bad ids, shapes and settings throw") {
   CHECK_THROWS_AS(Bigram(0), symphonic::nn::ShapeError);
   CHECK_THROWS_AS(Bigram(3, 0.0), symphonic::Error);

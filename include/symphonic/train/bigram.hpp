@@ -7,13 +7,16 @@
 // perplexity sit beside the model's on the same footing. For a next-token window the prediction
 // conditions on the window's last input token; for shifted targets, on the input at each step.
 // Counts are sparse (one hash map per previous token), so a large vocabulary costs only what
-// the corpus actually contains.
+// the corpus actually contains. sample() draws from the same distribution, for pieces to set
+// beside a model's.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "symphonic/config.hpp"
@@ -81,6 +84,28 @@ class Bigram {
   std::int32_t predict(std::int32_t prev) const {
     check(prev);
     return rows_[static_cast<std::size_t>(prev)].best;
+  }
+
+  /// A draw from P(next | prev) given two uniform numbers in [0, 1): with probability
+  /// count(prev) / (count(prev) + k * V) one of the seen successors, in proportion to its count
+  /// (in id order, so the same draws give the same token on every platform), otherwise a token
+  /// uniform over the vocabulary (the k * V smoothing mass, which gives every token k).
+  std::int32_t sample(std::int32_t prev, double u_part, double u_token) const {
+    check(prev);
+    const Row& row = rows_[static_cast<std::size_t>(prev)];
+    const double smoothing = k_ * vocab_;
+    if (u_part * (row.total + smoothing) < row.total) {
+      std::vector<std::pair<std::int32_t, double>> seen(row.counts.begin(), row.counts.end());
+      std::sort(seen.begin(), seen.end());
+      double left = u_token * row.total;
+      for (const auto& successor : seen) {
+        if (left < successor.second) return successor.first;
+        left -= successor.second;
+      }
+      return seen.back().first;  // rounding at the very top
+    }
+    const auto id = static_cast<std::int32_t>(u_token * vocab_);
+    return id < vocab_ ? id : vocab_ - 1;
   }
 
   /// Scores one batch laid out as the trainer's: `inputs` batch x T; `targets` batch x 1 (next
