@@ -588,10 +588,18 @@ inline Corpus load_corpus(TokenCache& cache, const std::string& dir, const Folde
     }
   }
   constexpr std::size_t run = 256;  // pieces a thread takes at once
+  std::exception_ptr failure;        // out of memory in a worker: thrown here, as without threads
+  std::mutex failure_mutex;
   detail::for_each_index((found.size() + run - 1) / run, threads, [&](std::size_t r) {
-    for (std::size_t i = r * run; i < std::min(found.size(), (r + 1) * run); ++i)
-      corpus.pieces[i].ids = cache.ids_in(*found[i], map);
+    try {
+      for (std::size_t i = r * run; i < std::min(found.size(), (r + 1) * run); ++i)
+        corpus.pieces[i].ids = cache.ids_in(*found[i], map);
+    } catch (...) {
+      const std::lock_guard<std::mutex> lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+    }
   });
+  if (failure) std::rethrow_exception(failure);
   if (report) {
     report->reused += local.reused;
     report->touched += local.touched;
