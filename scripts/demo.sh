@@ -79,10 +79,12 @@ start=$(date +%s)
   --seed "$seed" --overwrite "${demo_args[@]}" "${extra[@]}"
 train_s=$(( $(date +%s) - start ))
 
-# 5. generate from the best checkpoint: a MIDI file and its piano roll
+# 5. generate from the best checkpoint: a MIDI file and its piano roll. Plain sampling (temperature
+#    1, no top-p cut: both sharpen towards the most common length and lose the corpus's rhythm,
+#    docs/app.md "Music statistics"), with recent tokens made less likely against loops.
 echo "== generating $length tokens"
 "$bin/symphonic-generate" --checkpoint "$out/model.safetensors" --out "$out/demo.mid" --roll "$out/demo.svg" \
-  --length "$length" --temperature 0.9 --top-p 0.95 --repetition-penalty 1.2 --seed "$seed"
+  --length "$length" --repetition-penalty 1.2 --seed "$seed"
 # 6. listening: a WAV file through FluidSynth and a General MIDI sound font, where Debian's
 #    fluidsynth and fluid-soundfont-gm are installed (the library itself has no audio code)
 soundfont=/usr/share/sounds/sf2/default-GM.sf2

@@ -4,25 +4,27 @@
 #   1. the corpus split in two halves (files alternately, in path order), one half measured
 #      against the other: how far two sets of real pieces of one corpus are from each other;
 #   2. SEEDS pieces sampled from CHECKPOINT with the demo's settings (seeds 1..SEEDS, 400 tokens,
-#      temperature 0.9, top-p 0.95, repetition penalty 1.2), measured against the whole corpus;
+#      plain sampling with a repetition penalty of 1.2; others with --sampler "FLAGS"), measured
+#      against the whole corpus;
 #   3. SEEDS pieces of 400 tokens sampled from the bigram baseline fitted on the training split
 #      of CORPUS that CHECKPOINT was trained with (symphonic-eval --bigram-samples; plain
 #      sampling), measured against the whole corpus.
 #
-#   scripts/stats_table.sh CORPUS CHECKPOINT [--seeds 10] [--out DIR]
+#   scripts/stats_table.sh CORPUS CHECKPOINT [--seeds 10] [--out DIR] [--sampler "FLAGS"]
 #
 # Prints symphonic-eval's summary line of each, and the per-piece rows of the model's samples.
 # By hand (needs the release programs: cmake --preset release && cmake --build build/release).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-[ $# -ge 2 ] || { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -ge 2 ] || { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 corpus=$1 checkpoint=$2
 shift 2
-seeds=10 out=""
+seeds=10 out="" sampler="--repetition-penalty 1.2"
 while [ $# -gt 0 ]; do
   case "$1" in
     --seeds) seeds=${2:?}; shift 2 ;;
     --out) out=${2:?}; shift 2 ;;
+    --sampler) sampler=${2:?}; shift 2 ;;
     *) echo "stats_table.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -52,7 +54,7 @@ echo "== corpus half A ($(( (k + 1) / 2 )) files) against half B ($(( k / 2 )) f
 
 # 2. the model's samples
 "$bin/symphonic-generate" --checkpoint "$checkpoint" --out "$out/samples/sample.mid" --count "$seeds" --seed 1 \
-  --length 400 --temperature 0.9 --top-p 0.95 --repetition-penalty 1.2 >/dev/null
+  --length 400 $sampler >/dev/null  # (split into its flags on purpose)
 echo "== $seeds samples of $checkpoint against the corpus"
 "$bin/symphonic-eval" --stats "$out/samples" --reference "$corpus" --checkpoint "$checkpoint" | tail -n +2
 
