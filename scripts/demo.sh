@@ -88,7 +88,7 @@ echo "== generating $length tokens"
 # 6. listening: a WAV file through FluidSynth and a General MIDI sound font, where Debian's
 #    fluidsynth and fluid-soundfont-gm are installed (the library itself has no audio code)
 soundfont=/usr/share/sounds/sf2/default-GM.sf2
-audio="no out/demo.wav: install Debian's fluidsynth and fluid-soundfont-gm to have the piece rendered as audio"
+audio="no $out/demo.wav: install Debian's fluidsynth and fluid-soundfont-gm to have the piece rendered as audio"
 rm -f "$out/demo.wav"
 if command -v fluidsynth >/dev/null && [ -f "$soundfont" ]; then
   if fluidsynth -ni -q -T wav -F "$out/demo.wav" -r 44100 "$soundfont" "$out/demo.mid" >"$out/fluidsynth.log" 2>&1 &&
