@@ -48,9 +48,7 @@ void write_bigram_samples(const cli::Parser& args, const sy::train::Bigram& bigr
   const std::int64_t length = args.integer("length", 1, 1000000);
   const std::string folder = args.required("out");
   std::vector<bool> banned(static_cast<std::size_t>(vocabulary.size()), false);
-  if (vocabulary.unknown_id() >= 0) banned[static_cast<std::size_t>(vocabulary.unknown_id())] = true;
-  for (const std::string& marker : {sy::music::begin_token(), sy::music::end_token()})
-    if (vocabulary.contains(marker)) banned[static_cast<std::size_t>(vocabulary.id(marker))] = true;
+  for (const std::int32_t id : sy::generate::unplayable_ids(vocabulary)) banned[static_cast<std::size_t>(id)] = true;
   if (std::find(banned.begin(), banned.end(), false) == banned.end())
     throw cli::UsageError("--bigram-samples: the vocabulary holds only markers and the unknown token");
   for (std::int64_t k = 1; k <= count; ++k) {

@@ -136,12 +136,7 @@ int main(int argc, char** argv) {
     }
 
     sy::generate::BatchGenerator<float> generator(*saved.model, count, sampler, seed);
-    std::vector<std::int32_t> banned;
-    if (saved.vocabulary.unknown_id() >= 0) banned.push_back(saved.vocabulary.unknown_id());
-    // markers: the length is the caller's choice, so neither a new beginning nor an end
-    for (const std::string& marker : {sy::music::begin_token(), sy::music::end_token()})
-      if (saved.vocabulary.contains(marker)) banned.push_back(saved.vocabulary.id(marker));
-    generator.set_banned(banned);
+    generator.set_banned(sy::generate::unplayable_ids(saved.vocabulary));
     generator.prime(primer_ids);
     const std::vector<std::vector<std::int32_t>> pieces = generator.generate(length);
     for (std::size_t k = 0; k < pieces.size(); ++k) {

@@ -91,6 +91,17 @@ inline std::vector<std::int32_t> random_window_primer(const std::vector<data::Pi
                                    piece.ids.begin() + static_cast<std::ptrdiff_t>(start + length));
 }
 
+/// The ids a generated piece should not hold: the unknown token and the begin and end markers
+/// (the length is the caller's choice, so neither a new beginning nor an end), where the
+/// vocabulary has them.
+inline std::vector<std::int32_t> unplayable_ids(const music::Vocabulary& vocabulary) {
+  std::vector<std::int32_t> ids;
+  if (vocabulary.unknown_id() >= 0) ids.push_back(vocabulary.unknown_id());
+  for (const std::string& marker : {music::begin_token(), music::end_token()})
+    if (vocabulary.contains(marker)) ids.push_back(vocabulary.id(marker));
+  return ids;
+}
+
 /// Notes of generated ids; unknown and marker tokens are skipped.
 inline midi::NoteList ids_to_notes(const std::vector<std::int32_t>& ids, const music::Vocabulary& vocabulary,
                                    const music::Encoder& encoder, music::DecodeStats* stats = nullptr) {

@@ -33,6 +33,11 @@ namespace generate {
 
 using PitchClassHistogram = std::array<double, 12>;
 
+namespace detail {
+// 0 (C) .. 11 (B), for any key number
+inline std::size_t pitch_class(int pitch) { return static_cast<std::size_t>(((pitch % 12) + 12) % 12); }
+}  // namespace detail
+
 /// Shares of notes per pitch class (each note counts once; drums are skipped). All zeros for an
 /// empty list.
 inline PitchClassHistogram pitch_class_histogram(const midi::NoteList& list) {
@@ -40,7 +45,7 @@ inline PitchClassHistogram pitch_class_histogram(const midi::NoteList& list) {
   double total = 0;
   for (const midi::Note& n : list.notes) {
     if (n.drum) continue;
-    h[static_cast<std::size_t>(((n.pitch % 12) + 12) % 12)] += 1.0;
+    h[detail::pitch_class(n.pitch)] += 1.0;
     total += 1.0;
   }
   if (total > 0)
@@ -54,7 +59,7 @@ struct PitchClassCounter {
   std::array<double, 12> counts{};
   void add(const midi::NoteList& list) {
     for (const midi::Note& n : list.notes)
-      if (!n.drum) counts[static_cast<std::size_t>(((n.pitch % 12) + 12) % 12)] += 1.0;
+      if (!n.drum) counts[detail::pitch_class(n.pitch)] += 1.0;
   }
   PitchClassHistogram normalised() const {
     PitchClassHistogram h = counts;
@@ -270,7 +275,7 @@ inline MusicStats music_stats(const midi::NoteList& list) {
   for (const midi::Note* n : pitched) {
     const double start = quarters(*n, false), end = quarters(*n, true);
     s.durations.counts[detail::rhythm_class(end - start)] += 1;
-    s.pitch_classes.counts[static_cast<std::size_t>(((n->pitch % 12) + 12) % 12)] += 1;
+    s.pitch_classes.counts[detail::pitch_class(n->pitch)] += 1;
     if (onset_top.empty() || start - onset_top.back().first > 1e-9)
       onset_top.emplace_back(start, n->pitch);
     else
