@@ -1,7 +1,8 @@
 // examples/cli.hpp - the small command-line parser the symphonic-* programs share.
 //
-// Options are "--name VALUE" or "--name=VALUE"; flags are "--name". Every program declares its
-// options up front, so --help lists them all and anything else is a usage error. Exit statuses
+// Options are "--name VALUE" or "--name=VALUE"; flags are "--name"; after "--" every argument is
+// positional (a file named "--x.mid"). Every program declares its options up front, so --help
+// lists them all and anything else is a usage error. Exit statuses
 // follow one rule across the programs: 0 success, 1 a file that cannot be read or written (or
 // data that cannot be used), 2 bad arguments (a one-line message on stderr), 130 interrupted.
 #pragma once
@@ -24,22 +25,6 @@ class UsageError : public std::runtime_error {
  public:
   explicit UsageError(const std::string& message) : std::runtime_error(message) {}
 };
-
-/// "key=value key=value" (whitespace-separated) as a map; words without '=' are ignored.
-inline std::map<std::string, std::string> parse_pairs(const std::string& text) {
-  std::map<std::string, std::string> out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n')) ++i;
-    std::size_t j = i;
-    while (j < text.size() && text[j] != ' ' && text[j] != '\t' && text[j] != '\n') ++j;
-    const std::string word = text.substr(i, j - i);
-    const std::size_t eq = word.find('=');
-    if (eq != std::string::npos) out[word.substr(0, eq)] = word.substr(eq + 1);
-    i = j;
-  }
-  return out;
-}
 
 /// Whether two option values say the same: equal as numbers when both are numbers, else as text.
 inline bool same_value(const std::string& a, const std::string& b) {
@@ -72,6 +57,10 @@ class Parser {
       if (arg == "--help" || arg == "-h") {
         print_help();
         return false;
+      }
+      if (arg == "--") {  // what follows is positional, even if it starts with "--"
+        positional_.insert(positional_.end(), argv + i + 1, argv + argc);
+        break;
       }
       if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
         positional_.push_back(arg);

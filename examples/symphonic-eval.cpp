@@ -25,6 +25,8 @@
 #include <symphonic/midi/midi.hpp>
 #include <symphonic/music/music.hpp>
 #include <symphonic/train/bigram.hpp>
+#include <symphonic/train/checkpoint_keys.hpp>
+#include <symphonic/train/data_settings.hpp>
 #include <symphonic/train/saved_model.hpp>
 
 #include "cli.hpp"
@@ -88,29 +90,29 @@ int evaluate(const cli::Parser& args) {
   }
   auto saved = sy::train::load_model<float>(args.required("checkpoint"));
   if (!saved.encoder) throw sy::train::TrainError(args.text("checkpoint") + ": the vocabulary names no encoder");
-  const auto data_it = saved.metadata.find("symphonic.data");
-  auto data = cli::parse_pairs(data_it == saved.metadata.end() ? std::string() : data_it->second);
-  const auto setting = [&](const char* flag, const char* key, const char* fallback) {
-    if (args.has(flag)) return args.text(flag);
-    return data.count(key) ? data[key] : std::string(fallback);
-  };
-  sy::data::WindowOptions window;
-  window.length = std::stoi(setting("seq-len", "seq_len", "64"));
-  window.stride = std::stoi(setting("stride", "stride", "1"));
-  window.target = setting("target", "target", "next_token") == "shifted" ? sy::data::Target::shifted : sy::data::Target::next_token;
-  const double val_split = std::stod(setting("val-split", "val_split", "0.1"));
-  const std::uint64_t seed = std::stoull(setting("seed", "seed", "1"));
+  // the run's windows and split, unless a flag says otherwise
+  const auto data_it = saved.metadata.find(sy::train::keys::data);
+  const sy::train::DataSettings data =
+      sy::train::DataSettings::from_text(data_it == saved.metadata.end() ? std::string() : data_it->second);
+  sy::data::WindowOptions window = data.window;
+  if (args.has("seq-len")) window.length = static_cast<int>(args.integer("seq-len", 1, 100000));
+  if (args.has("stride")) window.stride = static_cast<int>(args.integer("stride", 1, 100000));
+  if (args.has("target"))
+    window.target = args.choice("target", {"next_token", "shifted"}) == "shifted" ? sy::data::Target::shifted
+                                                                                : sy::data::Target::next_token;
+  const double val_split = args.has("val-split") ? args.number("val-split", 0, 0.9) : data.val_split;
+  const std::uint64_t seed = args.has("seed") ? static_cast<std::uint64_t>(args.integer("seed", 0, 9007199254740991LL)) : data.seed;
   const int batch = static_cast<int>(args.integer("batch", 1, 65536));
 
-  const auto corpus = sy::data::load_corpus(args.required("corpus"), *saved.encoder);
+  auto corpus = sy::data::load_corpus(args.required("corpus"), *saved.encoder);
   if (corpus.pieces.empty()) {
     std::fprintf(stderr, "symphonic-eval: no readable MIDI files under %s\n", args.text("corpus").c_str());
     return cli::exit_failure;
   }
-  std::vector<sy::data::Piece> pieces = corpus.pieces;
+  sy::data::use_vocabulary(corpus, saved.vocabulary);
+  const std::vector<sy::data::Piece>& pieces = corpus.pieces;
   std::int64_t unknown = 0, total = 0;
-  for (auto& p : pieces) {
-    p.ids = saved.vocabulary.encode(corpus.vocabulary.decode(p.ids));
+  for (const auto& p : pieces) {
     for (std::int32_t id : p.ids) unknown += id == saved.vocabulary.unknown_id();
     total += static_cast<std::int64_t>(p.ids.size());
   }
@@ -125,9 +127,9 @@ int evaluate(const cli::Parser& args) {
   std::string split_name = all ? "whole corpus" : "validation";
   if (!all) {
     const std::string fingerprint = sy::data::pieces_fingerprint(split.validation, args.text("corpus"));
-    if (!data.count("validation")) {
+    if (data.validation.empty()) {
       split_name = "validation (unverified: the checkpoint does not record its split)";
-    } else if (data["validation"] != fingerprint) {
+    } else if (data.validation != fingerprint) {
       split_name = "not held out";
       std::fprintf(stderr, "symphonic-eval: note: these validation pieces are not the ones the checkpoint held out "
                            "(another or a changed corpus), so they may include training pieces\n");

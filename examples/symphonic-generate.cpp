@@ -127,10 +127,9 @@ int main(int argc, char** argv) {
                     sy::music::begin_token().c_str(), saved.vocabulary.token(id).c_str());
       }
     } else if (primer == "random") {
-      const auto corpus = sy::data::load_corpus(args.text("corpus"), *saved.encoder);
-      std::vector<sy::data::Piece> pieces = corpus.pieces;
-      for (auto& p : pieces) p.ids = saved.vocabulary.encode(corpus.vocabulary.decode(p.ids));
-      primer_ids = sy::generate::random_window_primer(pieces, primer_length, seed);
+      auto corpus = sy::data::load_corpus(args.text("corpus"), *saved.encoder);
+      sy::data::use_vocabulary(corpus, saved.vocabulary);
+      primer_ids = sy::generate::random_window_primer(corpus.pieces, primer_length, seed);
     } else {
       primer_ids = sy::generate::midi_primer(primer, *saved.encoder, saved.vocabulary, primer_length);
     }

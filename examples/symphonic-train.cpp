@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <new>
 #include <set>
 #include <sstream>
@@ -21,7 +22,9 @@
 #include <symphonic/distributed/communicator.hpp>
 #include <symphonic/music/music.hpp>
 #include <symphonic/nn/model.hpp>
+#include <symphonic/optim/optim.hpp>
 #include <symphonic/train/callbacks.hpp>
+#include <symphonic/train/preset.hpp>
 #include <symphonic/train/trainer.hpp>
 #ifdef SYMPHONIC_MPI
 #include <symphonic/distributed/mpi.hpp>
@@ -32,6 +35,14 @@
 namespace sy = symphonic;
 
 namespace {
+
+const char* target_name(sy::data::Target target) { return target == sy::data::Target::next_token ? "next" : "shifted"; }
+
+/// "adam" and "0.002" of "adam lr=0.002".
+std::string optimizer_kind(const std::string& optimizer_text) { return optimizer_text.substr(0, optimizer_text.find(' ')); }
+std::string optimizer_lr(const std::string& optimizer_text) {
+  return sy::detail::format_number(sy::optim::make_optimizer<double>(optimizer_text, 1)->learning_rate());
+}
 
 std::vector<int> parse_sizes(const std::string& text) {
   std::vector<int> sizes;
@@ -104,6 +115,9 @@ int main(int argc, char** argv) {
     }
   }
 #endif
+  // the defaults --help shows are the library's default run; --recipe fills in the recipe's
+  const sy::train::RunPreset defaults = sy::train::run_preset("default");
+  const sy::train::TrainerOptions& d = defaults.trainer;  // for the fallbacks below
   cli::Parser args("symphonic-train", "--corpus DIR --checkpoint PATH [options]",
                    "Trains an LSTM on every .mid/.midi file under DIR. Writes the best checkpoint (lowest\n"
                    "validation loss) to PATH and the latest, resumable one beside it (PATH with .last).");
@@ -118,18 +132,19 @@ int main(int argc, char** argv) {
       .option("layers", "N", "LSTM layers")
       .option("dense", "N[,N...]", "hidden Dense+ReLU layers of the head")
       .option("dropout", "X", "dropout before each Dense layer")
-      .option("epochs", "N", "epochs", "50")
-      .option("batch", "N", "windows per batch", "32")
-      .option("seq-len", "N", "tokens per window", "64")
-      .option("target", "shifted|next", "predict the token after every step of a window, or only after its last (the recipe)", "shifted")
+      .option("epochs", "N", "epochs", std::to_string(d.epochs))
+      .option("batch", "N", "windows per batch", std::to_string(d.batch_size))
+      .option("seq-len", "N", "tokens per window", std::to_string(d.window.length))
+      .option("target", "shifted|next", "predict the token after every step of a window, or only after its last (the recipe)",
+              target_name(d.window.target))
       .option("stride", "N", "start-to-start distance of training windows (default: 1 with --target next, seq-len/4 with shifted)")
       .option("validation-stride", "N", "stride of validation windows (default: --stride)")
-      .option("optimizer", "adam|rmsprop|sgd", "optimizer", "adam")
-      .option("lr", "X", "learning rate", "0.002")
-      .option("clip", "X", "gradient-norm clip, 0 = off", "5")
-      .option("schedule", "TEXT", "none | step size=S gamma=G | exponential gamma=G | plateau factor=F patience=P", "plateau factor=0.5 patience=2")
-      .option("patience", "N", "early stopping after N epochs without improvement, 0 = off", "6")
-      .option("val-split", "X", "share of pieces held out for validation", "0.1")
+      .option("optimizer", "adam|rmsprop|sgd", "optimizer", optimizer_kind(d.optimizer))
+      .option("lr", "X", "learning rate", optimizer_lr(d.optimizer))
+      .option("clip", "X", "gradient-norm clip, 0 = off", sy::detail::format_number(d.clip_norm))
+      .option("schedule", "TEXT", "none | step size=S gamma=G | exponential gamma=G | plateau factor=F patience=P", d.schedule)
+      .option("patience", "N", "early stopping after N epochs without improvement, 0 = off", std::to_string(d.patience))
+      .option("val-split", "X", "share of pieces held out for validation", sy::detail::format_number(d.val_split))
       .option("cache", "PATH", "token cache of the corpus (symphonic-tokens --save makes one too): read when valid, "
                                "updated when files changed, made when missing")
       .option("transpose", "LO..HI", "augmentation: each epoch moves every training piece by a seeded random shift "
@@ -177,49 +192,64 @@ int main(int argc, char** argv) {
     const std::string preset = recipe ? "recipe" : args.choice("preset", {"recipe", "default"});
     // --resume continues a run with its own settings, from its last checkpoint: a flag may repeat
     // one of them, never change it (that would not continue the run)
+    // the last checkpoint is read and verified once, here, and resumed from later
+    std::unique_ptr<sy::io::Checkpoint> resumed;
     sy::io::Metadata saved;
     if (resume) {
       sy::train::TrainerOptions where;
       where.checkpoint_path = checkpoint;
-      saved = sy::io::Checkpoint::read(where.last_checkpoint_path()).metadata();
-      const auto data = cli::parse_pairs(saved["symphonic.data"]);
-      const std::pair<const char*, const char*> settings[] = {{"seq_len", "seq-len"}, {"stride", "stride"},
-                                                               {"target", "target"},   {"val_split", "val-split"},
-                                                               {"seed", "seed"},       {"batch", "batch"},
-                                                               {"transpose", "transpose"}};
+      resumed.reset(new sy::io::Checkpoint(sy::io::Checkpoint::read(where.last_checkpoint_path())));
+      saved = resumed->metadata();
+      const auto data = sy::train::DataSettings::from_text(saved[sy::train::keys::data]);
+      const struct {
+        const char* key;
+        const char* flag;
+        std::string value;
+      } settings[] = {{"seq_len", "seq-len", std::to_string(data.window.length)},
+                      {"stride", "stride", std::to_string(data.window.stride)},
+                      {"target", "target", target_name(data.window.target)},
+                      {"val_split", "val-split", sy::detail::format_number(data.val_split)},
+                      {"seed", "seed", std::to_string(data.seed)},
+                      {"batch", "batch", std::to_string(data.batch)},
+                      {"transpose", "transpose", data.transpose.text()}};
       for (const auto& setting : settings) {
-        const auto it = data.find(setting.first);
-        if (it == data.end()) continue;  // a checkpoint from before that setting was recorded
-        const std::string value = it->second == "next_token" ? "next" : it->second;
-        if (args.has(setting.second) && !cli::same_value(args.text(setting.second), value))
-          throw cli::UsageError(std::string("--") + setting.second + " " + args.text(setting.second) +
-                                " contradicts the run being resumed (" + value +
+        if (!data.recorded(setting.key)) continue;  // a checkpoint from before that setting was recorded
+        if (args.has(setting.flag) && !cli::same_value(args.text(setting.flag), setting.value))
+          throw cli::UsageError(std::string("--") + setting.flag + " " + args.text(setting.flag) +
+                                " contradicts the run being resumed (" + setting.value +
                                 "): leave it out with --resume, or start a new run with --overwrite");
-        args.fill(setting.second, value);
+        args.fill(setting.flag, setting.value);
       }
-      if (data.count("seq_len") && !data.count("transpose") && args.has("transpose"))
+      if (data.recorded("seq_len") && !data.recorded("transpose") && args.has("transpose"))
         throw cli::UsageError("--transpose: the run being resumed trained without transpositions: leave it out with "
                               "--resume, or start a new run with --overwrite");
     }
+    // the run's settings that no flag (and no resumed run) gave
+    const sy::train::RunPreset run = sy::train::run_preset(recipe ? "recipe" : "default");
+    args.fill("batch", std::to_string(run.trainer.batch_size));
+    args.fill("seq-len", std::to_string(run.trainer.window.length));
+    args.fill("target", target_name(run.trainer.window.target));
+    args.fill("optimizer", optimizer_kind(run.trainer.optimizer));
+    args.fill("lr", optimizer_lr(run.trainer.optimizer));
+    args.fill("schedule", run.trainer.schedule);
     std::string encoder_text;
     if (args.has("encoder-options")) encoder_text = args.text("encoder-options");
-    else if (recipe) encoder_text = "chord recipe=1";
+    else if (recipe) encoder_text = run.encoder;
     else encoder_text = args.choice("encoder", {"chord", "event"}) == "chord" ? "chord timing=1 markers=1" : "event markers=1";
-    std::string optimizer = recipe && !args.has("optimizer") ? "rmsprop" : args.choice("optimizer", {"adam", "rmsprop", "sgd"});
+    const std::string optimizer = args.choice("optimizer", {"adam", "rmsprop", "sgd"});
     args.number("lr", 1e-9, 10);  // validates
     sy::train::TrainerOptions options;
     options.epochs = args.integer("epochs", 1, 1000000);
-    options.batch_size = static_cast<int>(recipe && !args.has("batch") ? 64 : args.integer("batch", 1, 65536));
-    options.window.length = static_cast<int>(recipe && !args.has("seq-len") ? 100 : args.integer("seq-len", 1, 100000));
-    const std::string target = recipe && !args.has("target") ? "next" : args.choice("target", {"shifted", "next"});
+    options.batch_size = static_cast<int>(args.integer("batch", 1, 65536));
+    options.window.length = static_cast<int>(args.integer("seq-len", 1, 100000));
+    const std::string target = args.choice("target", {"shifted", "next"});
     options.window.target = target == "next" ? sy::data::Target::next_token : sy::data::Target::shifted;
     if (args.has("stride")) options.window.stride = static_cast<int>(args.integer("stride", 1, 100000));
     else options.window.stride = target == "next" ? 1 : std::max(1, options.window.length / 4);
     if (args.has("validation-stride")) options.validation_stride = static_cast<int>(args.integer("validation-stride", 1, 100000));
     options.optimizer = optimizer + " lr=" + args.text("lr");
-    if (recipe && !args.has("lr")) options.optimizer = optimizer + " lr=0.001";
     options.clip_norm = args.number("clip", 0, 1e9);
-    options.schedule = recipe && !args.has("schedule") ? "none" : args.text("schedule");
+    options.schedule = args.text("schedule");
     options.patience = static_cast<int>(args.integer("patience", 0, 1000000));
     options.max_minutes = args.number("max-minutes", 0, 1e9);
     options.max_steps = args.integer("max-steps", 0, 1000000000000LL);
@@ -267,7 +297,7 @@ int main(int argc, char** argv) {
     if (args.has("transpose")) {
       try {
         transpose = sy::data::TransposeRange::parse(args.text("transpose"));
-      } catch (const sy::Error& e) {
+      } catch (const sy::data::DataError& e) {
         throw cli::UsageError(std::string("--transpose: ") + e.what());
       }
     }
@@ -303,17 +333,17 @@ int main(int argc, char** argv) {
       contradicts("embedding", std::to_string(config.embedding_size));
       contradicts("hidden", std::to_string(config.lstm_size));
       contradicts("layers", std::to_string(config.lstm_layers));
-      contradicts("dropout", sy::train::TrainerState::exact(config.dropout));
+      contradicts("dropout", sy::detail::format_number(config.dropout));
       if (args.has("dense") && parse_sizes(args.text("dense")) != config.dense_sizes)
         throw cli::UsageError("--dense " + args.text("dense") + " contradicts the model being resumed");
-      const auto data = cli::parse_pairs(saved["symphonic.data"]);
-      if (data.count("corpus") && data.at("corpus") != sy::data::pieces_fingerprint(corpus.pieces, corpus_dir))
+      const auto data = sy::train::DataSettings::from_text(saved[sy::train::keys::data]);
+      if (!data.corpus.empty() && data.corpus != sy::data::pieces_fingerprint(corpus.pieces, corpus_dir))
         throw cli::UsageError(corpus_dir + " is not the corpus this run trained on (pieces added, removed or renamed), "
                               "so its split and batches would not continue the run: start a new run with --overwrite");
       if (vocabulary.encoder_options() != encoder->options_text())
         throw cli::UsageError("the checkpoint was trained with encoder \"" + vocabulary.encoder_options() +
                               "\"; pass --encoder-options \"" + vocabulary.encoder_options() + "\"");
-      for (auto& piece : corpus.pieces) piece.ids = vocabulary.encode(corpus.vocabulary.decode(piece.ids));
+      sy::data::use_vocabulary(corpus, vocabulary);
     }
     std::int64_t tokens = 0;
     for (const auto& p : corpus.pieces) tokens += static_cast<std::int64_t>(p.ids.size());
@@ -346,13 +376,8 @@ int main(int argc, char** argv) {
       if (args.has("dropout")) config.dropout = args.number("dropout", 0, 0.95);
       config.validate();
     }
-    options.extra_metadata["symphonic.data"] =
-        "seq_len=" + std::to_string(options.window.length) + " stride=" + std::to_string(options.window.stride) +
-        " target=" + (target == "next" ? std::string("next_token") : std::string("shifted")) + " val_split=" + args.text("val-split") + " seed=" + std::to_string(options.seed) +
-        " batch=" + std::to_string(options.batch_size) +
-        " validation=" + sy::data::pieces_fingerprint(split.validation, corpus_dir) +
-        " corpus=" + sy::data::pieces_fingerprint(corpus.pieces, corpus_dir) +
-        (transpose.active() ? " transpose=" + transpose.text() : std::string());
+    options.val_split = val_split;
+    options.corpus_root = corpus_dir;  // the checkpoints record the split's fingerprints
 
     check_model_fits(config, optimizer);
     sy::nn::Model<float> model(config, options.seed, threads > 0 ? threads : sy::backend::cpu::ThreadPool::default_threads());
@@ -374,7 +399,7 @@ int main(int argc, char** argv) {
     options.stop_flag = &sy::train::interrupt_flag();
     sy::train::Trainer<float> trainer(model, vocabulary, split, options);
     if (resume) {
-      trainer.resume(options.last_checkpoint_path());
+      trainer.resume(*resumed, options.last_checkpoint_path());
       std::printf("resumed from %s at epoch %lld, batch %lld, step %lld\n", options.last_checkpoint_path().c_str(),
                   static_cast<long long>(trainer.state().epoch + 1), static_cast<long long>(trainer.state().batch),
                   static_cast<long long>(trainer.state().step));

@@ -3,7 +3,7 @@
 // One user-facing switch, SYMPHONIC_CUDA (0 or 1, default 0); everything else is derived:
 //   SYMPHONIC_CUDACC   defined while a CUDA compiler (nvcc, clang-cuda) compiles the unit
 //   SYMPHONIC_HD       `__host__ __device__ inline` under a CUDA compiler, `inline` otherwise
-//   SYMPHONIC_THROW(e) throws e, or aborts when exceptions are disabled
+//   SYMPHONIC_THROW(e) throws e; aborts where exceptions are off (not a supported build: error.hpp)
 //   SYMPHONIC_ASSERT(c) checks programmer errors in debug builds (compiled out by NDEBUG)
 // The configuration is part of the ABI: the inline namespace differs with and without CUDA, so
 // units compiled both ways never silently share an inline function.

@@ -8,10 +8,12 @@
 //       nn::ShapeError                 expected vs actual dimensions
 //       io::CheckpointError            section()  - bad magic, version, checksum, truncation
 //       io::FileError                  a file that cannot be opened, read or written
+//       data::DataError                settings of windows, batches, the split or transposition
 //       data::CacheError               path(), section()  - a token cache that is corrupt or foreign
 //
 // User data (MIDI bytes, checkpoints, ids from callers) always gets an exception, in release
-// builds too. Every throw goes through SYMPHONIC_THROW so that -fno-exceptions builds abort.
+// builds too. The library needs C++ exceptions: it catches some itself (a worker thread's error
+// is carried to the caller), so a -fno-exceptions build is not supported.
 #pragma once
 
 #include <cstddef>
@@ -136,6 +138,13 @@ class FileError : public Error {
 }  // namespace io
 
 namespace data {
+
+/// Data settings that make no sense (a window or batch size under 1, a split share outside
+/// [0, 1), a transposition range out of bounds) or a cache of another encoder.
+class DataError : public Error {
+ public:
+  explicit DataError(const std::string& message) : Error("data.data_error", message) {}
+};
 
 /// A corpus token cache (data/token_cache.hpp) that cannot be used: not a cache, another
 /// version, a checksum or structure that does not hold, or made with another encoder. path()

@@ -139,41 +139,4 @@ TEST_CASE("corpus: the recipe's token list holds exactly 44 of the 92 files, eac
   CHECK(music::Vocabulary::build(all_tokens, recipe_ids).size() == 358);
 }
 
-TEST_CASE("corpus: load_corpus gives the same pieces with 1 and 2 threads, over every corpus file") {
-  const std::string corpus = symphonic_test::corpus_dir();
-  if (corpus.empty()) SYMPHONIC_SKIP_TEST("no ../shared/corpus");
-  for (const char* options : {"chord recipe=1", "event", "chord timing=1"}) {
-    CAPTURE(options);
-    const auto encoder = music::make_encoder(options);
-    const data::Corpus one = data::load_corpus(corpus, *encoder, {}, 1);
-    const data::Corpus two = data::load_corpus(corpus, *encoder, {}, 2);
-    CHECK(one.failed.empty());
-    CHECK(one.pieces.size() == 183);
-    CHECK(one.vocabulary == two.vocabulary);
-    CHECK(one.vocabulary.encoder_options() == encoder->options_text());
-    REQUIRE(one.pieces.size() == two.pieces.size());
-    for (std::size_t i = 0; i < one.pieces.size(); ++i) {
-      CHECK(one.pieces[i].name == two.pieces[i].name);
-      CHECK(one.pieces[i].ids == two.pieces[i].ids);
-    }
-  }
-}
-
-}  // TEST_SUITE
-
-TEST_SUITE("data") {
-
-TEST_CASE("list_midi_files: recursive, sorted, case-insensitive extensions; missing folder is an error") {
-  const auto files = data::list_midi_files(symphonic_test::data_dir() + "/music/quirks");
-  CHECK(files.size() >= 30);
-  CHECK(std::is_sorted(files.begin(), files.end()));
-  for (const auto& f : files) CHECK(f.substr(f.size() - 4) == ".mid");
-  CHECK_THROWS_AS(data::list_midi_files(symphonic_test::data_dir() + "/no/such/folder"), io::FileError);
-  const auto bad = data::tokenize_files({symphonic_test::data_dir() + "/music/quirks/music21.tsv"},
-                                        music::ChordEncoder(music::ChordEncoderOptions::recipe_preset()));
-  REQUIRE(bad.size() == 1);
-  CHECK(bad[0].tokens.empty());
-  CHECK(bad[0].error.find("midi.parse_error") != std::string::npos);
-}
-
 }  // TEST_SUITE

@@ -168,8 +168,8 @@ TEST_CASE("event encoder: options text round trip and errors") {
   CHECK_THROWS_AS(music::make_encoder("piano"), music::VocabularyError);
   CHECK_THROWS_AS(music::make_encoder(""), music::VocabularyError);
   CHECK_THROWS_WITH_AS(music::make_encoder("event velocity_bins=200"),
-                       "[symphonic.music.vocabulary_error] encoder option velocity_bins=200: expected an "
-                       "integer in 1..127",
+                       "[symphonic.music.vocabulary_error] event encoder key 'velocity_bins': expected an "
+                       "integer in 1..127, got '200'",
                        music::VocabularyError);
 }
 

@@ -273,9 +273,9 @@ TEST_CASE("make_optimizer: options text round trips and bad text is rejected wit
                        "[symphonic.optim.options_error] unknown optimizer \"adagrad\" (expected sgd, rmsprop, adam or adamw)",
                        optim::OptionsError);
   CHECK_THROWS_WITH_AS(optim::make_optimizer<float>("sgd lr=0.1 momentun=0.9", 3),
-                       "[symphonic.optim.options_error] sgd: unknown option(s) momentun", optim::OptionsError);
+                       "[symphonic.optim.options_error] sgd optimizer key 'momentun' unknown", optim::OptionsError);
   CHECK_THROWS_WITH_AS(optim::make_optimizer<float>("adam lr=fast", 3),
-                       "[symphonic.optim.options_error] adam: lr=fast is not a finite number", optim::OptionsError);
+                       "[symphonic.optim.options_error] adam optimizer key 'lr': not a finite number: 'fast'", optim::OptionsError);
   CHECK_THROWS_AS(optim::make_optimizer<float>("adam lr=-1", 3), optim::OptionsError);
   CHECK_THROWS_AS(optim::make_optimizer<float>("adam beta1=1", 3), optim::OptionsError);
   CHECK_THROWS_AS(optim::make_optimizer<float>("adam lr=nan", 3), optim::OptionsError);
@@ -400,3 +400,45 @@ TEST_CASE("schedules: closed forms, optimizer updates and resume state") {
 }
 
 }  // TEST_SUITE
+
+TEST_CASE("make_schedule: each text's schedule, restored from its epoch and state text") {
+  auto sgd = optim::make_optimizer<float>("sgd lr=0.1", 1);
+  for (const char* none : {"", "none"}) {
+    auto constant = optim::make_schedule(none, 0.1);
+    CHECK(constant->step_epoch(*sgd, 5.0) == 0.1);
+    CHECK(constant->state_text().empty());
+  }
+  auto step = optim::make_schedule("step size=2 gamma=0.5", 0.1);
+  CHECK(step->step_epoch(1.0) == 0.1);
+  CHECK(step->step_epoch(*sgd, 1.0) == doctest::Approx(0.05));
+  CHECK(sgd->learning_rate() == doctest::Approx(0.05));
+  auto step_again = optim::make_schedule("step size=2 gamma=0.5", 0.1);
+  step_again->restore(2, step->state_text());
+  CHECK(step_again->step_epoch(1.0) == step->step_epoch(1.0));
+  auto exponential = optim::make_schedule("exponential gamma=0.5", 1.0);
+  CHECK(exponential->step_epoch(0.0) == 0.5);
+  CHECK(optim::make_schedule("exponential", 1.0)->step_epoch(0.0) == 0.95);  // the default gamma
+
+  auto plateau = optim::make_schedule("plateau factor=0.5 patience=0 min_lr=0.3", 1.0);
+  CHECK(plateau->step_epoch(2.0) == 1.0);
+  CHECK(plateau->step_epoch(2.0) == 0.5);  // no better: reduced at once (patience 0)
+  CHECK(plateau->step_epoch(2.0) == 0.3);  // never below min_lr
+  auto plateau_again = optim::make_schedule("plateau factor=0.5 patience=0 min_lr=0.3", 1.0);
+  plateau_again->restore(3, plateau->state_text());
+  CHECK(plateau_again->state_text() == plateau->state_text());
+  for (double metric : {1.0, 1.5, 0.5}) CHECK(plateau_again->step_epoch(metric) == plateau->step_epoch(metric));
+
+  CHECK_THROWS_WITH_AS(optim::make_schedule("cosine", 0.1),
+                       "[symphonic.optim.options_error] unknown schedule \"cosine\" (expected none, step, exponential "
+                       "or plateau)",
+                       optim::OptionsError);
+  CHECK_THROWS_WITH_AS(optim::make_schedule("plateau patiense=3", 0.1),
+                       "[symphonic.optim.options_error] plateau schedule key 'patiense' unknown", optim::OptionsError);
+  CHECK_THROWS_WITH_AS(optim::make_schedule("step size=1.5", 0.1),
+                       "[symphonic.optim.options_error] step schedule key 'size': not an integer: '1.5'",
+                       optim::OptionsError);
+  CHECK_THROWS_WITH_AS(optim::make_schedule("plateau factor", 0.1),
+                       "[symphonic.optim.options_error] schedule: expected key=value, got \"factor\"", optim::OptionsError);
+  CHECK_THROWS_AS(optim::make_schedule("plateau factor=1", 0.1), optim::OptionsError);  // (0, 1)
+  CHECK_THROWS_AS(optim::make_schedule("none gamma=0.5", 0.1), optim::OptionsError);
+}

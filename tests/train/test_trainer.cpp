@@ -299,7 +299,7 @@ TEST_CASE("trainer: bad settings and mismatched checkpoints are refused") {
   sy::nn::Model<float> model(toy_config(toy.vocabulary.size()), 1);
   TrainerOptions o = toy_options("");
   o.schedule = "cosine";
-  CHECK_THROWS_AS(Trainer<float>(model, toy.vocabulary, toy.split, o), sy::train::TrainError);
+  CHECK_THROWS_AS(Trainer<float>(model, toy.vocabulary, toy.split, o), sy::optim::OptionsError);
   o = toy_options("");
   o.window.length = 1000;
   CHECK_THROWS_WITH_AS(Trainer<float>(model, toy.vocabulary, toy.split, o),

@@ -43,7 +43,7 @@ class Batcher {
           bool shuffle = true)
       : pieces_(&pieces), options_(options), batch_size_(batch_size), seed_(seed), shuffle_(shuffle) {
     if (batch_size < 1)
-      SYMPHONIC_THROW(Error("data.invalid_argument", "batch size must be >= 1, got " + std::to_string(batch_size)));
+      SYMPHONIC_THROW(DataError("batch size must be >= 1, got " + std::to_string(batch_size)));
     detail::check_window_options(options_);
     start_epoch(0);
   }
@@ -74,8 +74,7 @@ class Batcher {
     }
     // one 32-bit index per window: 4 bytes of order per training window is all an epoch keeps
     if (window_count() > 0xFFFFFFFFLL)
-      SYMPHONIC_THROW(Error("data.invalid_argument", std::to_string(window_count()) +
-                                                         " windows in one epoch, more than 2^32: use a larger stride"));
+      SYMPHONIC_THROW(DataError(std::to_string(window_count()) + " windows in one epoch, more than 2^32: use a larger stride"));
     order_.resize(static_cast<std::size_t>(window_count()));
     for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = static_cast<std::uint32_t>(i);
     if (shuffle_) detail::shuffle(order_, seed_ + static_cast<std::uint64_t>(epoch));

@@ -396,16 +396,24 @@ inline std::vector<std::string> list_midi_files(const std::string& dir) { return
 /// Which pieces a list holds, as 8 hex digits: the CRC-32 of their paths relative to `root` (the
 /// corpus folder), sorted, one per line. The trainer records its validation split's, so that an
 /// evaluation can tell whether its split of a corpus is the one the model never trained on.
-inline std::string pieces_fingerprint(const std::vector<Piece>& pieces, const std::string& root) {
+inline std::string names_fingerprint(const std::vector<std::string>& piece_names, const std::string& root) {
   const detail::RelativePaths relative(root);
   std::vector<std::string> names;
-  for (const Piece& p : pieces) names.emplace_back(relative(p.name));
+  names.reserve(piece_names.size());
+  for (const std::string& name : piece_names) names.emplace_back(relative(name));
   std::sort(names.begin(), names.end());
   std::string text;
   for (const std::string& n : names) text += n + "\n";
   char hex[9];
   std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(io::detail::crc32(text.data(), text.size())));
   return hex;
+}
+
+inline std::string pieces_fingerprint(const std::vector<Piece>& pieces, const std::string& root) {
+  std::vector<std::string> names;
+  names.reserve(pieces.size());
+  for (const Piece& p : pieces) names.push_back(p.name);
+  return names_fingerprint(names, root);
 }
 
 /// Reads (tolerant reader) and tokenizes (encoder.encode_file) each file, `threads` at a time
@@ -458,6 +466,27 @@ inline Corpus load_corpus(const std::string& dir, const music::Encoder& encoder,
     corpus.pieces.push_back(std::move(piece));
   }
   return corpus;
+}
+
+/// Gives `corpus` the ids of `vocabulary` (a trained model's, so that its ids mean what the
+/// weights learned) instead of its own. Each of the corpus vocabulary's tokens is looked up once,
+/// and the pieces' ids are mapped through that table. A token `vocabulary` lacks becomes its
+/// unknown id; without one, a piece that holds such a token throws VocabularyError, as
+/// Vocabulary::encode would. The corpus's vocabulary is `vocabulary` afterwards. Call it before
+/// add_transpositions, which takes the ids of the pieces' vocabulary.
+inline void use_vocabulary(Corpus& corpus, const music::Vocabulary& vocabulary) {
+  std::vector<std::int32_t> map(static_cast<std::size_t>(corpus.vocabulary.size()));
+  for (std::int32_t id = 0; id < corpus.vocabulary.size(); ++id) map[id] = vocabulary.id(corpus.vocabulary.token(id));
+  for (Piece& piece : corpus.pieces)
+    for (std::int32_t& id : piece.ids) {
+      if (id < 0 || id >= corpus.vocabulary.size()) corpus.vocabulary.token(id);  // throws: out of range
+      const std::int32_t mapped = map[static_cast<std::size_t>(id)];
+      if (mapped < 0)
+        SYMPHONIC_THROW(music::VocabularyError("token \"" + corpus.vocabulary.token(id) +
+                                               "\" is not in the vocabulary, which has no unknown token"));
+      id = mapped;
+    }
+  corpus.vocabulary = vocabulary;
 }
 
 }  // namespace data

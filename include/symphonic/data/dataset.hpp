@@ -69,9 +69,8 @@ struct Split {
 namespace detail {
 inline void check_window_options(const WindowOptions& o) {
   if (o.length < 1 || o.stride < 1)
-    SYMPHONIC_THROW(Error("data.invalid_argument", "window length and stride must be >= 1 (got length=" +
-                                                       std::to_string(o.length) + ", stride=" +
-                                                       std::to_string(o.stride) + ")"));
+    SYMPHONIC_THROW(DataError("window length and stride must be >= 1 (got length=" + std::to_string(o.length) +
+                              ", stride=" + std::to_string(o.stride) + ")"));
 }
 
 /// Deterministic shuffle (Fisher-Yates over std::mt19937_64, which the standard fixes bit for
@@ -105,12 +104,11 @@ inline std::vector<WindowRef> list_windows(const std::vector<Piece>& pieces, con
 
 /// Splits whole pieces: round(validation_fraction * n) of them, chosen by a seeded shuffle, go
 /// to validation (at least one when the fraction is > 0 and there are two pieces or more, and
-/// never all of them). Both sides keep the input order. Throws symphonic::Error
-/// ("data.invalid_argument") for a fraction outside [0, 1).
+/// never all of them). Both sides keep the input order. Throws DataError for a fraction outside
+/// [0, 1).
 inline Split split_by_piece(const std::vector<Piece>& pieces, double validation_fraction, std::uint64_t seed) {
   if (!(validation_fraction >= 0.0 && validation_fraction < 1.0))
-    SYMPHONIC_THROW(Error("data.invalid_argument",
-                          "validation fraction must be in [0, 1), got " + std::to_string(validation_fraction)));
+    SYMPHONIC_THROW(DataError("validation fraction must be in [0, 1), got " + std::to_string(validation_fraction)));
   const std::size_t n = pieces.size();
   std::size_t count = static_cast<std::size_t>(std::llround(validation_fraction * static_cast<double>(n)));
   if (validation_fraction > 0.0 && count == 0 && n >= 2) count = 1;
@@ -133,12 +131,11 @@ struct TransposeRange {
   int shifts() const { return hi - lo + 1; }
   std::string text() const { return std::to_string(lo) + ".." + std::to_string(hi); }
 
-  /// "LO..HI" with -24 <= LO <= 0 <= HI <= 24, e.g. "-5..6"; throws Error("data.invalid_argument").
+  /// "LO..HI" with -24 <= LO <= 0 <= HI <= 24, e.g. "-5..6"; throws DataError.
   static TransposeRange parse(const std::string& text) {
     const auto fail = [&] {
-      SYMPHONIC_THROW(Error("data.invalid_argument", "transposition range \"" + text +
-                                                         "\": expected LO..HI with -24 <= LO <= 0 <= HI <= 24, "
-                                                         "e.g. -5..6"));
+      SYMPHONIC_THROW(DataError("transposition range \"" + text +
+                                "\": expected LO..HI with -24 <= LO <= 0 <= HI <= 24, e.g. -5..6"));
     };
     const auto dots = text.find("..");
     if (dots == std::string::npos) fail();

@@ -559,8 +559,8 @@ inline Corpus load_corpus(TokenCache& cache, const std::string& dir, const Folde
                           const music::Encoder& encoder, music::VocabularyOptions options = {}, int threads = 0,
                           CacheReport* report = nullptr) {
   if (cache.encoder_options() != encoder.options_text())
-    SYMPHONIC_THROW(Error("data.invalid_argument", "the cache holds tokens of encoder \"" + cache.encoder_options() +
-                                                       "\", not of \"" + encoder.options_text() + "\""));
+    SYMPHONIC_THROW(DataError("the cache holds tokens of encoder \"" + cache.encoder_options() + "\", not of \"" +
+                              encoder.options_text() + "\""));
   CacheReport local;
   cache.update(dir, scan.files, 0, encoder, threads, &local, &scan.stamps);
   local.removed = cache.keep_only(dir, scan.files);

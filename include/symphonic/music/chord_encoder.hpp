@@ -26,7 +26,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <map>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -78,27 +78,19 @@ class ChordEncoder : public Encoder {
 
   /// Builds one from options text such as "chord recipe=1" or "chord grid=4 timing=1".
   static ChordEncoder from_text(const std::string& text) {
-    std::map<std::string, std::string> kv;
-    if (detail::parse_options(text, kv) != "chord")
-      SYMPHONIC_THROW(VocabularyError("not chord encoder options: \"" + text + "\""));
-    const bool recipe = detail::take_int(kv, "recipe", 0, 0, 1) != 0;
+    auto kv = detail::read_encoder_options(text, "chord");
+    const bool recipe = kv.flag("recipe", false);
     ChordEncoderOptions o = recipe ? ChordEncoderOptions::recipe_preset() : ChordEncoderOptions{};
-    const std::string grid = detail::take_word(
-        kv, "grid", o.grid == 0 ? "music21" : std::to_string(o.grid),
-        [] {
-          std::vector<std::string> allowed{"music21"};
-          for (int n : {1, 2, 3, 4, 6, 12}) allowed.push_back(std::to_string(n));
-          return allowed;
-        }());
-    o.grid = grid == "music21" ? 0 : std::stoi(grid);
-    o.all_parts = detail::take_word(kv, "parts", o.all_parts ? "all" : "first", {"all", "first"}) == "all";
-    o.timing = detail::take_int(kv, "timing", o.timing ? 1 : 0, 0, 1) != 0;
-    o.voicing = detail::take_word(kv, "voicing", o.voicing == Voicing::recipe ? "recipe" : "close",
-                                  {"recipe", "close"}) == "recipe"
+    const std::string grid = kv.choice("grid", o.grid == 0 ? "music21" : std::to_string(o.grid),
+                                       {"music21", "1", "2", "3", "4", "6", "12"});
+    o.grid = grid == "music21" ? 0 : std::atoi(grid.c_str());
+    o.all_parts = kv.choice("parts", o.all_parts ? "all" : "first", {"all", "first"}) == "all";
+    o.timing = kv.flag("timing", o.timing);
+    o.voicing = kv.choice("voicing", o.voicing == Voicing::recipe ? "recipe" : "close", {"recipe", "close"}) == "recipe"
                     ? Voicing::recipe
                     : Voicing::close;
-    o.markers = detail::take_int(kv, "markers", o.markers ? 1 : 0, 0, 1) != 0;
-    detail::reject_unknown(kv, "chord");
+    o.markers = kv.flag("markers", o.markers);
+    kv.finish();
     return ChordEncoder(o);
   }
 

@@ -11,12 +11,11 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "symphonic/config.hpp"
+#include "symphonic/detail/key_value.hpp"
 #include "symphonic/error.hpp"
 #include "symphonic/midi/file.hpp"
 #include "symphonic/midi/note.hpp"
@@ -66,61 +65,17 @@ class Encoder {
 
 namespace detail {
 
-/// Parses "name key=value key=value" into the name and a map; throws VocabularyError on a word
-/// without '=' after the name, a repeated key, or an empty text.
-inline std::string parse_options(const std::string& text, std::map<std::string, std::string>& out) {
-  std::istringstream in(text);
-  std::string name, word;
-  if (!(in >> name)) SYMPHONIC_THROW(VocabularyError("empty encoder options"));
-  while (in >> word) {
-    const auto eq = word.find('=');
-    if (eq == std::string::npos || eq == 0)
-      SYMPHONIC_THROW(VocabularyError("encoder option \"" + word + "\" is not key=value (in \"" +
-                                      text + "\")"));
-    if (!out.emplace(word.substr(0, eq), word.substr(eq + 1)).second)
-      SYMPHONIC_THROW(VocabularyError("encoder option \"" + word.substr(0, eq) +
-                                      "\" given twice (in \"" + text + "\")"));
-  }
-  return name;
-}
-
-/// Takes an integer option out of `options` (leaving unknown keys for the caller to reject).
-inline int take_int(std::map<std::string, std::string>& options, const std::string& key, int fallback,
-                    int lo, int hi) {
-  const auto it = options.find(key);
-  if (it == options.end()) return fallback;
-  const std::string text = it->second;
-  options.erase(it);
-  std::size_t used = 0;
-  long value = 0;
-  try {
-    value = std::stol(text, &used);
-  } catch (...) {
-    used = 0;
-  }
-  if (used != text.size() || text.empty() || value < lo || value > hi)
-    SYMPHONIC_THROW(VocabularyError("encoder option " + key + "=" + text + ": expected an integer in " +
-                                    std::to_string(lo) + ".." + std::to_string(hi)));
-  return static_cast<int>(value);
-}
-
-inline std::string take_word(std::map<std::string, std::string>& options, const std::string& key,
-                             const std::string& fallback, const std::vector<std::string>& allowed) {
-  const auto it = options.find(key);
-  if (it == options.end()) return fallback;
-  const std::string value = it->second;
-  options.erase(it);
-  for (const auto& a : allowed)
-    if (a == value) return value;
-  std::string list;
-  for (const auto& a : allowed) list += (list.empty() ? "" : "|") + a;
-  SYMPHONIC_THROW(VocabularyError("encoder option " + key + "=" + value + ": expected " + list));
-}
-
-inline void reject_unknown(const std::map<std::string, std::string>& options, const std::string& name) {
-  if (!options.empty())
-    SYMPHONIC_THROW(VocabularyError("unknown option \"" + options.begin()->first + "\" for the " + name +
-                                    " encoder"));
+/// An encoder's options text, "NAME key=value ..." (words; the first word names the encoder).
+/// Throws VocabularyError on an empty text, a word without '=' or a repeated key, and, when
+/// `expected_name` is given, on another encoder's name.
+inline symphonic::detail::KeyValues read_encoder_options(const std::string& text, const char* expected_name = nullptr) {
+  symphonic::detail::KeyValues options(text, symphonic::detail::KeyValues::Layout::words, "encoder options",
+                                       [](const std::string& message) { SYMPHONIC_THROW(VocabularyError(message)); });
+  if (options.name().empty()) SYMPHONIC_THROW(VocabularyError("encoder options \"" + text + "\" name no encoder"));
+  if (expected_name && options.name() != expected_name)
+    SYMPHONIC_THROW(VocabularyError("not " + std::string(expected_name) + " encoder options: \"" + text + "\""));
+  options.set_what(options.name() + " encoder");
+  return options;
 }
 
 }  // namespace detail

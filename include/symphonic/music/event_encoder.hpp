@@ -22,7 +22,6 @@
 #include <cmath>
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -53,17 +52,15 @@ class EventEncoder : public Encoder {
 
   /// Builds one from options text such as "event step_ms=10 velocity_bins=32".
   static EventEncoder from_text(const std::string& text) {
-    std::map<std::string, std::string> kv;
-    if (detail::parse_options(text, kv) != "event")
-      SYMPHONIC_THROW(VocabularyError("not event encoder options: \"" + text + "\""));
+    auto kv = detail::read_encoder_options(text, "event");
     EventEncoderOptions o;
-    o.step_ms = detail::take_int(kv, "step_ms", o.step_ms, 1, 1000);
-    o.max_shift = detail::take_int(kv, "max_shift", o.max_shift, 1, 10000);
-    o.velocity_bins = detail::take_int(kv, "velocity_bins", o.velocity_bins, 1, 127);
-    o.markers = detail::take_int(kv, "markers", 0, 0, 1) != 0;
-    o.drums = detail::take_int(kv, "drums", 0, 0, 1) != 0;
-    o.sustain = detail::take_int(kv, "sustain", 0, 0, 1) != 0;
-    detail::reject_unknown(kv, "event");
+    o.step_ms = static_cast<int>(kv.integer("step_ms", o.step_ms, 1, 1000));
+    o.max_shift = static_cast<int>(kv.integer("max_shift", o.max_shift, 1, 10000));
+    o.velocity_bins = static_cast<int>(kv.integer("velocity_bins", o.velocity_bins, 1, 127));
+    o.markers = kv.flag("markers", false);
+    o.drums = kv.flag("drums", false);
+    o.sustain = kv.flag("sustain", false);
+    kv.finish();
     return EventEncoder(o);
   }
 

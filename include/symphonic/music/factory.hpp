@@ -23,8 +23,7 @@ namespace music {
 /// an unknown option or a value out of range.
 inline std::unique_ptr<Encoder> make_encoder(const std::string& options_text) {
   if (options_text == "recipe") return std::make_unique<ChordEncoder>(ChordEncoderOptions::recipe_preset());
-  std::map<std::string, std::string> unused;
-  const std::string name = detail::parse_options(options_text, unused);
+  const std::string name = detail::read_encoder_options(options_text).name();
   if (name == "chord") return std::make_unique<ChordEncoder>(ChordEncoder::from_text(options_text));
   if (name == "event") return std::make_unique<EventEncoder>(EventEncoder::from_text(options_text));
   SYMPHONIC_THROW(VocabularyError("unknown encoder \"" + name + "\" (expected chord or event)"));

@@ -20,16 +20,13 @@
 #include "symphonic/backend/cpu/dense.hpp"
 #include "symphonic/config.hpp"
 #include "symphonic/error.hpp"
+#include "symphonic/nn/init.hpp"
 #include "symphonic/nn/layout.hpp"
 #include "symphonic/nn/random.hpp"
 #include "symphonic/nn/tensor.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
 namespace nn {
-
-/// How weights are drawn: Keras defaults (Glorot uniform, zero bias, orthogonal recurrent weights,
-/// forget bias 1) or PyTorch defaults (uniform +-1/sqrt(fan_in) for weights and biases).
-enum class Init { keras, torch };
 
 template <class Scalar>
 class Dense {

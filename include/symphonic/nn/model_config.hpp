@@ -18,15 +18,14 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdlib>
-#include <map>
-#include <sstream>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "symphonic/config.hpp"
+#include "symphonic/detail/key_value.hpp"
 #include "symphonic/nn/config_error.hpp"
-#include "symphonic/nn/dense.hpp"
+#include "symphonic/nn/init.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
 namespace nn {
@@ -76,86 +75,59 @@ struct ModelConfig {
   }
 
   std::string to_text() const {
-    std::ostringstream out;
-    out.precision(17);
-    out << "symphonic-model-config 1\n";
-    out << "vocab_size=" << vocab_size << "\n";
-    out << "input=" << (input == InputKind::embedding ? "embedding" : "scalar") << "\n";
-    out << "embedding_size=" << embedding_size << "\n";
-    out << "lstm_size=" << lstm_size << "\n";
-    out << "lstm_layers=" << lstm_layers << "\n";
-    out << "recurrent_dropout=" << recurrent_dropout << "\n";
-    out << "lstm_dropout=" << lstm_dropout << "\n";
-    out << "dense_sizes=";
-    for (std::size_t i = 0; i < dense_sizes.size(); ++i) out << (i ? "," : "") << dense_sizes[i];
-    out << "\n";
-    out << "batch_norm=" << (batch_norm ? 1 : 0) << "\n";
-    out << "dropout=" << dropout << "\n";
-    out << "bn_momentum=" << bn_momentum << "\n";
-    out << "bn_epsilon=" << bn_epsilon << "\n";
-    out << "bn_unbiased_running_var=" << (bn_unbiased_running_var ? 1 : 0) << "\n";
-    out << "init=" << (init == Init::keras ? "keras" : "torch") << "\n";
-    return out.str();
+    std::string t = "symphonic-model-config 1\n";
+    const auto put = [&t](const char* key, const std::string& value) { t += std::string(key) + "=" + value + "\n"; };
+    put("vocab_size", std::to_string(vocab_size));
+    put("input", input == InputKind::embedding ? "embedding" : "scalar");
+    put("embedding_size", std::to_string(embedding_size));
+    put("lstm_size", std::to_string(lstm_size));
+    put("lstm_layers", std::to_string(lstm_layers));
+    put("recurrent_dropout", symphonic::detail::format_number(recurrent_dropout));
+    put("lstm_dropout", symphonic::detail::format_number(lstm_dropout));
+    std::string sizes;
+    for (std::size_t i = 0; i < dense_sizes.size(); ++i) sizes += (i ? "," : "") + std::to_string(dense_sizes[i]);
+    put("dense_sizes", sizes);
+    put("batch_norm", batch_norm ? "1" : "0");
+    put("dropout", symphonic::detail::format_number(dropout));
+    put("bn_momentum", symphonic::detail::format_number(bn_momentum));
+    put("bn_epsilon", symphonic::detail::format_number(bn_epsilon));
+    put("bn_unbiased_running_var", bn_unbiased_running_var ? "1" : "0");
+    put("init", init == Init::keras ? "keras" : "torch");
+    return t;
   }
 
   static ModelConfig from_text(const std::string& text) {
-    std::istringstream in(text);
-    std::string line;
-    if (!std::getline(in, line) || strip(line) != "symphonic-model-config 1")
-      SYMPHONIC_THROW(ConfigError("model config text must start with 'symphonic-model-config 1'"));
-    std::map<std::string, std::string> values;
-    while (std::getline(in, line)) {
-      line = strip(line);
-      if (line.empty()) continue;
-      const auto eq = line.find('=');
-      if (eq == std::string::npos) SYMPHONIC_THROW(ConfigError("model config line without '=': " + line));
-      const std::string key = line.substr(0, eq);
-      if (!values.emplace(key, line.substr(eq + 1)).second)
-        SYMPHONIC_THROW(ConfigError("model config key '" + key + "' given twice"));
-    }
-    ModelConfig c;
-    auto take = [&](const std::string& key) {
-      const auto it = values.find(key);
-      if (it == values.end()) SYMPHONIC_THROW(ConfigError("model config key '" + key + "' missing"));
-      std::string v = it->second;
-      values.erase(it);
-      return v;
+    const std::string header = "symphonic-model-config 1";
+    std::size_t first_end = text.find('\n');
+    if (first_end == std::string::npos) first_end = text.size();
+    std::string first = text.substr(0, first_end);
+    while (!first.empty() && (first.back() == '\r' || first.back() == ' ' || first.back() == '\t')) first.pop_back();
+    if (first != header)
+      SYMPHONIC_THROW(ConfigError("model config text must start with '" + header + "'"));
+    symphonic::detail::KeyValues v(text.substr(first_end), symphonic::detail::KeyValues::Layout::lines, "model config",
+                        [](const std::string& message) { SYMPHONIC_THROW(ConfigError(message)); });
+    // Ranges are validate()'s; here only what fits an int.
+    const auto integer = [&v](const char* key) {
+      return static_cast<int>(v.integer(key, std::numeric_limits<int>::min() + 1, std::numeric_limits<int>::max()));
     };
-    c.vocab_size = to_int("vocab_size", take("vocab_size"));
-    const std::string input = take("input");
-    if (input == "embedding")
-      c.input = InputKind::embedding;
-    else if (input == "scalar")
-      c.input = InputKind::scalar;
-    else
-      SYMPHONIC_THROW(ConfigError("model config key 'input': expected embedding or scalar, got '" + input + "'"));
-    c.embedding_size = to_int("embedding_size", take("embedding_size"));
-    c.lstm_size = to_int("lstm_size", take("lstm_size"));
-    c.lstm_layers = to_int("lstm_layers", take("lstm_layers"));
-    c.recurrent_dropout = to_double("recurrent_dropout", take("recurrent_dropout"));
-    c.lstm_dropout = to_double("lstm_dropout", take("lstm_dropout"));
-    const std::string sizes = take("dense_sizes");
+    ModelConfig c;
+    c.vocab_size = integer("vocab_size");
+    c.input = v.choice("input", {"embedding", "scalar"}) == "embedding" ? InputKind::embedding : InputKind::scalar;
+    c.embedding_size = integer("embedding_size");
+    c.lstm_size = integer("lstm_size");
+    c.lstm_layers = integer("lstm_layers");
+    c.recurrent_dropout = v.number("recurrent_dropout");
+    c.lstm_dropout = v.number("lstm_dropout");
     c.dense_sizes.clear();
-    std::size_t start = 0;
-    while (start < sizes.size()) {
-      std::size_t comma = sizes.find(',', start);
-      if (comma == std::string::npos) comma = sizes.size();
-      c.dense_sizes.push_back(to_int("dense_sizes", sizes.substr(start, comma - start)));
-      start = comma + 1;
-    }
-    c.batch_norm = to_bool("batch_norm", take("batch_norm"));
-    c.dropout = to_double("dropout", take("dropout"));
-    c.bn_momentum = to_double("bn_momentum", take("bn_momentum"));
-    c.bn_epsilon = to_double("bn_epsilon", take("bn_epsilon"));
-    c.bn_unbiased_running_var = to_bool("bn_unbiased_running_var", take("bn_unbiased_running_var"));
-    const std::string init = take("init");
-    if (init == "keras")
-      c.init = Init::keras;
-    else if (init == "torch")
-      c.init = Init::torch;
-    else
-      SYMPHONIC_THROW(ConfigError("model config key 'init': expected keras or torch, got '" + init + "'"));
-    if (!values.empty()) SYMPHONIC_THROW(ConfigError("model config key '" + values.begin()->first + "' unknown"));
+    for (std::int64_t size : v.integers("dense_sizes", std::numeric_limits<int>::min() + 1, std::numeric_limits<int>::max()))
+      c.dense_sizes.push_back(static_cast<int>(size));
+    c.batch_norm = v.flag("batch_norm");
+    c.dropout = v.number("dropout");
+    c.bn_momentum = v.number("bn_momentum");
+    c.bn_epsilon = v.number("bn_epsilon");
+    c.bn_unbiased_running_var = v.flag("bn_unbiased_running_var");
+    c.init = v.choice("init", {"keras", "torch"}) == "keras" ? Init::keras : Init::torch;
+    v.finish();
     c.validate();
     return c;
   }
@@ -192,32 +164,6 @@ struct ModelConfig {
     return c;
   }
 
- private:
-  static std::string strip(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t\r");
-    if (b == std::string::npos) return std::string();
-    const auto e = s.find_last_not_of(" \t\r");
-    return s.substr(b, e - b + 1);
-  }
-  static int to_int(const std::string& key, const std::string& v) {
-    char* end = nullptr;
-    const long x = std::strtol(v.c_str(), &end, 10);
-    if (v.empty() || *end != '\0' || x < -2147483647L || x > 2147483647L)
-      SYMPHONIC_THROW(ConfigError("model config key '" + key + "': not an integer: '" + v + "'"));
-    return static_cast<int>(x);
-  }
-  static double to_double(const std::string& key, const std::string& v) {
-    char* end = nullptr;
-    const double x = std::strtod(v.c_str(), &end);
-    if (v.empty() || *end != '\0')
-      SYMPHONIC_THROW(ConfigError("model config key '" + key + "': not a number: '" + v + "'"));
-    return x;
-  }
-  static bool to_bool(const std::string& key, const std::string& v) {
-    if (v == "1" || v == "true") return true;
-    if (v == "0" || v == "false") return false;
-    SYMPHONIC_THROW(ConfigError("model config key '" + key + "': expected 0 or 1, got '" + v + "'"));
-  }
 };
 
 }  // namespace nn

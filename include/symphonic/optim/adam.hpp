@@ -69,7 +69,7 @@ class Adam : public Optimizer<Scalar> {
   }
 
   std::string options_text() const override {
-    using detail::format_number;
+    using symphonic::detail::format_number;
     return std::string(options_.decoupled ? "adamw" : "adam") +
            " lr=" + format_number(this->learning_rate_) +
            " beta1=" + format_number(options_.beta1) + " beta2=" + format_number(options_.beta2) +

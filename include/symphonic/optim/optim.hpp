@@ -9,9 +9,16 @@
 // Omitted keys take the defaults of the *Options structs (adamw: weight_decay 0.01, as torch);
 // unknown kinds or keys, malformed or out-of-range numbers throw optim::OptionsError.
 // make_optimizer(o.options_text(), n) builds an optimizer equal to o (exact doubles).
+//
+// make_schedule(), the learning-rate schedule of a text, starting from a base learning rate:
+//   "none"                                         (also the empty text)
+//   "step size=10 gamma=0.5"                       StepLr
+//   "exponential gamma=0.95"                       ExponentialLr
+//   "plateau factor=0.5 patience=2 min_lr=0"       ReduceOnPlateau on a loss
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <string>
@@ -29,9 +36,10 @@ namespace optim {
 template <class Scalar>
 std::unique_ptr<Optimizer<Scalar>> make_optimizer(const std::string& options_text,
                                                   nn::Index parameter_count) {
-  detail::OptionsParser parser(options_text);
+  auto parser = detail::read_options(options_text, "optimizer");
   const double big = std::numeric_limits<double>::max();
-  const std::string& kind = parser.kind();
+  const std::string& kind = parser.name();
+  parser.set_what(kind + " optimizer");
   std::unique_ptr<Optimizer<Scalar>> optimizer;
   if (kind == "sgd") {
     SgdOptions o;
@@ -68,6 +76,33 @@ std::unique_ptr<Optimizer<Scalar>> make_optimizer(const std::string& options_tex
                                  "\" (expected sgd, rmsprop, adam or adamw)"));
   }
   return optimizer;
+}
+
+/// The schedule `text` names (see the top of this file), starting at `base_lr`.
+inline std::unique_ptr<Schedule> make_schedule(const std::string& text, double base_lr) {
+  auto parser = detail::read_options(text, "schedule");
+  const std::string& kind = parser.name();
+  parser.set_what(kind + " schedule");
+  std::unique_ptr<Schedule> schedule;
+  const double big = std::numeric_limits<double>::max();
+  if (kind.empty() || kind == "none") {
+    schedule = std::make_unique<ConstantLr>(base_lr);
+  } else if (kind == "step") {
+    const std::int64_t size = parser.integer("size", 10, 1, std::numeric_limits<std::int64_t>::max());
+    schedule = std::make_unique<StepLr>(base_lr, size, parser.number("gamma", 0.5, 0, big));
+  } else if (kind == "exponential") {
+    schedule = std::make_unique<ExponentialLr>(base_lr, parser.number("gamma", 0.95, 0, big));
+  } else if (kind == "plateau") {
+    ReduceOnPlateauOptions o;
+    o.factor = parser.number("factor", 0.5, 0, 1);
+    o.patience = parser.integer("patience", 2, 0, std::numeric_limits<std::int64_t>::max());
+    o.min_lr = parser.number("min_lr", 0, 0, big);
+    schedule = std::make_unique<ReduceOnPlateau>(base_lr, o);
+  } else {
+    SYMPHONIC_THROW(OptionsError("unknown schedule \"" + kind + "\" (expected none, step, exponential or plateau)"));
+  }
+  parser.finish();
+  return schedule;
 }
 
 }  // namespace optim

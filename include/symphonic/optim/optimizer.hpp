@@ -21,6 +21,7 @@
 #include <Eigen/Core>
 
 #include "symphonic/config.hpp"
+#include "symphonic/detail/key_value.hpp"
 #include "symphonic/error.hpp"
 #include "symphonic/nn/tensor.hpp"
 
@@ -36,90 +37,11 @@ class OptionsError : public Error {
 
 namespace detail {
 
-/// Shortest decimal text that reads back as exactly `value` (%.15g when it round-trips, else
-/// %.17g), so options_text() -> make_optimizer() reproduces the same doubles.
-inline std::string format_number(double value) {
-  char text[40];
-  for (int digits = 15; digits <= 17; ++digits) {
-    std::snprintf(text, sizeof text, "%.*g", digits, value);
-    if (std::strtod(text, nullptr) == value) break;
-  }
-  return text;
+/// The optimizer and schedule texts' reader: words, first word the kind; OptionsError.
+inline symphonic::detail::KeyValues read_options(const std::string& text, const std::string& what) {
+  return symphonic::detail::KeyValues(text, symphonic::detail::KeyValues::Layout::words, what,
+                                      [](const std::string& message) { SYMPHONIC_THROW(OptionsError(message)); });
 }
-
-/// Parsed "kind key=value key=value" text. Keys are consumed as they are read, so
-/// `finish()` can reject keys nobody asked for (a typo such as "lr=0.1 momentun=0.9").
-class OptionsParser {
- public:
-  explicit OptionsParser(const std::string& text) {
-    std::size_t i = 0;
-    auto skip_space = [&] {
-      while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n')) ++i;
-    };
-    skip_space();
-    while (i < text.size()) {
-      const std::size_t start = i;
-      while (i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != '\n') ++i;
-      const std::string word = text.substr(start, i - start);
-      skip_space();
-      if (kind_.empty() && values_.empty() && word.find('=') == std::string::npos) {
-        kind_ = word;
-        continue;
-      }
-      const std::size_t eq = word.find('=');
-      if (eq == std::string::npos || eq == 0 || eq + 1 == word.size())
-        SYMPHONIC_THROW(OptionsError("expected key=value, got \"" + word + "\" in \"" + text +
-                                     "\""));
-      const std::string key = word.substr(0, eq);
-      if (values_.count(key)) SYMPHONIC_THROW(OptionsError("key \"" + key + "\" given twice"));
-      values_[key] = word.substr(eq + 1);
-    }
-    if (kind_.empty())
-      SYMPHONIC_THROW(OptionsError("no optimizer kind in \"" + text +
-                                   "\" (expected sgd, rmsprop, adam or adamw)"));
-  }
-
-  const std::string& kind() const { return kind_; }
-
-  /// The value of `key` as a double in [minimum, maximum], or `fallback` when absent.
-  double number(const std::string& key, double fallback, double minimum, double maximum) {
-    auto it = values_.find(key);
-    if (it == values_.end()) return fallback;
-    const std::string text = it->second;
-    values_.erase(it);
-    char* end = nullptr;
-    const double value = std::strtod(text.c_str(), &end);
-    if (end == text.c_str() || *end != '\0' || !std::isfinite(value))
-      SYMPHONIC_THROW(OptionsError(kind_ + ": " + key + "=" + text + " is not a finite number"));
-    if (value < minimum || value > maximum)
-      SYMPHONIC_THROW(OptionsError(kind_ + ": " + key + "=" + text + " is outside [" +
-                                   format_number(minimum) + ", " + format_number(maximum) + "]"));
-    return value;
-  }
-
-  /// A 0/1 (or false/true) flag.
-  bool flag(const std::string& key, bool fallback) {
-    auto it = values_.find(key);
-    if (it == values_.end()) return fallback;
-    const std::string text = it->second;
-    values_.erase(it);
-    if (text == "1" || text == "true") return true;
-    if (text == "0" || text == "false") return false;
-    SYMPHONIC_THROW(OptionsError(kind_ + ": " + key + "=" + text + " is not 0 or 1"));
-  }
-
-  /// Throws if a key was given that no call above consumed.
-  void finish() const {
-    if (values_.empty()) return;
-    std::string keys;
-    for (const auto& kv : values_) keys += (keys.empty() ? "" : ", ") + kv.first;
-    SYMPHONIC_THROW(OptionsError(kind_ + ": unknown option(s) " + keys));
-  }
-
- private:
-  std::string kind_;
-  std::map<std::string, std::string> values_;
-};
 
 }  // namespace detail
 
@@ -141,7 +63,7 @@ class Optimizer {
   virtual void set_learning_rate(double learning_rate) {
     if (!(learning_rate >= 0) || !std::isfinite(learning_rate))
       SYMPHONIC_THROW(OptionsError("learning rate must be a finite number >= 0, got " +
-                                   detail::format_number(learning_rate)));
+                                   symphonic::detail::format_number(learning_rate)));
     learning_rate_ = learning_rate;
   }
 

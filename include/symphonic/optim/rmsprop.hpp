@@ -74,7 +74,7 @@ class RmsProp : public Optimizer<Scalar> {
   }
 
   std::string options_text() const override {
-    using detail::format_number;
+    using symphonic::detail::format_number;
     return "rmsprop lr=" + format_number(this->learning_rate_) +
            " rho=" + format_number(options_.rho) + " eps=" + format_number(options_.epsilon) +
            " momentum=" + format_number(options_.momentum) +

@@ -8,7 +8,9 @@
 //                    (ReduceLROnPlateau: threshold rel/abs, cooldown, min_lr, eps)
 //
 // For an exact resume, save epoch() (StepLr, ExponentialLr) or state_text() (ReduceOnPlateau)
-// in the checkpoint metadata and restore it with set_epoch() / load_state_text().
+// in the checkpoint metadata and restore it with set_epoch() / load_state_text(). Through the
+// Schedule interface (what make_schedule() in optim.hpp builds from a text such as "plateau
+// factor=0.5 patience=2"), restore(epoch, state_text) does whichever the schedule needs.
 #pragma once
 
 #include <algorithm>
@@ -27,8 +29,40 @@
 SYMPHONIC_NAMESPACE_BEGIN
 namespace optim {
 
+/// Any of the schedules below, stepped once per epoch with that epoch's metric (the ones that do
+/// not watch a metric ignore it).
+class Schedule {
+ public:
+  virtual ~Schedule() = default;
+  /// Records one epoch (and its metric); returns the learning rate for the next one.
+  virtual double step_epoch(double metric) = 0;
+  /// What restore() needs beside the epoch count (empty for the epoch-counting schedules).
+  virtual std::string state_text() const { return std::string(); }
+  /// Puts the schedule where it was after `epoch` epochs; `state_text` is what state_text() gave
+  /// then (empty: the schedule's start).
+  virtual void restore(std::int64_t epoch, const std::string& state_text) = 0;
+  template <class Scalar>
+  double step_epoch(Optimizer<Scalar>& optimizer, double metric) {
+    const double lr = step_epoch(metric);
+    optimizer.set_learning_rate(lr);
+    return lr;
+  }
+};
+
+/// The learning rate never changes ("none").
+class ConstantLr : public Schedule {
+ public:
+  explicit ConstantLr(double lr) : lr_(lr) {}
+  double step_epoch(double) override { return lr_; }
+  void restore(std::int64_t, const std::string&) override {}
+  using Schedule::step_epoch;
+
+ private:
+  double lr_;
+};
+
 /// Multiplies the base learning rate by gamma every step_size epochs.
-class StepLr {
+class StepLr : public Schedule {
  public:
   StepLr(double base_lr, std::int64_t step_size, double gamma = 0.1)
       : base_lr_(base_lr), step_size_(step_size), gamma_(gamma) {
@@ -50,6 +84,9 @@ class StepLr {
   }
   std::int64_t epoch() const { return epoch_; }
   void set_epoch(std::int64_t epoch) { epoch_ = epoch < 0 ? 0 : epoch; }
+  double step_epoch(double) override { return step(); }
+  void restore(std::int64_t epoch, const std::string&) override { set_epoch(epoch); }
+  using Schedule::step_epoch;
 
  private:
   double base_lr_;
@@ -58,30 +95,11 @@ class StepLr {
   std::int64_t epoch_ = 0;
 };
 
-/// Multiplies the base learning rate by gamma every epoch.
-class ExponentialLr {
+/// Multiplies the base learning rate by gamma every epoch: a StepLr of step size 1
+/// (gamma^floor(epoch / 1) is gamma^epoch, the same double).
+class ExponentialLr : public StepLr {
  public:
-  ExponentialLr(double base_lr, double gamma) : base_lr_(base_lr), gamma_(gamma) {
-    if (!(gamma > 0)) SYMPHONIC_THROW(OptionsError("ExponentialLr: gamma must be > 0"));
-  }
-  double learning_rate_at(std::int64_t epoch) const {
-    return base_lr_ * std::pow(gamma_, static_cast<double>(epoch));
-  }
-  double learning_rate() const { return learning_rate_at(epoch_); }
-  double step() { return learning_rate_at(++epoch_); }
-  template <class Scalar>
-  double step(Optimizer<Scalar>& optimizer) {
-    const double lr = step();
-    optimizer.set_learning_rate(lr);
-    return lr;
-  }
-  std::int64_t epoch() const { return epoch_; }
-  void set_epoch(std::int64_t epoch) { epoch_ = epoch < 0 ? 0 : epoch; }
-
- private:
-  double base_lr_;
-  double gamma_;
-  std::int64_t epoch_ = 0;
+  ExponentialLr(double base_lr, double gamma) : StepLr(base_lr, 1, gamma) {}
 };
 
 struct ReduceOnPlateauOptions {
@@ -96,7 +114,7 @@ struct ReduceOnPlateauOptions {
 };
 
 /// Reduces the learning rate when a metric has stopped improving (torch ReduceLROnPlateau).
-class ReduceOnPlateau {
+class ReduceOnPlateau : public Schedule {
  public:
   explicit ReduceOnPlateau(double lr, const ReduceOnPlateauOptions& options = {})
       : options_(options), lr_(lr) {
@@ -142,30 +160,38 @@ class ReduceOnPlateau {
   std::int64_t bad_epochs() const { return bad_epochs_; }
   std::int64_t reductions() const { return reductions_; }
 
+  double step_epoch(double metric) override { return step(metric); }
+  using Schedule::step_epoch;
+  void restore(std::int64_t, const std::string& state_text) override {
+    if (!state_text.empty()) load_state_text(state_text);
+  }
+
   /// "lr=... [best=...] bad_epochs=... cooldown_counter=... reductions=..." (exact doubles).
-  std::string state_text() const {
+  std::string state_text() const override {
     // best is omitted while it is still +-inf (no epoch recorded yet).
-    return "lr=" + detail::format_number(lr_) +
-           (std::isinf(best_) ? std::string() : " best=" + detail::format_number(best_)) +
+    return "lr=" + symphonic::detail::format_number(lr_) +
+           (std::isinf(best_) ? std::string() : " best=" + symphonic::detail::format_number(best_)) +
            " bad_epochs=" + std::to_string(bad_epochs_) +
            " cooldown_counter=" + std::to_string(cooldown_counter_) +
            " reductions=" + std::to_string(reductions_);
   }
   /// Restores what state_text() wrote (the options come from the constructor).
   void load_state_text(const std::string& text) {
-    detail::OptionsParser parser("reduce_on_plateau " + text);
+    auto parser = detail::read_options(text, "plateau schedule state");
     const double big = std::numeric_limits<double>::max();
+    const std::int64_t count = std::int64_t(1) << 53;
     const double lr = parser.number("lr", lr_, 0, big);
-    const double bad = parser.number("bad_epochs", 0, 0, 1e15);
-    const double cooldown = parser.number("cooldown_counter", 0, 0, 1e15);
-    const double reductions = parser.number("reductions", 0, 0, 1e15);
+    const std::int64_t bad = parser.integer("bad_epochs", 0, 0, count);
+    const std::int64_t cooldown = parser.integer("cooldown_counter", 0, 0, count);
+    const std::int64_t reductions = parser.integer("reductions", 0, 0, count);
     const double best = parser.number("best", worst(), -big, big);
+    if (!parser.name().empty()) parser.fail("text starts with \"" + parser.name() + "\", not key=value");
     parser.finish();
     lr_ = lr;
     best_ = best;
-    bad_epochs_ = static_cast<std::int64_t>(bad);
-    cooldown_counter_ = static_cast<std::int64_t>(cooldown);
-    reductions_ = static_cast<std::int64_t>(reductions);
+    bad_epochs_ = bad;
+    cooldown_counter_ = cooldown;
+    reductions_ = reductions;
   }
 
  private:

@@ -63,7 +63,7 @@ class Sgd : public Optimizer<Scalar> {
   }
 
   std::string options_text() const override {
-    using detail::format_number;
+    using symphonic::detail::format_number;
     return "sgd lr=" + format_number(this->learning_rate_) +
            " momentum=" + format_number(options_.momentum) +
            " dampening=" + format_number(options_.dampening) +

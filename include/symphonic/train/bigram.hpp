@@ -22,26 +22,10 @@
 #include "symphonic/config.hpp"
 #include "symphonic/error.hpp"
 #include "symphonic/nn/tensor.hpp"
+#include "symphonic/train/metrics.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
 namespace train {
-
-/// Loss (mean cross-entropy in nats), accuracy (argmax hits) and their count; perplexity()
-/// is exp(loss).
-struct Metrics {
-  double loss_sum = 0.0;
-  std::int64_t correct = 0;
-  std::int64_t count = 0;
-
-  double loss() const { return count ? loss_sum / static_cast<double>(count) : 0.0; }
-  double accuracy() const { return count ? static_cast<double>(correct) / static_cast<double>(count) : 0.0; }
-  double perplexity() const { return std::exp(loss()); }
-  void add(const Metrics& other) {
-    loss_sum += other.loss_sum;
-    correct += other.correct;
-    count += other.count;
-  }
-};
 
 class Bigram {
  public:

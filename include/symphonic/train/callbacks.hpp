@@ -23,7 +23,7 @@
 #include <signal.h>
 
 #include "symphonic/config.hpp"
-#include "symphonic/train/bigram.hpp"
+#include "symphonic/train/metrics.hpp"
 #include "symphonic/train/progress.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN

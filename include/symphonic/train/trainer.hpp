@@ -39,15 +39,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
-#include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "symphonic/config.hpp"
 #include "symphonic/data/data.hpp"
 #include "symphonic/detail/file_io.hpp"
+#include "symphonic/detail/key_value.hpp"
 #include "symphonic/distributed/communicator.hpp"
 #include "symphonic/error.hpp"
 #include "symphonic/io/checkpoint.hpp"
@@ -56,6 +55,8 @@
 #include "symphonic/optim/optim.hpp"
 #include "symphonic/train/bigram.hpp"
 #include "symphonic/train/callbacks.hpp"
+#include "symphonic/train/checkpoint_keys.hpp"
+#include "symphonic/train/data_settings.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
 namespace train {
@@ -65,16 +66,6 @@ class TrainError : public Error {
  public:
   explicit TrainError(const std::string& message) : Error("train.train_error", message) {}
 };
-
-namespace keys {
-constexpr const char* model_config = "symphonic.model_config";
-constexpr const char* vocabulary = "symphonic.vocabulary";
-constexpr const char* optimizer = "symphonic.optimizer";
-constexpr const char* step = "symphonic.step";
-constexpr const char* epoch = "symphonic.epoch";
-constexpr const char* rng = "symphonic.rng";
-constexpr const char* trainer = "symphonic.trainer";
-}  // namespace keys
 
 struct TrainerOptions {
   std::int64_t epochs = 20;
@@ -97,7 +88,12 @@ struct TrainerOptions {
   std::string last_path;               ///< last checkpoint; empty: derived from checkpoint_path
   const volatile std::sig_atomic_t* stop_flag = nullptr;  ///< nonzero: stop after this batch
   io::SaveOptions save;                ///< durability of checkpoint writes
-  io::Metadata extra_metadata;         ///< more metadata for every checkpoint (e.g. the CLI's data settings)
+  io::Metadata extra_metadata;         ///< more metadata for every checkpoint
+  /// Recorded in the checkpoints' data settings (train/data_settings.hpp) for an evaluation to
+  /// rebuild the split: the share of pieces the split held out, and the folder the pieces' names
+  /// are relative to in its fingerprints (empty: no fingerprints recorded).
+  double val_split = 0;
+  std::string corpus_root;
   /// A batch whose loss or gradient is not finite (NaN or infinite): false (default) stops
   /// training with a TrainError naming the step, before the optimizer takes it, so the weights
   /// and the checkpoints on disk stay those of the last good step; true skips the batch (no
@@ -163,12 +159,13 @@ struct TrainerState {
     put("epoch", std::to_string(epoch));
     put("batch", std::to_string(batch));
     put("step", std::to_string(step));
-    put("epoch_loss_sum", exact(epoch_train.loss_sum));
+    using symphonic::detail::format_number;
+    put("epoch_loss_sum", format_number(epoch_train.loss_sum));
     put("epoch_correct", std::to_string(epoch_train.correct));
     put("epoch_count", std::to_string(epoch_train.count));
     put("epoch_tokens", std::to_string(epoch_tokens));
-    put("epoch_seconds", exact(epoch_seconds));
-    put("best_validation_loss", exact(best_validation_loss));
+    put("epoch_seconds", format_number(epoch_seconds));
+    put("best_validation_loss", format_number(best_validation_loss));
     put("bad_epochs", std::to_string(bad_epochs));
     put("epoch_skipped", std::to_string(epoch_skipped));
     put("schedule_state", schedule_state);
@@ -176,55 +173,27 @@ struct TrainerState {
   }
 
   static TrainerState from_text(const std::string& text) {
-    std::map<std::string, std::string> values;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-      const std::size_t eq = line.find('=');
-      if (eq == std::string::npos) continue;
-      values[line.substr(0, eq)] = line.substr(eq + 1);
-    }
-    const auto get = [&values](const char* key) -> const std::string& {
-      const auto it = values.find(key);
-      if (it == values.end()) SYMPHONIC_THROW(io::CheckpointError("metadata", std::string("symphonic.trainer lacks ") + key));
-      return it->second;
-    };
-    const auto integer = [&](const char* key) -> std::int64_t {
-      const std::string& v = get(key);
-      char* end = nullptr;
-      const long long x = std::strtoll(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0') SYMPHONIC_THROW(io::CheckpointError("metadata", std::string("symphonic.trainer ") + key + " is not an integer"));
-      return x;
-    };
-    const auto real = [&](const char* key) -> double {
-      const std::string& v = get(key);
-      char* end = nullptr;
-      const double x = std::strtod(v.c_str(), &end);
-      if (v.empty() || *end != '\0') SYMPHONIC_THROW(io::CheckpointError("metadata", std::string("symphonic.trainer ") + key + " is not a number"));
-      return x;
-    };
+    symphonic::detail::KeyValues values(text, symphonic::detail::KeyValues::Layout::lines, "symphonic.trainer",
+                                        [](const std::string& message) {
+                                          SYMPHONIC_THROW(io::CheckpointError("metadata", message));
+                                        });
+    const std::int64_t count_max = std::numeric_limits<std::int64_t>::max();
     TrainerState s;
-    s.epoch = integer("epoch");
-    s.batch = integer("batch");
-    s.step = integer("step");
-    s.epoch_train.loss_sum = real("epoch_loss_sum");
-    s.epoch_train.correct = integer("epoch_correct");
-    s.epoch_train.count = integer("epoch_count");
-    s.epoch_tokens = integer("epoch_tokens");
-    s.epoch_seconds = real("epoch_seconds");
-    s.best_validation_loss = real("best_validation_loss");
-    s.bad_epochs = static_cast<int>(integer("bad_epochs"));
-    if (values.count("epoch_skipped")) s.epoch_skipped = integer("epoch_skipped");  // absent before it existed
-    s.schedule_state = get("schedule_state");
-    if (s.epoch < 0 || s.batch < 0 || s.step < 0) SYMPHONIC_THROW(io::CheckpointError("metadata", "symphonic.trainer has negative counters"));
+    s.epoch = values.integer("epoch", 0, count_max);
+    s.batch = values.integer("batch", 0, count_max);
+    s.step = values.integer("step", 0, count_max);
+    s.epoch_train.loss_sum = values.number("epoch_loss_sum");
+    s.epoch_train.correct = values.integer("epoch_correct", 0, count_max);
+    s.epoch_train.count = values.integer("epoch_count", 0, count_max);
+    s.epoch_tokens = values.integer("epoch_tokens", 0, count_max);
+    s.epoch_seconds = values.number("epoch_seconds");
+    // +inf until a first epoch is validated
+    s.best_validation_loss = values.number_or_infinity("best_validation_loss");
+    s.bad_epochs = static_cast<int>(values.integer("bad_epochs", 0, std::numeric_limits<int>::max()));
+    s.epoch_skipped = values.integer("epoch_skipped", 0, 0, count_max);  // absent before it existed
+    s.schedule_state = values.text("schedule_state");
+    values.finish();
     return s;
-  }
-
-  static std::string exact(double v) {
-    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-    char buffer[40];
-    std::snprintf(buffer, sizeof buffer, "%.17g", v);
-    return buffer;
   }
 };
 
@@ -243,7 +212,7 @@ class Trainer {
                                  " outputs but the vocabulary " + std::to_string(vocabulary_.size()) + " tokens"));
     optimizer_ = optim::make_optimizer<Scalar>(options_.optimizer, model_.parameter_count());
     base_lr_ = optimizer_->learning_rate();
-    parse_schedule();
+    schedule_ = optim::make_schedule(options_.schedule, base_lr_);
     train_batcher_.reset(new data::Batcher(split_.train, options_.window, options_.batch_size, options_.seed, true));
     if (options_.transpose.active()) train_batcher_->set_transpositions(options_.transpose);
     if (train_batcher_->window_count() == 0)
@@ -254,6 +223,7 @@ class Trainer {
     if (!split_.validation.empty())
       validation_batcher_.reset(new data::Batcher(split_.validation, validation_window_, options_.batch_size, options_.seed, false));
     workspace_.carry_state = options_.carry_state;
+    data_settings_text_ = data_settings().to_text();
     if (options_.communicator && options_.sync_batch_norm) {
       distributed::Communicator* c = options_.communicator;
       workspace_.replicas = [c](double* values, Eigen::Index n) { c->sum(values, static_cast<std::size_t>(n)); };
@@ -315,6 +285,24 @@ class Trainer {
     return m;
   }
 
+  /// What the checkpoints record of the windows, the split and the batches.
+  DataSettings data_settings() const {
+    DataSettings d;
+    d.window = options_.window;
+    d.val_split = options_.val_split;
+    d.seed = options_.seed;
+    d.batch = options_.batch_size;
+    d.transpose = options_.transpose;
+    if (!options_.corpus_root.empty()) {
+      d.validation = data::pieces_fingerprint(split_.validation, options_.corpus_root);
+      std::vector<std::string> names;  // the split's two sides are every piece
+      for (const auto* side : {&split_.train, &split_.validation})
+        for (const data::Piece& p : *side) names.push_back(p.name);
+      d.corpus = data::names_fingerprint(names, options_.corpus_root);
+    }
+    return d;
+  }
+
   /// Writes a checkpoint of the model, the optimizer and the trainer state to `path` (atomic).
   /// Refuses (TrainError, nothing written) weights that hold NaN or infinite values. Data-parallel,
   /// only rank 0 writes (the others hold the same weights and state); the others return at once.
@@ -335,21 +323,25 @@ class Trainer {
     meta[keys::epoch] = std::to_string(state_.epoch);
     meta[keys::rng] = std::to_string(model_.rng_state());
     meta[keys::trainer] = state_.to_text();
-    meta["symphonic.optimizer_steps"] = std::to_string(optimizer_->step_count());
+    meta[keys::optimizer_steps] = std::to_string(optimizer_->step_count());
+    meta[keys::data] = data_settings_text_;
     io::save_checkpoint(path, tensors, meta, options_.save);
   }
 
   /// Restores weights, optimizer state and trainer state from a checkpoint this trainer's save()
   /// wrote for the same model configuration and vocabulary; throws TrainError when they differ.
-  void resume(const std::string& path) {
-    const io::Checkpoint checkpoint = io::Checkpoint::read(path);
+  void resume(const std::string& path) { resume(io::Checkpoint::read(path), path); }
+
+  /// The same from a checkpoint already read (and verified) from `path`, which the messages name.
+  void resume(const io::Checkpoint& checkpoint, const std::string& path) {
     const auto need = [&](const char* key) -> std::string {
       const auto it = checkpoint.metadata().find(key);
       if (it == checkpoint.metadata().end())
         SYMPHONIC_THROW(TrainError(path + " is not a resumable training checkpoint (no " + key + ")"));
       return it->second;
     };
-    if (need(keys::model_config) != model_.config().to_text())
+    // compared as configurations: older checkpoints wrote their numbers with 17 digits
+    if (nn::ModelConfig::from_text(need(keys::model_config)).to_text() != model_.config().to_text())
       SYMPHONIC_THROW(TrainError(path + " was trained with a different model configuration"));
     if (need(keys::vocabulary) != vocabulary_.to_text())
       SYMPHONIC_THROW(TrainError(path + " was trained with a different vocabulary"));
@@ -359,12 +351,18 @@ class Trainer {
     for (auto& b : model_.buffers()) tensors.push_back(b);
     for (auto& s : optimizer->state_tensors()) tensors.push_back(s);
     io::load_tensors(checkpoint, tensors);
-    optimizer->set_step_count(std::stoll(need("symphonic.optimizer_steps")));
-    model_.set_rng_state(std::stoull(need(keys::rng)));
+    std::int64_t optimizer_steps = 0;
+    std::uint64_t rng = 0;
+    if (!symphonic::detail::parse_integer(need(keys::optimizer_steps), optimizer_steps) || optimizer_steps < 0)
+      SYMPHONIC_THROW(io::CheckpointError("metadata", path + ": " + keys::optimizer_steps + " is not a count"));
+    if (!symphonic::detail::parse_unsigned(need(keys::rng), rng))
+      SYMPHONIC_THROW(io::CheckpointError("metadata", path + ": " + keys::rng + " is not a 64-bit unsigned integer"));
+    optimizer->set_step_count(optimizer_steps);
+    model_.set_rng_state(rng);
     optimizer_ = std::move(optimizer);
     state_ = state;
     train_batcher_->start_epoch(state_.epoch);  // so batches_per_epoch() is this epoch's
-    restore_schedule();
+    schedule_->restore(state_.epoch, state_.schedule_state);
   }
 
   /// Trains until the epochs are done or a limit, early stopping or the stop flag ends it.
@@ -468,7 +466,8 @@ class Trainer {
       }
       if (epoch_done) {
         state_.bad_epochs = report.improved ? 0 : state_.bad_epochs + 1;
-        step_schedule(monitored);
+        schedule_->step_epoch(*optimizer_, monitored);
+        state_.schedule_state = schedule_->state_text();
         state_.batch = 0;
         state_.epoch_train = Metrics();
         state_.epoch_tokens = 0;
@@ -509,7 +508,6 @@ class Trainer {
   }
 
  private:
-  enum class Schedule { none, step, exponential, plateau };
 
   void message(const std::string& text) {
     for (Callback* c : callbacks_) c->on_message(text);
@@ -561,70 +559,6 @@ class Trainer {
     return m;
   }
 
-  void parse_schedule() {
-    std::istringstream in(options_.schedule);
-    std::string kind, word;
-    in >> kind;
-    std::map<std::string, double> values;
-    while (in >> word) {
-      const std::size_t eq = word.find('=');
-      char* end = nullptr;
-      const double v = eq == std::string::npos ? 0 : std::strtod(word.c_str() + eq + 1, &end);
-      if (eq == std::string::npos || end == word.c_str() + eq + 1 || *end != '\0')
-        SYMPHONIC_THROW(TrainError("schedule: expected key=number, got \"" + word + "\""));
-      values[word.substr(0, eq)] = v;
-    }
-    const auto take = [&](const char* key, double fallback) {
-      const auto it = values.find(key);
-      if (it == values.end()) return fallback;
-      const double v = it->second;
-      values.erase(it);
-      return v;
-    };
-    if (kind.empty() || kind == "none") {
-      schedule_ = Schedule::none;
-    } else if (kind == "step") {
-      schedule_ = Schedule::step;
-      step_lr_.reset(new optim::StepLr(base_lr_, static_cast<std::int64_t>(take("size", 10)), take("gamma", 0.5)));
-    } else if (kind == "exponential") {
-      schedule_ = Schedule::exponential;
-      exponential_lr_.reset(new optim::ExponentialLr(base_lr_, take("gamma", 0.95)));
-    } else if (kind == "plateau") {
-      schedule_ = Schedule::plateau;
-      optim::ReduceOnPlateauOptions o;
-      o.factor = take("factor", 0.5);
-      o.patience = static_cast<std::int64_t>(take("patience", 2));
-      o.min_lr = take("min_lr", 0);
-      plateau_.reset(new optim::ReduceOnPlateau(base_lr_, o));
-    } else {
-      SYMPHONIC_THROW(TrainError("unknown schedule \"" + kind + "\" (expected none, step, exponential or plateau)"));
-    }
-    if (!values.empty()) SYMPHONIC_THROW(TrainError("schedule " + kind + ": unknown key \"" + values.begin()->first + "\""));
-  }
-
-  void step_schedule(double metric) {
-    switch (schedule_) {
-      case Schedule::none: break;
-      case Schedule::step: step_lr_->step(*optimizer_); break;
-      case Schedule::exponential: exponential_lr_->step(*optimizer_); break;
-      case Schedule::plateau:
-        plateau_->step(*optimizer_, metric);
-        state_.schedule_state = plateau_->state_text();
-        break;
-    }
-  }
-
-  void restore_schedule() {
-    switch (schedule_) {
-      case Schedule::none: break;
-      case Schedule::step: step_lr_->set_epoch(state_.epoch); break;
-      case Schedule::exponential: exponential_lr_->set_epoch(state_.epoch); break;
-      case Schedule::plateau:
-        if (!state_.schedule_state.empty()) plateau_->load_state_text(state_.schedule_state);
-        break;
-    }
-  }
-
   nn::Model<Scalar>& model_;
   nn::Workspace<Scalar> workspace_, validation_workspace_;  // training's caches, and validation's
   const music::Vocabulary& vocabulary_;
@@ -632,10 +566,8 @@ class Trainer {
   TrainerOptions options_;
   std::unique_ptr<optim::Optimizer<Scalar>> optimizer_;
   double base_lr_ = 0;
-  Schedule schedule_ = Schedule::none;
-  std::unique_ptr<optim::StepLr> step_lr_;
-  std::unique_ptr<optim::ExponentialLr> exponential_lr_;
-  std::unique_ptr<optim::ReduceOnPlateau> plateau_;
+  std::unique_ptr<optim::Schedule> schedule_;
+  std::string data_settings_text_;  // DataSettings::to_text(), made once
   data::WindowOptions validation_window_;
   std::unique_ptr<data::Batcher> train_batcher_, validation_batcher_;
   std::vector<Callback*> callbacks_;
