@@ -6,6 +6,8 @@
 #include <vector>
 
 #include <symphonic/midi/notes.hpp>
+#include <symphonic/midi/notes_to_file.hpp>
+#include <symphonic/midi/tempo_map.hpp>
 
 using namespace symphonic;
 

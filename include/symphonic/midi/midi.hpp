@@ -5,12 +5,16 @@
 //   midi/read.hpp    midi::read, midi::read_file, ReadOptions, Warning (tolerant or strict)
 //   midi/write.hpp   midi::write, midi::write_file (atomic), WriteOptions
 //   midi/note.hpp    midi::Note, midi::NoteList
-//   midi/notes.hpp   midi::TempoMap, midi::extract_notes, midi::notes_to_file
+//   midi/tempo_map.hpp      midi::TempoMap (tick -> seconds)
+//   midi/notes.hpp          midi::extract_notes, NoteOptions, Pairing
+//   midi/notes_to_file.hpp  midi::notes_to_file, NotesToFileOptions
 #pragma once
 
 #include "symphonic/midi/event.hpp"
 #include "symphonic/midi/file.hpp"
 #include "symphonic/midi/note.hpp"
 #include "symphonic/midi/notes.hpp"
+#include "symphonic/midi/notes_to_file.hpp"
 #include "symphonic/midi/read.hpp"
+#include "symphonic/midi/tempo_map.hpp"
 #include "symphonic/midi/write.hpp"

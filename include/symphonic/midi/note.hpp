@@ -1,7 +1,8 @@
 // symphonic/midi/note.hpp - a played note: the unit that flows between MIDI and tokens.
 //
 // midi::extract_notes (midi/notes.hpp) makes these from a midi::File by pairing note-on and
-// note-off events; music encoders turn them into tokens and back; midi::notes_to_file writes them.
+// note-off events; music encoders turn them into tokens and back; midi::notes_to_file
+// (midi/notes_to_file.hpp) writes them.
 #pragma once
 
 #include <cstdint>

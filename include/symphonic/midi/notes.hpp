@@ -1,18 +1,10 @@
-// symphonic/midi/notes.hpp - tempo map, note extraction, and notes back to a file.
+// symphonic/midi/notes.hpp - the notes of a MIDI file: note-ons paired with their note-offs,
+// with their seconds (midi/tempo_map.hpp) and programs.
 //
 //   midi::File file = midi::read_file("song.mid");
 //   midi::NoteList notes = midi::extract_notes(file);          // FIFO pairing, no pedal
-//   midi::TempoMap tempo(file);  double s = tempo.seconds(960);
-//   midi::File out = midi::notes_to_file(notes, {/*bpm*/ 100});
 //
-// TempoMap is sparse and piecewise: one segment per tempo change, each holding the tick where
-// it starts, the seconds at that tick and the seconds per tick inside it, so tick -> seconds is
-// a binary search plus one multiply-add, exact up to double rounding, and a file whose last tick
-// is 2^28 costs no more than one whose last tick is 100. For ticks-per-quarter divisions the
-// tempo meta events of every track apply (format 0 and 1; merged by tick, a later track winning
-// a tie, as a sequencer merges them); for format 2 each track has its own map. For SMPTE
-// divisions time is ticks / (frames per second * ticks per frame), 29 meaning 29.97, and tempo
-// events do not change it.
+// (midi/notes_to_file.hpp writes a note list back as a file.)
 //
 // extract_notes pairs note-ons with note-offs per track, channel and pitch:
 //   - a note-on with velocity 0 is a note-off;
@@ -32,12 +24,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <cstdint>
 #include <limits>
-#include <map>
 #include <memory>
-#include <string>
 #include <tuple>
 #include <vector>
 
@@ -45,143 +34,10 @@
 #include "symphonic/midi/event.hpp"
 #include "symphonic/midi/file.hpp"
 #include "symphonic/midi/note.hpp"
+#include "symphonic/midi/tempo_map.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
 namespace midi {
-
-/// Tick -> seconds for one file (or one track of a format 2 file).
-class TempoMap {
- public:
-  /// One constant-tempo stretch from `tick` on.
-  struct Segment {
-    std::int64_t tick = 0;                       ///< first tick of the segment
-    double seconds = 0.0;                        ///< time at `tick`
-    double seconds_per_tick = 0.0;               ///< within the segment
-    std::uint32_t microseconds_per_quarter = 0;  ///< the tempo (0 for SMPTE)
-  };
-
-  /// 120 bpm at `ticks_per_quarter` ticks per quarter note.
-  explicit TempoMap(int ticks_per_quarter = 480) : ticks_per_quarter_(ticks_per_quarter) {
-    segments_.push_back(Segment{0, 0.0, 500000.0 / (1e6 * ticks_per_quarter), 500000});
-  }
-
-  /// The map of `file`; `track` >= 0 restricts it to that track's tempo events (format 2).
-  /// A negative `track` uses every track's (for format 2 files, track 0's).
-  explicit TempoMap(const File& file, int track = -1) {
-    if (file.format == 2 && track < 0) track = 0;
-    std::vector<std::pair<std::int64_t, std::uint32_t>> changes;
-    for (std::size_t t = 0; t < file.tracks.size(); ++t) {
-      if (track >= 0 && static_cast<std::size_t>(track) != t) continue;
-      const Track& tr = file.tracks[t];
-      for (const Event& e : tr.events) {
-        if (e.status != status::meta || e.data1 != meta::tempo) continue;
-        const std::uint32_t tempo = tempo_of(tr, e);
-        if (tempo) changes.emplace_back(e.tick < 0 ? 0 : e.tick, tempo);
-      }
-    }
-    // Stable: equal ticks keep track order, so the later track wins a tie.
-    std::stable_sort(changes.begin(), changes.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    *this = TempoMap(file.division, changes);
-  }
-
-  /// The map of a file with `division` whose tempo changes are `changes`: (tick, microseconds
-  /// per quarter) in the order a sequencer meets them (ticks non-decreasing; at one tick the
-  /// last wins).
-  TempoMap(const Division& division,
-           const std::vector<std::pair<std::int64_t, std::uint32_t>>& changes)
-      : ticks_per_quarter_(midi::ticks_per_quarter(division)), change_count_(changes.size()) {
-    if (division.is_smpte()) {
-      smpte_ = true;
-      segments_.push_back(Segment{0, 0.0, 1.0 / division.smpte_ticks_per_second(), 0});
-      return;
-    }
-    segments_.reserve(changes.size() + 1);
-    segments_.push_back(Segment{0, 0.0, 500000.0 / (1e6 * ticks_per_quarter_), 500000});
-    for (const auto& change : changes) add_change(change.first, change.second);
-  }
-
-  /// Seconds at `tick` (ticks before 0 count as 0).
-  double seconds(std::int64_t tick) const { return at(segment_index(tick), tick); }
-
-  /// The first tick at or after `seconds` (rounded to the nearest tick).
-  std::int64_t tick(double seconds) const {
-    std::size_t lo = 0, hi = segments_.size();
-    while (hi - lo > 1) {
-      const std::size_t mid = (lo + hi) / 2;
-      (segments_[mid].seconds <= seconds ? lo : hi) = mid;
-    }
-    const Segment& s = segments_[lo];
-    const double ticks = (seconds - s.seconds) / s.seconds_per_tick;
-    return s.tick + static_cast<std::int64_t>(std::llround(ticks > 0 ? ticks : 0.0));
-  }
-
-  /// Microseconds per quarter note in force at `tick` (0 for SMPTE files).
-  std::uint32_t tempo_at(std::int64_t tick) const {
-    return segments_[segment_index(tick)].microseconds_per_quarter;
-  }
-  /// Beats per minute at `tick` (for SMPTE files, 120).
-  double bpm_at(std::int64_t tick) const {
-    const std::uint32_t t = tempo_at(tick);
-    return t ? 60e6 / t : 120.0;
-  }
-
-  const std::vector<Segment>& segments() const { return segments_; }
-  /// Number of valid tempo meta events the map was built from.
-  std::size_t change_count() const { return change_count_; }
-  int ticks_per_quarter() const { return ticks_per_quarter_; }
-  bool is_smpte() const { return smpte_; }
-
-  /// Seconds of a sequence of mostly non-decreasing ticks in amortised O(1) each.
-  class Cursor {
-   public:
-    explicit Cursor(const TempoMap& map) : map_(&map) {}
-    double seconds(std::int64_t tick) {
-      const auto& s = map_->segments_;
-      if (tick < s[index_].tick) {
-        index_ = map_->segment_index(tick);
-      } else {
-        while (index_ + 1 < s.size() && s[index_ + 1].tick <= tick) ++index_;
-      }
-      return map_->at(index_, tick);
-    }
-
-   private:
-    const TempoMap* map_;
-    std::size_t index_ = 0;
-  };
-
- private:
-  void add_change(std::int64_t tick, std::uint32_t tempo) {
-    Segment& last = segments_.back();
-    const double per_tick = tempo / (1e6 * ticks_per_quarter_);
-    if (tick == last.tick) {
-      last.microseconds_per_quarter = tempo;
-      last.seconds_per_tick = per_tick;
-      return;
-    }
-    segments_.push_back(Segment{tick, at(segments_.size() - 1, tick), per_tick, tempo});
-  }
-
-  std::size_t segment_index(std::int64_t tick) const {
-    std::size_t lo = 0, hi = segments_.size();
-    while (hi - lo > 1) {
-      const std::size_t mid = (lo + hi) / 2;
-      (segments_[mid].tick <= tick ? lo : hi) = mid;
-    }
-    return lo;
-  }
-  double at(std::size_t index, std::int64_t tick) const {
-    const Segment& s = segments_[index];
-    const std::int64_t dt = tick > s.tick ? tick - s.tick : 0;
-    return s.seconds + static_cast<double>(dt) * s.seconds_per_tick;
-  }
-
-  std::vector<Segment> segments_;
-  int ticks_per_quarter_ = 480;
-  std::size_t change_count_ = 0;
-  bool smpte_ = false;
-};
 
 /// How overlapping notes of one key are paired with their note-offs.
 enum class Pairing {
@@ -494,8 +350,9 @@ inline void merge_two(const Paired* a, const Paired* middle, const Paired* end, 
 }
 
 // Merges the sorted runs all[bounds[r], bounds[r+1]) by (start_tick, pitch), ties in run
-// (track) order: neighbouring runs are merged pairwise, log2(runs) passes of std::merge (stable)
-// between `all` and one scratch buffer. Returns the merged sequence.
+// (track) order: neighbouring runs are merged pairwise by merge_two (stable, branch-free),
+// ceil(log2(runs)) passes back and forth between `all` and one scratch buffer. Returns the
+// merged sequence.
 inline const Paired* merge_runs(std::vector<Paired>& all, std::vector<std::size_t> bounds,
                                 Paired* scratch) {
   Paired* from = all.data();
@@ -586,156 +443,6 @@ inline NoteList extract_notes(const File& file, NoteOptions options = {}) {
   for (std::size_t i = 0; i < all.size(); ++i) make.add(merged[i]);
   scratch.trim();
   return result;
-}
-
-/// How notes_to_file lays out the file it makes.
-struct NotesToFileOptions {
-  double bpm = 120;            ///< tempo written at tick 0 (and used to place notes by seconds)
-  int ticks_per_quarter = 480; ///< division of the new file
-  int numerator = 4, denominator = 4;  ///< time signature written at tick 0
-  std::string name;            ///< track name of the first track, when not empty
-};
-
-/// A format 1 file that plays `notes`: track 0 holds the name, time signature and tempo; then
-/// one track per (Note::track, channel) group in that order. Program changes are written where
-/// a note's program differs from its channel's program at that point of the merged file, so
-/// extract_notes() gives every note its program back.
-///
-/// Placement: when notes.ticks_per_quarter > 0 the notes' start_tick/end_tick are used, rescaled
-/// from notes.ticks_per_quarter to options.ticks_per_quarter (exact when they are equal); when it
-/// is 0 or less, or when every note has end_tick 0 while some has end_s > 0 (notes made in
-/// seconds), start_s/end_s are placed at options.bpm. A note is at least one tick long;
-/// velocities are clamped to 1..127, pitches to 0..127. At each tick note-offs come before
-/// note-ons, so a re-struck key ends the earlier note first.
-inline File notes_to_file(const NoteList& notes, NotesToFileOptions options = {}) {
-  File file;
-  file.format = 1;
-  const int tpq = options.ticks_per_quarter > 0 && options.ticks_per_quarter <= 0x7FFF
-                      ? options.ticks_per_quarter
-                      : 480;
-  file.division = Division::quarter(tpq);
-  const double bpm = options.bpm > 0 ? options.bpm : 120.0;
-
-  bool by_seconds = notes.ticks_per_quarter <= 0;
-  if (!by_seconds && !notes.notes.empty()) {
-    bool ticks_all_zero = true, seconds_some = false;
-    for (const Note& n : notes.notes) {
-      if (n.end_tick != 0 || n.start_tick != 0) ticks_all_zero = false;
-      if (n.end_s > 0) seconds_some = true;
-    }
-    by_seconds = ticks_all_zero && seconds_some;
-  }
-  const double ticks_per_second = bpm / 60.0 * tpq;
-  const auto place = [&](std::int64_t tick, double seconds) -> std::int64_t {
-    double t;
-    if (by_seconds) {
-      t = seconds * ticks_per_second;
-    } else if (notes.ticks_per_quarter == tpq) {
-      return tick < 0 ? 0 : tick;
-    } else {
-      t = static_cast<double>(tick) * tpq / notes.ticks_per_quarter;
-    }
-    return t > 0 ? static_cast<std::int64_t>(std::llround(t)) : 0;
-  };
-
-  Track conductor;
-  if (!options.name.empty()) conductor.add_meta(0, meta::track_name, options.name);
-  conductor.add_time_signature(0, options.numerator, options.denominator);
-  auto tempo = static_cast<std::uint32_t>(std::llround(60e6 / bpm));
-  tempo = std::min<std::uint32_t>(std::max<std::uint32_t>(tempo, 1), 0xFFFFFF);
-  conductor.add_tempo(0, tempo);
-
-  // Group by (track, channel); inside a group, notes by start.
-  std::map<std::pair<int, int>, std::vector<const Note*>> grouped;
-  for (const Note& n : notes.notes) grouped[{n.track, n.channel & 0x0F}].push_back(&n);
-  struct Placed {
-    std::int64_t start, end;
-    int pitch, velocity, program;
-    bool program_change;  // write the program before this note
-  };
-  std::vector<int> channels;
-  std::vector<std::vector<Placed>> groups;
-  std::int64_t end_of_song = 0;
-  for (auto& group : grouped) {
-    std::vector<const Note*>& members = group.second;
-    std::stable_sort(members.begin(), members.end(), [](const Note* x, const Note* y) {
-      return x->start_tick != y->start_tick ? x->start_tick < y->start_tick
-                                            : x->start_s < y->start_s;
-    });
-    std::vector<Placed> placed;
-    placed.reserve(members.size());
-    for (const Note* n : members) {
-      const std::int64_t start = place(n->start_tick, n->start_s);
-      std::int64_t end = place(n->end_tick, n->end_s);
-      if (end <= start) end = start + 1;
-      placed.push_back({start, end, std::min(std::max(n->pitch, 0), 127),
-                        std::min(std::max(n->velocity, 1), 127),
-                        std::min(std::max(n->program, 0), 127), false});
-      end_of_song = std::max(end_of_song, end);
-    }
-    channels.push_back(group.first.second);
-    groups.push_back(std::move(placed));
-  }
-
-  // A channel's program is one state shared by every track (so extract_notes and synthesizers
-  // read it), so walk each channel's notes in the order the new file merges them (start tick,
-  // track, place in the track) and write a program change before each note whose program
-  // differs from the channel's current one (the first note of a melodic channel always gets
-  // one; a drum channel only when its program is not 0).
-  for (int channel = 0; channel < 16; ++channel) {
-    std::vector<std::pair<std::size_t, std::size_t>> order;  // (group, note)
-    for (std::size_t g = 0; g < groups.size(); ++g)
-      if (channels[g] == channel)
-        for (std::size_t k = 0; k < groups[g].size(); ++k) order.emplace_back(g, k);
-    std::stable_sort(order.begin(), order.end(), [&groups](const auto& x, const auto& y) {
-      return groups[x.first][x.second].start < groups[y.first][y.second].start;
-    });
-    int current = -1;
-    for (const auto& slot : order) {
-      Placed& n = groups[slot.first][slot.second];
-      const bool needed = current < 0 ? !(n.program == 0 && channel == 9) : n.program != current;
-      if (needed) {
-        n.program_change = true;
-        current = n.program;
-      }
-    }
-  }
-
-  struct Pending {
-    std::int64_t tick;
-    std::size_t order;  // 0: note-off; 1 + 2k: program change of note k; 2 + 2k: its note-on
-    int pitch;
-    int value;
-  };
-  std::vector<Track> tracks;
-  for (std::size_t g = 0; g < groups.size(); ++g) {
-    const int channel = channels[g];
-    std::vector<Pending> pending;
-    pending.reserve(groups[g].size() * 2 + 1);
-    for (std::size_t k = 0; k < groups[g].size(); ++k) {
-      const Placed& n = groups[g][k];
-      if (n.program_change) pending.push_back({n.start, 1 + 2 * k, 0, n.program});
-      pending.push_back({n.start, 2 + 2 * k, n.pitch, n.velocity});
-      pending.push_back({n.end, 0, n.pitch, 0});
-    }
-    std::stable_sort(pending.begin(), pending.end(), [](const Pending& x, const Pending& y) {
-      return x.tick != y.tick ? x.tick < y.tick : x.order < y.order;
-    });
-    Track track;
-    track.events.reserve(pending.size() + 1);
-    for (const Pending& p : pending) {
-      if (p.order == 0) track.add_note_off(p.tick, channel, p.pitch, 0);
-      else if (p.order % 2 == 1) track.add_program_change(p.tick, channel, p.value);
-      else track.add_note_on(p.tick, channel, p.pitch, p.value);
-    }
-    track.add_end_of_track(track.end_tick());
-    tracks.push_back(std::move(track));
-  }
-  conductor.add_end_of_track(end_of_song);
-  file.tracks.reserve(tracks.size() + 1);
-  file.tracks.push_back(std::move(conductor));
-  for (Track& t : tracks) file.tracks.push_back(std::move(t));
-  return file;
 }
 
 }  // namespace midi
