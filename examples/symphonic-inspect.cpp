@@ -12,9 +12,9 @@
 //   --lifo     pair overlapping notes of one key last-in-first-out (default first-in-first-out)
 //   --sustain  let the sustain pedal (CC 64) extend notes
 //
-// Exit status: 0 when every file was read, 1 when any was not, 2 on a usage error.
+// After "--" every argument is a file. Exit status: 0 when every file was read, 1 when any was
+// not, 2 on a usage error.
 #include <cstdio>
-#include <cstring>
 #include <exception>
 #include <string>
 #include <vector>
@@ -22,6 +22,8 @@
 #include <symphonic/detail/file_io.hpp>
 #include <symphonic/io/detail/json.hpp>
 #include <symphonic/midi/midi.hpp>
+
+#include "cli.hpp"
 
 namespace {
 
@@ -80,49 +82,34 @@ void print_notes(const std::string& path, const midi::NoteList& list) {
                 static_cast<long long>(n.end_tick), n.start_s, n.end_s);
 }
 
-int usage() {
-  std::fprintf(stderr,
-               "usage: symphonic-inspect [--json] [--strict] [--notes] [--lifo] [--sustain] "
-               "FILE...\n");
-  return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
+  cli::Parser args("symphonic-inspect", "[--json | --notes] [--strict] [--lifo] [--sustain] FILE...",
+                   "What is in each MIDI file: one line (or one JSON object, or its notes as TSV) per file.\n"
+                   "Exit status 1 when any file could not be read.");
+  args.flag("json", "one JSON object per file per line (an error names the byte offset)")
+      .flag("notes", "the paired notes as TSV (track, channel, program, pitch, velocity, ticks, seconds)")
+      .flag("strict", "strict reading: the first problem is an error instead of a repair")
+      .flag("lifo", "pair overlapping notes of one key last-in-first-out (default first-in-first-out)")
+      .flag("sustain", "let the sustain pedal (CC 64) extend notes");
   bool json = false, notes_tsv = false;
   midi::ReadOptions read_options;
   midi::NoteOptions note_options;
   std::vector<std::string> paths;
-  bool options_done = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (!options_done && arg == "--") {
-      options_done = true;
-    } else if (!options_done && arg == "--json") {
-      json = true;
-    } else if (!options_done && arg == "--strict") {
-      read_options.strict = true;
-    } else if (!options_done && arg == "--notes") {
-      notes_tsv = true;
-    } else if (!options_done && arg == "--lifo") {
-      note_options.pairing = midi::Pairing::lifo;
-    } else if (!options_done && arg == "--sustain") {
-      note_options.sustain_pedal = true;
-    } else if (!options_done && (arg == "--help" || arg == "-h")) {
-      usage();
-      return 0;
-    } else if (!options_done && arg.size() > 1 && arg[0] == '-') {
-      std::fprintf(stderr, "symphonic-inspect: unknown option %s\n", arg.c_str());
-      return usage();
-    } else {
-      paths.push_back(arg);
-    }
-  }
-  if (paths.empty()) return usage();
-  if (json && notes_tsv) {
-    std::fprintf(stderr, "symphonic-inspect: --json and --notes are two output formats: choose one\n");
-    return 2;
+  try {
+    if (!args.parse(argc, argv)) return cli::exit_ok;
+    json = args.flag_set("json");
+    notes_tsv = args.flag_set("notes");
+    read_options.strict = args.flag_set("strict");
+    if (args.flag_set("lifo")) note_options.pairing = midi::Pairing::lifo;
+    note_options.sustain_pedal = args.flag_set("sustain");
+    paths = args.positional();
+    if (paths.empty()) throw cli::UsageError("no input files");
+    if (json && notes_tsv) throw cli::UsageError("--json and --notes are two output formats: choose one");
+  } catch (const cli::UsageError& e) {
+    std::fprintf(stderr, "symphonic-inspect: %s (see --help)\n", e.what());
+    return cli::exit_usage;
   }
   if (notes_tsv)
     std::printf("# track\tchannel\tprogram\tpitch\tvelocity\tstart_tick\tend_tick\tstart_s\tend_s\n");

@@ -28,72 +28,55 @@
 #include "symphonic/music/factory.hpp"
 #include "symphonic/music/vocabulary.hpp"
 
-namespace {
+#include "cli.hpp"
 
-int usage(const char* message) {
-  if (message) std::cerr << "symphonic-tokens: " << message << "\n";
-  std::cerr << "usage: symphonic-tokens FILE_OR_FOLDER... [--recipe | --encoder TEXT] [--names] [--vocab]\n"
-               "                        [--min-count N] [--threads N]\n"
-               "       symphonic-tokens --save CACHE FOLDER [--recipe | --encoder TEXT] [--threads N]\n";
-  return 2;
-}
+namespace {
 
 bool is_directory(const std::string& path) {
   struct stat info {};
   return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
 }
 
-int parse_count(const std::string& text, int& out) {
-  char* end = nullptr;
-  const long v = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || v < 0 || v > 1000000) return 0;
-  out = static_cast<int>(v);
-  return 1;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace symphonic;
-  std::string encoder_text = "chord recipe=1";
-  std::string save;
+  cli::Parser args("symphonic-tokens",
+                   "FILE_OR_FOLDER... [--recipe | --encoder TEXT] [--names] [--vocab] [--min-count N] [--threads N]\n"
+                   "       symphonic-tokens --save CACHE FOLDER [--recipe | --encoder TEXT] [--threads N]",
+                   "Prints the tokens of MIDI files, one line per file (folders are searched recursively), or\n"
+                   "makes the token cache of a folder. Exit status 1 when a file could not be read.");
+  args.flag("recipe", "the recipe's tokens (\"chord recipe=1\"; the default)")
+      .option("encoder", "TEXT", "any encoder options text: \"chord timing=1\", \"event\", \"event step_ms=20\" ...",
+              "chord recipe=1")
+      .flag("names", "prefix each line with the file's path and a tab")
+      .flag("vocab", "print the vocabulary of all the files instead (its text form)")
+      .option("min-count", "N", "with --vocab: leave out tokens seen fewer than N times", "1")
+      .option("threads", "N", "files tokenized in parallel, 0 = one per hardware thread", "0")
+      .option("save", "CACHE", "make or update the token cache of FOLDER (data/token_cache.hpp) instead of printing "
+                               "tokens; symphonic-train --cache CACHE then reads no unchanged file");
+  std::string encoder_text, save;
   bool names = false, vocab = false;
   int min_count = 1, threads = 0;
   std::vector<std::string> inputs;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const auto value = [&](const char* what) -> std::string {
-      if (i + 1 >= argc) {
-        std::exit(usage((std::string(what) + " needs a value").c_str()));
-      }
-      return argv[++i];
-    };
-    if (arg == "--recipe") {
-      encoder_text = "chord recipe=1";
-    } else if (arg == "--encoder") {
-      encoder_text = value("--encoder");
-    } else if (arg == "--save") {
-      save = value("--save");
-    } else if (arg == "--names") {
-      names = true;
-    } else if (arg == "--vocab") {
-      vocab = true;
-    } else if (arg == "--min-count") {
-      if (!parse_count(value("--min-count"), min_count) || min_count < 1) return usage("bad --min-count");
-    } else if (arg == "--threads") {
-      if (!parse_count(value("--threads"), threads)) return usage("bad --threads");
-    } else if (arg == "-h" || arg == "--help") {
-      usage(nullptr);
-      return 0;
-    } else if (!arg.empty() && arg[0] == '-') {
-      return usage(("unknown option " + arg).c_str());
-    } else {
-      inputs.push_back(arg);
-    }
+  try {
+    if (!args.parse(argc, argv)) return cli::exit_ok;
+    if (args.flag_set("recipe") && args.has("encoder"))
+      throw cli::UsageError("--recipe and --encoder choose two encoders: choose one");
+    encoder_text = args.text("encoder");
+    save = args.text("save");
+    names = args.flag_set("names");
+    vocab = args.flag_set("vocab");
+    min_count = static_cast<int>(args.integer("min-count", 1, 1000000));
+    threads = static_cast<int>(args.integer("threads", 0, 1000000));
+    inputs = args.positional();
+    if (inputs.empty()) throw cli::UsageError("no input files");
+    if (!save.empty() && (inputs.size() != 1 || !is_directory(inputs[0]) || names || vocab))
+      throw cli::UsageError("--save takes one folder, without --names or --vocab");
+  } catch (const cli::UsageError& e) {
+    std::fprintf(stderr, "symphonic-tokens: %s (see --help)\n", e.what());
+    return cli::exit_usage;
   }
-  if (inputs.empty()) return usage("no input files");
-  if (!save.empty() && (inputs.size() != 1 || !is_directory(inputs[0]) || names || vocab))
-    return usage("--save takes one folder, without --names or --vocab");
 
   try {
     const std::unique_ptr<music::Encoder> encoder = music::make_encoder(encoder_text);
