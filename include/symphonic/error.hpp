@@ -6,6 +6,7 @@
 //       midi::WriteError               data a Standard MIDI File cannot represent
 //       music::VocabularyError         token id or event out of range, malformed vocabulary file
 //       nn::ShapeError                 expected vs actual dimensions
+//       nn::IdError                    id(), vocab_size()  - a token id a model cannot take
 //       io::CheckpointError            section()  - bad magic, version, checksum, truncation
 //       io::FileError                  a file that cannot be opened, read or written
 //       data::DataError                settings of windows, batches, the split or transposition
@@ -104,6 +105,24 @@ class ShapeError : public Error {
  private:
   std::int64_t expected_;
   std::int64_t actual_;
+};
+
+/// A token id outside [0, vocab_size) given to a model, as an input or as a target; the message
+/// says where (sequence and step, or the target's index).
+class IdError : public Error {
+ public:
+  IdError(const std::string& where, std::int64_t id, std::int64_t vocab_size)
+      : Error("nn.id_error", where + ": token id " + std::to_string(id) + " outside [0, " +
+                                 std::to_string(vocab_size) + ")"),
+        id_(id),
+        vocab_size_(vocab_size) {}
+
+  std::int64_t id() const noexcept { return id_; }
+  std::int64_t vocab_size() const noexcept { return vocab_size_; }
+
+ private:
+  std::int64_t id_;
+  std::int64_t vocab_size_;
 };
 
 }  // namespace nn

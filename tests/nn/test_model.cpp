@@ -243,10 +243,10 @@ TEST_CASE("model: bad inputs are rejected with the right error") {
   CHECK_THROWS_AS(model.forward(ws, in, random_ids(3, 4, 7, 1), Mode::train), nn::ShapeError);
   nn::IdMatrix bad = in;
   bad(1, 2) = 7;
-  CHECK_THROWS_AS(model.forward(ws, bad, random_ids(3, 1, 7, 1), Mode::train), music::VocabularyError);
+  CHECK_THROWS_AS(model.forward(ws, bad, random_ids(3, 1, 7, 1), Mode::train), nn::IdError);
   nn::IdMatrix bad_target = random_ids(3, 1, 7, 1);
   bad_target(0, 0) = -2;
-  CHECK_THROWS_AS(model.forward(ws, in, bad_target, Mode::train), music::VocabularyError);
+  CHECK_THROWS_AS(model.forward(ws, in, bad_target, Mode::train), nn::IdError);
 }
 
 TEST_CASE("model: float and double agree") {

@@ -21,15 +21,14 @@
 SYMPHONIC_NAMESPACE_BEGIN
 namespace nn {
 
-/// Throws music::VocabularyError when an id lies outside [0, vocab_size).
+/// Throws IdError when an id lies outside [0, vocab_size).
 inline void check_ids(const IdMatrix& ids, Index vocab_size) {
   for (Index t = 0; t < ids.cols(); ++t)
     for (Index b = 0; b < ids.rows(); ++b) {
       const std::int32_t id = ids(b, t);
       if (id < 0 || id >= vocab_size)
-        SYMPHONIC_THROW(music::VocabularyError(
-            "token id " + std::to_string(id) + " at (sequence " + std::to_string(b) + ", step " +
-            std::to_string(t) + ") outside [0, " + std::to_string(vocab_size) + ")"));
+        SYMPHONIC_THROW(IdError("input (sequence " + std::to_string(b) + ", step " + std::to_string(t) + ")", id,
+                                vocab_size));
     }
 }
 

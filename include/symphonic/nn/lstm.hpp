@@ -4,11 +4,12 @@
 // hidden size H; its output h (H x T B) is the next layer's input; forward() returns the top
 // layer's h for every step (the caller takes the last block for a many-to-one model).
 //
-// Per layer and step, with gate order (i, f, g, o) stacked in 4H rows (PyTorch and cuDNN order):
-//   a_t = W_ih x_t + b_ih + b_hh + W_hh (h_{t-1} o m)       one 4H x B block
+// Per layer and step, with gate order (i, f, g, o) stacked in 4H rows (PyTorch and cuDNN order)
+// and * the elementwise product:
+//   a_t = W_ih x_t + b_ih + b_hh + W_hh (h_{t-1} * m)       one 4H x B block
 //   i = sigmoid(a_i),  f = sigmoid(a_f),  g = tanh(a_g),  o = sigmoid(a_o)
-//   c_t = f o c_{t-1} + i o g
-//   h_t = o o tanh(c_t)
+//   c_t = f * c_{t-1} + i * g
+//   h_t = o * tanh(c_t)
 // m is the recurrent-dropout mask (Keras `recurrent_dropout`, implementation 2): one H x B mask per
 // sequence and layer, drawn once per forward and reused at every step; m = 1 at inference.
 // Between layers, `dropout` applies a fresh inverted-dropout mask per element and step to the
@@ -87,7 +88,7 @@ class Lstm {
     Mat c;               ///< cell states, H x T B
     Mat tanh_c;          ///< tanh(c), H x T B
     Mat h;               ///< outputs, H x T B
-    Mat h_prev;          ///< h_{t-1} o m, H x T B: the right factor of the recurrent GEMM
+    Mat h_prev;          ///< h_{t-1} * m, H x T B: the right factor of the recurrent GEMM
     Mat h0, c0;          ///< initial state, H x B
   };
   /// Everything of one forward and its backward, owned by whoever runs the layer.

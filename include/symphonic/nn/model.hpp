@@ -162,7 +162,7 @@ class Model {
   backend::cpu::ThreadPool& pool() const { return *pool_; }
 
   /// Mean cross-entropy over the targets; see the file comment for the target shapes. Throws
-  /// ShapeError on mismatched shapes and music::VocabularyError on ids outside [0, vocab). In train
+  /// ShapeError on mismatched shapes and IdError on ids outside [0, vocab). In train
   /// mode it draws this step's dropout key and updates the batch-norm running statistics.
   Result forward(Workspace& ws, const IdMatrix& inputs, const IdMatrix& targets, Mode mode) {
     const Index B = inputs.rows(), T = inputs.cols();

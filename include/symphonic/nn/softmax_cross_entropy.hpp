@@ -36,16 +36,15 @@ class SoftmaxCrossEntropy {
   }
 
   /// Returns the mean loss over the N columns (accumulated in double); `correct` receives the
-  /// number of columns whose largest logit is the target. Throws music::VocabularyError for a
-  /// target outside [0, V).
+  /// number of columns whose largest logit is the target. Throws IdError for a target outside
+  /// [0, V).
   static double forward(backend::cpu::ThreadPool& pool, const Mat& logits, const Targets& targets, Cache& cache,
                         Index* correct = nullptr) {
     const Index classes = logits.rows(), n = logits.cols();
     if (targets.size() != n) SYMPHONIC_THROW(ShapeError("cross-entropy targets", n, targets.size()));
     for (Index j = 0; j < n; ++j)
       if (targets[j] < 0 || targets[j] >= classes)
-        SYMPHONIC_THROW(music::VocabularyError("target id " + std::to_string(targets[j]) + " outside [0, " +
-                                               std::to_string(classes) + ")"));
+        SYMPHONIC_THROW(IdError("target " + std::to_string(j), targets[j], classes));
     cache.targets = targets;
     cache.probabilities.resize(classes, n);
     const backend::cpu::XentSums s =

@@ -1,7 +1,7 @@
 // symphonic/backend/cpu/dropout.hpp - inverted-dropout masks drawn by counter, and their use.
 //
 //   mask_i = 0 when element (key, stream, first + i) is dropped (common/counter_rng.hpp), else
-//            1 / (1 - rate);   y = mask o x;   dx = mask o dy
+//            1 / (1 - rate);   y = mask * x;   dx = mask * dy
 // Element i of a mask is a pure function of (key, stream, first + i), so the mask is the same
 // whichever thread, rank or device draws it, and in whatever order.
 // A matrix of `rows` x (steps batch) columns (column t B + b) may hold only the rows [offset,
@@ -58,7 +58,7 @@ void dropout_mask_slice(ThreadPool& pool, Index rows, Index steps, Index batch, 
                  mask + t * rows * batch);
 }
 
-/// y = mask o x over n elements (dx = mask o dy is the same call); y may alias x.
+/// y = mask * x over n elements (dx = mask * dy is the same call); y may alias x.
 template <class Scalar>
 void apply_mask(Index n, const Scalar* mask, const Scalar* x, Scalar* y) {
   VecMap<Scalar>(y, n) = ConstVecMap<Scalar>(mask, n).cwiseProduct(ConstVecMap<Scalar>(x, n));

@@ -3,10 +3,11 @@
 //
 // Sizes: input I, hidden H, steps T, batch B. Column t B + b of every (rows x T B) buffer is step t
 // of sequence b. Weights row-major as in PyTorch (gate rows i, f, g, o): W_ih [4H, I],
-// W_hh [4H, H], b_ih [4H], b_hh [4H]. Per step, with m the recurrent-dropout mask (1 when none):
-//   a_t = W_ih x_t + b_ih + b_hh + W_hh (h_{t-1} o m)
+// W_hh [4H, H], b_ih [4H], b_hh [4H]. Per step, with m the recurrent-dropout mask (1 when none)
+// and * the elementwise product:
+//   a_t = W_ih x_t + b_ih + b_hh + W_hh (h_{t-1} * m)
 //   i = sigmoid(a_i),  f = sigmoid(a_f),  g = tanh(a_g),  o = sigmoid(a_o)
-//   c_t = f o c_{t-1} + i o g,   h_t = o o tanh(c_t)
+//   c_t = f * c_{t-1} + i * g,   h_t = o * tanh(c_t)
 //
 // Threads: sequences are independent, so the sweep over time is cut by batch columns and each
 // thread runs every step of its own sequences with no barrier between steps. A batch too small
@@ -53,7 +54,7 @@ struct LstmTrace {
   Scalar* c;       ///< H x T B: cell states
   Scalar* tanh_c;  ///< H x T B
   Scalar* h;       ///< H x T B: outputs
-  Scalar* h_prev;  ///< H x T B: h_{t-1} o m, the right factor of the recurrent product
+  Scalar* h_prev;  ///< H x T B: h_{t-1} * m, the right factor of the recurrent product
 };
 
 template <class Scalar>
@@ -83,10 +84,10 @@ void lstm_cell_forward(Index H, Index u0, Index u1, Index n, Scalar* gates, cons
 }
 
 /// The cell's backward for n columns (all H units), with s = tanh(c_t), c' = c_{t-1}:
-///   dc   = dc_next + dh o o (1 - s^2)
-///   da_i = dc o g o i (1 - i)        da_f = dc o c' o f (1 - f)
-///   da_g = dc o i (1 - g^2)          da_o = dh o s o o (1 - o)
-///   dc_next <- dc o f
+///   dc   = dc_next + dh * o * (1 - s^2)
+///   da_i = dc * g * i * (1 - i)      da_f = dc * c' * f * (1 - f)
+///   da_g = dc * i * (1 - g^2)        da_o = dh * s * o * (1 - o)
+///   dc_next <- dc * f
 /// `dc` holds dc_next on entry and the next step's dc_next on return; `da` has the gates' layout.
 template <class Scalar>
 void lstm_cell_backward(Index H, Index n, const Scalar* gates, const Scalar* c_prev, const Scalar* tanh_c,
@@ -158,8 +159,8 @@ void lstm_forward(ThreadPool& pool, Index I, Index H, Index T, Index B, const Ls
         const Index col = t * B + r.begin;
         MatMap<Scalar> hp(tr.h_prev + col * H, H, nb);
         hp = ConstMatMap<Scalar>(t == 0 ? h0 + r.begin * H : tr.h + (col - B) * H, H, nb);
-        if (mask) hp.array() *= ConstMatMap<Scalar>(mask + r.begin * H, H, nb).array();  // h_{t-1} o m
-        // a_t += W_hh (h_{t-1} o m)
+        if (mask) hp.array() *= ConstMatMap<Scalar>(mask + r.begin * H, H, nb).array();  // h_{t-1} * m
+        // a_t += W_hh (h_{t-1} * m)
         if constexpr (packed_gemm_available<Scalar>) {
           gemm_packed(4 * H, nb, H, pack, hp.data(), Index(1), H, tr.gates + col * 4 * H, 4 * H);
         } else {
@@ -201,9 +202,9 @@ struct LstmBackwardScratch {
 /// dy: H x T B, the gradient of the loss with respect to the layer's outputs h. Adds the weight
 /// gradients into `grad`; writes dx (I x T B, skipped when null) and, when non-null, dh0 and
 /// dc0 (H x B). With s = tanh(c_t), backward through time is
-///   dh_t = dy_t + dh_next,  (cell backward: da_t, dc_next),  dh_next = (W_hh^T da_t) o m
+///   dh_t = dy_t + dh_next,  (cell backward: da_t, dc_next),  dh_next = (W_hh^T da_t) * m
 /// and then, as products over all steps,
-///   dW_ih += dA X^T,  dW_hh += dA (H_prev o m)^T,  db_ih += dA 1,  db_hh += dA 1,  dX = W_ih^T dA.
+///   dW_ih += dA X^T,  dW_hh += dA (H_prev * m)^T,  db_ih += dA 1,  db_hh += dA 1,  dX = W_ih^T dA.
 template <class Scalar>
 void lstm_backward(ThreadPool& pool, Index I, Index H, Index T, Index B, const LstmWeights<Scalar>& w,
                    const LstmGradients<Scalar>& grad, const Scalar* x, const Scalar* c0, const Scalar* mask,

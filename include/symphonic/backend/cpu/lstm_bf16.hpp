@@ -5,14 +5,14 @@
 //
 // Same arguments, buffers and equations as lstm.hpp, plus `scratch`: lstm_bf16_scratch_size()
 // bf16 elements owned by the caller. What is rounded to bf16: the weights, the layer input x,
-// h_{t-1} o m, and dA (for dh_next, dX and the weight gradients). The cell (gates, c, h) and its
+// h_{t-1} * m, and dA (for dh_next, dX and the weight gradients). The cell (gates, c, h) and its
 // backward, the biases and every sum stay float, and so do W_ih's products when I < 32 (a scalar
 // input: K below one tile). The sweep is cut by batch columns as in lstm.hpp.
 //
 //   forward:   A = W_ih x + b 1^T          (pack W_ih, x -> bf16, one product)
-//              a_t += W_hh (h_{t-1} o m)    per step, W_hh packed once per sweep
-//   backward:  dh_next = (W_hh^T da_t) o m  per step, W_hh^T packed once per sweep
-//              dW_hh^T += (H_prev o m) dA^T, dW_ih^T += X dA^T   (the weights are row-major [4H, K],
+//              a_t += W_hh (h_{t-1} * m)    per step, W_hh packed once per sweep
+//   backward:  dh_next = (W_hh^T da_t) * m  per step, W_hh^T packed once per sweep
+//              dW_hh^T += (H_prev * m) dA^T, dW_ih^T += X dA^T   (the weights are row-major [4H, K],
 //              so their transposes are what a column-major C holds), dX = W_ih^T dA
 #pragma once
 
@@ -38,10 +38,10 @@ struct LstmBf16Layout {
     weights = std::max({bf16_packed_a_size(4 * H, I), bf16_packed_a_size(4 * H, H), bf16_packed_a_size(H, 4 * H),
                         bf16_packed_a_size(I, 4 * H)});
     input = bf16_b_size(I, N);                            // x as the B of the input projection
-    step = parts * bf16_b_size(4 * H, (B + parts - 1) / parts);  // per part: h_{t-1} o m or da_t
+    step = parts * bf16_b_size(4 * H, (B + parts - 1) / parts);  // per part: h_{t-1} * m or da_t
     dgates = bf16_b_size(4 * H, N);                       // dA, column-major
     dgates_t = bf16_b_size(N, 4 * H);                     // dA^T
-    factor = std::max(bf16_packed_a_size(H, N), bf16_packed_a_size(I, N));  // H_prev o m or X, packed
+    factor = std::max(bf16_packed_a_size(H, N), bf16_packed_a_size(I, N));  // H_prev * m or X, packed
   }
   Index total() const { return std::max(weights + input + step, weights + step + dgates + dgates_t + factor); }
 };
@@ -106,9 +106,9 @@ inline void lstm_forward_bf16(ThreadPool& pool, Index I, Index H, Index T, Index
       const Index col = t * B + r.begin;
       MatMap<float> hp(tr.h_prev + col * H, H, nb);
       hp = ConstMatMap<float>(t == 0 ? h0 + r.begin * H : tr.h + (col - B) * H, H, nb);
-      if (mask) hp.array() *= ConstMatMap<float>(mask + r.begin * H, H, nb).array();  // h_{t-1} o m
+      if (mask) hp.array() *= ConstMatMap<float>(mask + r.begin * H, H, nb).array();  // h_{t-1} * m
       to_bf16_columns(H, nb, hp.data(), H, hb, ldh);
-      bf16_gemm(4 * H, nb, H, wpack, hb, ldh, tr.gates + col * 4 * H, 4 * H, true);  // a_t += W_hh (h_{t-1} o m)
+      bf16_gemm(4 * H, nb, H, wpack, hb, ldh, tr.gates + col * 4 * H, 4 * H, true);  // a_t += W_hh (h_{t-1} * m)
       lstm_cell_forward(H, Index(0), H, nb, tr.gates + col * 4 * H, t == 0 ? c0 + r.begin * H : tr.c + (col - B) * H,
                         tr.c + col * H, tr.tanh_c + col * H, tr.h + col * H);
     }
@@ -161,7 +161,7 @@ inline void lstm_backward_bf16(ThreadPool& pool, Index I, Index H, Index T, Inde
   detail::bf16_columns(pool, 4 * H, [&](Range r) {
     to_bf16_transposed(r.size(), N, scratch.da + r.begin, 4 * H, dgates_t + r.begin * ldn, ldn);
   });
-  // dW_hh^T (H x 4H, column-major: the row-major gradient) += (H_prev o m) dA^T; the same for dW_ih.
+  // dW_hh^T (H x 4H, column-major: the row-major gradient) += (H_prev * m) dA^T; the same for dW_ih.
   detail::bf16_pack_a_parallel(pool, H, N, tr.h_prev, 1, H, factor);
   detail::bf16_gemm_parallel(pool, H, 4 * H, N, factor, dgates_t, ldn, grad.w_hh, H, true);
   // db = dA 1, summed column after column (contiguous) over each part's band of gate rows
