@@ -83,7 +83,7 @@ TEST_CASE("bigram: bad ids, shapes and settings throw") {
   CHECK_THROWS_AS(Bigram(3, 0.0), symphonic::Error);
   Bigram model(3);
   CHECK_THROWS_WITH_AS(model.add_pair(0, 3),
-                       "[symphonic.train.bigram] token id 3 outside the vocabulary [0, 3)",
+                       "[symphonic.train.train_error] bigram: token id 3 outside the vocabulary [0, 3)",
                        symphonic::Error);
   CHECK_THROWS_AS(model.probability(-1, 0), symphonic::Error);
   IdMatrix inputs(2, 3), targets(1, 1);

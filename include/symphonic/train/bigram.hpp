@@ -23,6 +23,7 @@
 #include "symphonic/error.hpp"
 #include "symphonic/nn/tensor.hpp"
 #include "symphonic/train/metrics.hpp"
+#include "symphonic/train/train_error.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
 namespace train {
@@ -32,7 +33,7 @@ class Bigram {
   /// `k` > 0 is the pseudo-count added to every pair.
   explicit Bigram(std::int32_t vocab_size, double k = 0.05) : vocab_(vocab_size), k_(k), rows_(static_cast<std::size_t>(vocab_size > 0 ? vocab_size : 0)) {
     if (vocab_size <= 0) SYMPHONIC_THROW(nn::ShapeError("bigram vocabulary size", 1, vocab_size));
-    if (!(k > 0.0)) SYMPHONIC_THROW(Error("train.bigram", "smoothing k must be > 0, got " + std::to_string(k)));
+    if (!(k > 0.0)) SYMPHONIC_THROW(TrainError("bigram: smoothing k must be > 0, got " + std::to_string(k)));
   }
 
   std::int32_t vocab_size() const { return vocab_; }
@@ -123,8 +124,8 @@ class Bigram {
 
   void check(std::int32_t id) const {
     if (id < 0 || id >= vocab_)
-      SYMPHONIC_THROW(Error("train.bigram", "token id " + std::to_string(id) +
-                                                " outside the vocabulary [0, " + std::to_string(vocab_) + ")"));
+      SYMPHONIC_THROW(TrainError("bigram: token id " + std::to_string(id) + " outside the vocabulary [0, " +
+                                 std::to_string(vocab_) + ")"));
   }
 
   std::int32_t vocab_;

@@ -19,7 +19,8 @@
 #include "symphonic/io/checkpoint.hpp"
 #include "symphonic/music/music.hpp"
 #include "symphonic/nn/model.hpp"
-#include "symphonic/train/trainer.hpp"
+#include "symphonic/train/checkpoint_keys.hpp"
+#include "symphonic/train/train_error.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
 namespace train {

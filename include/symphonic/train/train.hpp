@@ -11,4 +11,5 @@
 #include "symphonic/train/preset.hpp"
 #include "symphonic/train/progress.hpp"
 #include "symphonic/train/saved_model.hpp"
+#include "symphonic/train/train_error.hpp"
 #include "symphonic/train/trainer.hpp"

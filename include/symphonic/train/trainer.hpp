@@ -57,15 +57,10 @@
 #include "symphonic/train/callbacks.hpp"
 #include "symphonic/train/checkpoint_keys.hpp"
 #include "symphonic/train/data_settings.hpp"
+#include "symphonic/train/train_error.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
 namespace train {
-
-/// Trainer settings that make no sense, or a checkpoint that does not fit the model.
-class TrainError : public Error {
- public:
-  explicit TrainError(const std::string& message) : Error("train.train_error", message) {}
-};
 
 struct TrainerOptions {
   std::int64_t epochs = 20;
