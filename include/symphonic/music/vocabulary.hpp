@@ -26,6 +26,7 @@
 
 #include "symphonic/config.hpp"
 #include "symphonic/detail/file_io.hpp"
+#include "symphonic/detail/key_value.hpp"
 #include "symphonic/error.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
@@ -179,16 +180,10 @@ class Vocabulary {
     const auto number = [&](const std::string& field, const std::string& key, long lo, long hi) {
       if (field.compare(0, key.size() + 1, key + "=") != 0) fail("expected " + key + "=N in the header");
       const std::string digits = field.substr(key.size() + 1);
-      std::size_t used = 0;
-      long value = 0;
-      try {
-        value = std::stol(digits, &used);
-      } catch (...) {
-        used = 0;
-      }
-      if (digits.empty() || used != digits.size() || value < lo || value > hi)
+      std::int64_t value = 0;
+      if (!symphonic::detail::parse_integer(digits, value) || value < lo || value > hi)
         fail(key + "=" + digits + " is not a number in " + std::to_string(lo) + ".." + std::to_string(hi));
-      return value;
+      return static_cast<long>(value);
     };
     const long size = number(size_field, "size", 0, 0x7FFFFFFF);
     const long unknown = number(unknown_field, "unknown", -1, 0x7FFFFFFF);

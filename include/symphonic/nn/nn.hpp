@@ -7,6 +7,8 @@
 #include "symphonic/nn/dense.hpp"
 #include "symphonic/nn/dropout.hpp"
 #include "symphonic/nn/embedding.hpp"
+#include "symphonic/nn/ids.hpp"
+#include "symphonic/nn/init.hpp"
 #include "symphonic/nn/lstm.hpp"
 #include "symphonic/nn/model.hpp"
 #include "symphonic/nn/model_config.hpp"

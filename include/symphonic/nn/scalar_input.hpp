@@ -8,7 +8,7 @@
 
 #include "symphonic/backend/cpu/embedding.hpp"
 #include "symphonic/config.hpp"
-#include "symphonic/nn/embedding.hpp"
+#include "symphonic/nn/ids.hpp"
 #include "symphonic/nn/tensor.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
