@@ -195,12 +195,13 @@ int main(int argc, char** argv) {
     // the last checkpoint is read and verified once, here, and resumed from later
     std::unique_ptr<sy::io::Checkpoint> resumed;
     sy::io::Metadata saved;
+    sy::train::DataSettings data;  // the resumed run's windows, split and batches
     if (resume) {
       sy::train::TrainerOptions where;
       where.checkpoint_path = checkpoint;
       resumed.reset(new sy::io::Checkpoint(sy::io::Checkpoint::read(where.last_checkpoint_path())));
       saved = resumed->metadata();
-      const auto data = sy::train::DataSettings::from_text(saved[sy::train::keys::data]);
+      data = sy::train::DataSettings::from_text(saved[sy::train::keys::data]);
       const struct {
         const char* key;
         const char* flag;
@@ -235,7 +236,7 @@ int main(int argc, char** argv) {
     std::string encoder_text;
     if (args.has("encoder-options")) encoder_text = args.text("encoder-options");
     else if (recipe) encoder_text = run.encoder;
-    else encoder_text = args.choice("encoder", {"chord", "event"}) == "chord" ? "chord timing=1 markers=1" : "event markers=1";
+    else encoder_text = args.choice("encoder", {"chord", "event"}) == "chord" ? defaults.encoder : "event markers=1";
     const std::string optimizer = args.choice("optimizer", {"adam", "rmsprop", "sgd"});
     args.number("lr", 1e-9, 10);  // validates
     sy::train::TrainerOptions options;
@@ -336,7 +337,6 @@ int main(int argc, char** argv) {
       contradicts("dropout", sy::detail::format_number(config.dropout));
       if (args.has("dense") && parse_sizes(args.text("dense")) != config.dense_sizes)
         throw cli::UsageError("--dense " + args.text("dense") + " contradicts the model being resumed");
-      const auto data = sy::train::DataSettings::from_text(saved[sy::train::keys::data]);
       if (!data.corpus.empty() && data.corpus != sy::data::pieces_fingerprint(corpus.pieces, corpus_dir))
         throw cli::UsageError(corpus_dir + " is not the corpus this run trained on (pieces added, removed or renamed), "
                               "so its split and batches would not continue the run: start a new run with --overwrite");
