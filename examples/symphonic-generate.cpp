@@ -4,6 +4,8 @@
 //   symphonic-generate ... --primer start.mid --temperature 0.9 --top-p 0.95 --seed 7
 //   symphonic-generate ... --argmax --primer random --corpus DIR      (the recipe's behaviour)
 //   symphonic-generate ... --count 8 --threads 2     (8 pieces, seeds 1-8, in one batched pass)
+//   symphonic-generate ... --best-of 8               (the likeliest of 8 pieces, by the model's own score)
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <new>
@@ -42,6 +44,7 @@ int main(int argc, char** argv) {
       .option("program", "N", "General MIDI program for every note (0 = piano), -1 = as decoded", "0")
       .option("roll", "FILE.svg", "also write a piano-roll picture of the result")
       .option("count", "N", "write N pieces sampled in one batched pass (seeds SEED .. SEED+N-1) as FILE-1.mid .. FILE-N.mid", "1")
+      .option("best-of", "N", "sample N pieces in one batched pass (seeds SEED .. SEED+N-1) and write the one the model finds likeliest (highest log-likelihood of its tokens)", "1")
       .option("threads", "N", "threads for each generation step, 0 = all cores", "0")
       .option("precision", "fp32|bf16", "arithmetic of the LSTM's products: bf16 uses AMX tiles or AVX512-BF16 (same checkpoints)", "fp32");
   try {
@@ -67,6 +70,8 @@ int main(int argc, char** argv) {
     render.program = static_cast<int>(args.integer("program", -1, 127));
     const std::string primer = args.text("primer");
     const std::int64_t count = args.integer("count", 1, 4096);
+    const std::int64_t best_of = args.integer("best-of", 1, 4096);
+    if (count > 1 && best_of > 1) throw cli::UsageError("--count writes every piece and --best-of one of them: choose one");
     const int threads = static_cast<int>(args.integer("threads", 0, 1024));
     // "-": the MIDI bytes go to standard output, and what is said goes to standard error
     const bool to_stdout = out == "-";
@@ -134,16 +139,34 @@ int main(int argc, char** argv) {
       primer_ids = sy::generate::midi_primer(primer, *saved.encoder, saved.vocabulary, primer_length);
     }
 
-    sy::generate::BatchGenerator<float> generator(*saved.model, count, sampler, seed);
+    sy::generate::BatchGenerator<float> generator(*saved.model, std::max(count, best_of), sampler, seed);
     generator.set_banned(sy::generate::unplayable_ids(saved.vocabulary));
     generator.prime(primer_ids);
-    const std::vector<std::vector<std::int32_t>> pieces = generator.generate(length);
+    std::vector<std::vector<std::int32_t>> pieces;
+    std::size_t first = 0;  // the seed offset of pieces[0]
+    if (best_of > 1) {
+      const sy::nn::Index best = sy::generate::best_of(generator, length, &pieces);
+      double lowest = generator.log_likelihood(0), highest = lowest;
+      for (sy::nn::Index k = 1; k < generator.count(); ++k) {
+        lowest = std::min(lowest, generator.log_likelihood(k));
+        highest = std::max(highest, generator.log_likelihood(k));
+      }
+      const double per_token = 1.0 / static_cast<double>(length);
+      std::fprintf(said, "best of %lld: sampler seed %llu, log-likelihood %.4f nats per token (the %lld ranged %.4f .. %.4f)\n",
+                   static_cast<long long>(best_of), static_cast<unsigned long long>(seed + static_cast<std::uint64_t>(best)),
+                   generator.log_likelihood(best) * per_token, static_cast<long long>(best_of), lowest * per_token,
+                   highest * per_token);
+      pieces = {pieces[static_cast<std::size_t>(best)]};
+      first = static_cast<std::size_t>(best);
+    } else {
+      pieces = generator.generate(length);
+    }
     for (std::size_t k = 0; k < pieces.size(); ++k) {
       const std::vector<std::int32_t>& ids = pieces[k];
       const std::string path = to_stdout ? "standard output" : out_path(static_cast<std::int64_t>(k));
       sy::music::DecodeStats stats;
       const sy::midi::NoteList notes = sy::generate::ids_to_notes(ids, saved.vocabulary, *saved.encoder, &stats);
-      render.name = "symphonic seed " + std::to_string(seed + k);
+      render.name = "symphonic seed " + std::to_string(seed + first + k);
       if (to_stdout) {
         const std::vector<std::uint8_t> bytes = sy::midi::write(sy::generate::render_midi(notes, render));
         if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() || std::fflush(stdout) != 0) {

@@ -69,6 +69,7 @@ TEST_CASE("cli: --help, bad arguments exit 2 with one line, unreadable files exi
       {"symphonic-inspect --json --notes x.mid", "--json and --notes are two output formats: choose one"},
       {"symphonic-generate --checkpoint c --out o.mid --argmax --temperature 0.5", "--argmax and --temperature"},
       {"symphonic-generate --checkpoint c --out o.mid --primer none --primer-tokens t", "--primer and --primer-tokens"},
+      {"symphonic-generate --checkpoint c --out o.mid --count 2 --best-of 3", "--count writes every piece and --best-of"},
       {"symphonic-train --corpus x --checkpoint y --recipe --preset default", "--recipe and --preset default"},
       {"symphonic-train --corpus x --checkpoint y --sync-batch-norm", "go with --distributed"},
   };

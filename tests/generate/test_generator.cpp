@@ -158,3 +158,45 @@ TEST_CASE("generator: errors for ids outside the vocabulary and sampling before 
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("generate") {
+
+TEST_CASE("generator: the recorded log-likelihood is the model's own, as a full forward scores the piece") {
+  Model<double> model(small_config(InputKind::embedding), 5);
+  SamplerOptions options;  // sampled at temperature 1.3 with top-k and a repetition penalty: the
+  options.temperature = 1.3;  // score stays the model's plain distribution
+  options.top_k = 5;
+  options.repetition_penalty = 1.2;
+  symphonic::generate::BatchGenerator<double> batch(model, 3, options, 9);
+  batch.set_banned({0});
+  batch.prime({4});
+  std::vector<std::vector<std::int32_t>> pieces;
+  const auto best = symphonic::generate::best_of(batch, 30, &pieces);
+  REQUIRE(pieces.size() == 3);
+  std::vector<double> scored;
+  for (std::size_t k = 0; k < pieces.size(); ++k) {
+    CAPTURE(k);
+    // inputs: the primer and the piece but its last token; targets: the piece (shifted by one)
+    IdMatrix inputs(1, 30), targets(1, 30);
+    inputs(0, 0) = 4;
+    for (int t = 0; t < 30; ++t) {
+      if (t > 0) inputs(0, t) = pieces[k][static_cast<std::size_t>(t - 1)];
+      targets(0, t) = pieces[k][static_cast<std::size_t>(t)];
+    }
+    Workspace<double> ws;
+    const auto r = model.forward(ws, inputs, targets, Mode::infer);
+    scored.push_back(-r.loss * 30.0);
+    CHECK(batch.log_likelihood(static_cast<symphonic::nn::Index>(k)) == doctest::Approx(scored.back()).epsilon(1e-10));
+  }
+  CHECK(scored[static_cast<std::size_t>(best)] == *std::max_element(scored.begin(), scored.end()));
+  // a single generator records the same as piece 0 of the batch
+  Generator<double> single(model, options, 9);
+  single.set_banned({0});
+  single.prime({4});
+  single.generate(30);
+  CHECK(single.log_likelihood() == doctest::Approx(batch.log_likelihood(0)).epsilon(1e-12));
+  single.reset();
+  CHECK(single.log_likelihood() == 0.0);
+}
+
+}  // TEST_SUITE

@@ -18,11 +18,17 @@
 // Piece k of a batch samples with seed + k, so piece 0 is the piece a Generator with `seed`
 // writes (to the last bits of the batched products' rounding).
 //
+// Each piece keeps the model's own log-likelihood of the tokens next() picked for it, sum over t
+// of log p_model(x_t | x_<t), taken from the model's distribution before banning, temperature,
+// top-k/top-p or the repetition penalty reshape it: best_of() keeps the piece the model finds
+// likeliest among N sampled ones (symphonic-generate --best-of N).
+//
 // Both only read the model: several generators may step one model at once. Primers (a random
 // training window, a MIDI file, a token list, a begin-of-piece token) and the way back to notes
 // live in generate/primer.hpp.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -55,6 +61,7 @@ class BatchGenerator {
   void reset() {
     state_ = model_.zero_state(count());
     histories_.assign(static_cast<std::size_t>(count()), {});
+    log_likelihoods_.assign(static_cast<std::size_t>(count()), 0.0);
     probabilities_.clear();
   }
 
@@ -100,6 +107,7 @@ class BatchGenerator {
       for (std::int32_t id : banned_)
         if (id >= 0 && static_cast<std::size_t>(id) < p.size()) p[static_cast<std::size_t>(id)] = 0.0;
       out[k] = samplers_[k].sample(p.data(), static_cast<std::int64_t>(p.size()), histories_[k]);
+      log_likelihoods_[k] += std::log(probabilities_[k * vocab + static_cast<std::size_t>(out[k])]);
     }
     feed(out);
     return out;
@@ -118,6 +126,9 @@ class BatchGenerator {
 
   /// Every token fed to piece k so far, primer first.
   const std::vector<std::int32_t>& history(nn::Index k = 0) const { return histories_[static_cast<std::size_t>(k)]; }
+  /// Sum of the model's log-probabilities (nats) of the tokens next() picked for piece k since
+  /// reset(): the primer is given, not scored.
+  double log_likelihood(nn::Index k = 0) const { return log_likelihoods_[static_cast<std::size_t>(k)]; }
   /// Probabilities of the next token, vocab x count column-major (empty before the first feed).
   const std::vector<double>& probabilities() const { return probabilities_; }
   Sampler& sampler(nn::Index k = 0) { return samplers_[static_cast<std::size_t>(k)]; }
@@ -130,8 +141,23 @@ class BatchGenerator {
   Ids ids_;
   std::vector<std::vector<std::int32_t>> histories_;
   std::vector<std::int32_t> banned_;
+  std::vector<double> log_likelihoods_;
   std::vector<double> probabilities_;
 };
+
+/// Of the pieces a primed `generator` has, the index of the one with the highest log_likelihood
+/// after `tokens` more tokens each (generated in one batched pass; the lowest index on a tie),
+/// and every piece's new tokens in `pieces` when given.
+template <class Scalar>
+nn::Index best_of(BatchGenerator<Scalar>& generator, std::int64_t tokens,
+                  std::vector<std::vector<std::int32_t>>* pieces = nullptr) {
+  std::vector<std::vector<std::int32_t>> made = generator.generate(tokens);
+  nn::Index best = 0;
+  for (nn::Index k = 1; k < generator.count(); ++k)
+    if (generator.log_likelihood(k) > generator.log_likelihood(best)) best = k;
+  if (pieces) *pieces = std::move(made);
+  return best;
+}
 
 /// One piece: a BatchGenerator of one, with single-token calls.
 template <class Scalar>
@@ -151,6 +177,8 @@ class Generator {
   std::vector<std::int32_t> generate(std::int64_t count) { return std::move(batch_.generate(count)[0]); }
   /// Every token fed so far, primer first.
   const std::vector<std::int32_t>& history() const { return batch_.history(0); }
+  /// The model's log-likelihood of the tokens next() picked since reset() (see BatchGenerator).
+  double log_likelihood() const { return batch_.log_likelihood(0); }
   /// Probabilities of the next token after the last fed one (empty before the first feed).
   const std::vector<double>& probabilities() const { return batch_.probabilities(); }
   Sampler& sampler() { return batch_.sampler(0); }
