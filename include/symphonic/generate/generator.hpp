@@ -23,11 +23,16 @@
 // top-k/top-p or the repetition penalty reshape it: best_of() keeps the piece the model finds
 // likeliest among N sampled ones (symphonic-generate --best-of N).
 //
+// A BatchGenerator copies as a fork: the copy has its own state, workspace and samplers and goes on
+// independently of the original. reorder() forks pieces within one generator (beam search,
+// generate/beam_search.hpp).
+//
 // Both only read the model: several generators may step one model at once. Primers (a random
 // training window, a MIDI file, a token list, a begin-of-piece token) and the way back to notes
 // live in generate/primer.hpp.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -67,6 +72,7 @@ class BatchGenerator {
 
   /// Token ids the samplers must never pick (e.g. the vocabulary's unknown token, begin markers).
   void set_banned(std::vector<std::int32_t> ids) { banned_ = std::move(ids); }
+  const std::vector<std::int32_t>& banned() const { return banned_; }
 
   /// Feeds one token to every piece (ids[k] to piece k): one batched LSTM step.
   void feed(const std::vector<std::int32_t>& ids) {
@@ -107,10 +113,67 @@ class BatchGenerator {
       for (std::int32_t id : banned_)
         if (id >= 0 && static_cast<std::size_t>(id) < p.size()) p[static_cast<std::size_t>(id)] = 0.0;
       out[k] = samplers_[k].sample(p.data(), static_cast<std::int64_t>(p.size()), histories_[k]);
-      log_likelihoods_[k] += std::log(probabilities_[k * vocab + static_cast<std::size_t>(out[k])]);
     }
-    feed(out);
+    take(out);
     return out;
+  }
+
+  /// Appends ids[k] to piece k as a generated token chosen elsewhere (beam search picks them from
+  /// probabilities()): it is scored like a sampled one, log p_model(ids[k] | piece k so far) added
+  /// to log_likelihood(k), then fed. next() is a sampler's choice followed by take().
+  void take(const std::vector<std::int32_t>& ids) {
+    if (probabilities_.empty())
+      SYMPHONIC_THROW(SamplerError("the generator needs at least one primer token before it can take one"));
+    if (static_cast<nn::Index>(ids.size()) != count())
+      SYMPHONIC_THROW(SamplerError("took " + std::to_string(ids.size()) + " tokens for " + std::to_string(count()) + " pieces"));
+    const std::size_t vocab = probabilities_.size() / static_cast<std::size_t>(count());
+    std::vector<double> scores(ids.size());
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+      if (ids[k] < 0 || static_cast<std::size_t>(ids[k]) >= vocab)
+        SYMPHONIC_THROW(SamplerError("token id " + std::to_string(ids[k]) + " outside the model's vocabulary [0, " +
+                                     std::to_string(vocab) + ")"));
+      scores[k] = std::log(probabilities_[k * vocab + static_cast<std::size_t>(ids[k])]);
+    }
+    feed(ids);  // the scores count only once feed() has taken the ids
+    for (std::size_t k = 0; k < ids.size(); ++k) log_likelihoods_[k] += scores[k];
+  }
+
+  /// Piece k continues as a copy of piece parents[k] (a fork when one parent appears several
+  /// times): its LSTM state (h, c) in every layer, history, log-likelihood and next-token
+  /// probabilities are those of the parent before the call. Sampler k stays with slot k, so forks
+  /// of one piece draw from different random streams. Beam search calls this after every step.
+  void reorder(const std::vector<nn::Index>& parents) {
+    if (static_cast<nn::Index>(parents.size()) != count())
+      SYMPHONIC_THROW(SamplerError("reorder got " + std::to_string(parents.size()) + " parents for " +
+                                   std::to_string(count()) + " pieces"));
+    for (nn::Index parent : parents)
+      if (parent < 0 || parent >= count())
+        SYMPHONIC_THROW(SamplerError("reorder: parent " + std::to_string(parent) + " outside the pieces [0, " +
+                                     std::to_string(count()) + ")"));
+    // Gather columns into the scratch copy, then swap: a parent may also be overwritten as a child.
+    gathered_ = state_;
+    for (std::size_t layer = 0; layer < state_.h.size(); ++layer)
+      for (nn::Index k = 0; k < count(); ++k) {
+        gathered_.h[layer].col(k) = state_.h[layer].col(parents[static_cast<std::size_t>(k)]);
+        gathered_.c[layer].col(k) = state_.c[layer].col(parents[static_cast<std::size_t>(k)]);
+      }
+    std::swap(state_, gathered_);
+    std::vector<std::vector<std::int32_t>> histories(histories_.size());
+    std::vector<double> log_likelihoods(log_likelihoods_.size());
+    for (std::size_t k = 0; k < parents.size(); ++k) {
+      histories[k] = histories_[static_cast<std::size_t>(parents[k])];
+      log_likelihoods[k] = log_likelihoods_[static_cast<std::size_t>(parents[k])];
+    }
+    histories_ = std::move(histories);
+    log_likelihoods_ = std::move(log_likelihoods);
+    if (!probabilities_.empty()) {
+      const std::size_t vocab = probabilities_.size() / static_cast<std::size_t>(count());
+      std::vector<double> probabilities(probabilities_.size());
+      for (std::size_t k = 0; k < parents.size(); ++k)
+        std::copy_n(probabilities_.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(parents[k]) * vocab),
+                    vocab, probabilities.begin() + static_cast<std::ptrdiff_t>(k * vocab));
+      probabilities_ = std::move(probabilities);
+    }
   }
 
   /// Generates `tokens` tokens of every piece (after prime()); returns just the new ones, per piece.
@@ -137,6 +200,7 @@ class BatchGenerator {
   const nn::Model<Scalar>& model_;
   nn::Workspace<Scalar> workspace_;
   typename nn::Model<Scalar>::State state_;
+  typename nn::Model<Scalar>::State gathered_;  ///< reorder()'s scratch, kept for its capacity
   std::vector<Sampler> samplers_;
   Ids ids_;
   std::vector<std::vector<std::int32_t>> histories_;
