@@ -5,6 +5,7 @@
 //   symphonic-generate ... --argmax --primer random --corpus DIR      (the recipe's behaviour)
 //   symphonic-generate ... --count 8 --threads 2     (8 pieces, seeds 1-8, in one batched pass)
 //   symphonic-generate ... --best-of 8               (the likeliest of 8 pieces, by the model's own score)
+//   symphonic-generate ... --beam 8                  (beam search: the likeliest continuation 8 beams find)
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include <symphonic/detail/file_io.hpp>
+#include <symphonic/generate/beam_search.hpp>
 #include <symphonic/generate/generator.hpp>
 #include <symphonic/generate/piano_roll.hpp>
 #include <symphonic/generate/primer.hpp>
@@ -41,10 +43,11 @@ int main(int argc, char** argv) {
       .option("corpus", "DIR", "MIDI folder for --primer random")
       .option("seed", "N", "random seed of the sampler and the primer window", "1")
       .option("tempo", "BPM", "tempo of the written file", "120")
-      .option("program", "N", "General MIDI program for every note (0 = piano), -1 = as decoded", "0")
+      .option("program", "N", "General MIDI program for every note (0 = piano), -1 = as decoded; by default as decoded when the encoder keeps instruments (event programs=1), else 0")
       .option("roll", "FILE.svg", "also write a piano-roll picture of the result")
       .option("count", "N", "write N pieces sampled in one batched pass (seeds SEED .. SEED+N-1) as FILE-1.mid .. FILE-N.mid", "1")
       .option("best-of", "N", "sample N pieces in one batched pass (seeds SEED .. SEED+N-1) and write the one the model finds likeliest (highest log-likelihood of its tokens)", "1")
+      .option("beam", "N", "beam search with N beams stepped as one batch: write the continuation the model finds likeliest among those the beams keep (no sampling; 1 = argmax)")
       .option("threads", "N", "threads for each generation step, 0 = all cores", "0")
       .option("precision", "fp32|bf16", "arithmetic of the LSTM's products: bf16 uses AMX tiles or AVX512-BF16 (same checkpoints)", "fp32");
   try {
@@ -67,11 +70,17 @@ int main(int argc, char** argv) {
     const std::uint64_t seed = static_cast<std::uint64_t>(args.integer("seed", 0, 9007199254740991LL));
     sy::generate::RenderOptions render;
     render.bpm = args.number("tempo", 10, 1000);
-    render.program = static_cast<int>(args.integer("program", -1, 127));
+    render.program = args.has("program") ? static_cast<int>(args.integer("program", -1, 127)) : 0;
     const std::string primer = args.text("primer");
     const std::int64_t count = args.integer("count", 1, 4096);
     const std::int64_t best_of = args.integer("best-of", 1, 4096);
     if (count > 1 && best_of > 1) throw cli::UsageError("--count writes every piece and --best-of one of them: choose one");
+    const std::int64_t beam = args.has("beam") ? args.integer("beam", 1, 4096) : 0;
+    if (beam > 0) {  // beam search scores with the model's own probabilities: no sampler setting applies
+      for (const char* sampling : {"count", "best-of", "temperature", "top-k", "top-p", "repetition-penalty"})
+        if (args.has(sampling)) throw cli::UsageError(std::string("--beam searches, it does not sample: it cannot take --") + sampling);
+      if (args.flag_set("argmax")) throw cli::UsageError("--beam searches, it does not sample: it cannot take --argmax (--beam 1 is argmax)");
+    }
     const int threads = static_cast<int>(args.integer("threads", 0, 1024));
     // "-": the MIDI bytes go to standard output, and what is said goes to standard error
     const bool to_stdout = out == "-";
@@ -104,6 +113,7 @@ int main(int argc, char** argv) {
     if (threads > 0) saved.model->set_threads(threads);
     saved.model->set_precision(precision);
     if (!saved.encoder) throw sy::train::TrainError(checkpoint + ": the vocabulary names no encoder");
+    if (!args.has("program") && saved.encoder->keeps_instruments()) render.program = -1;  // one track per instrument
     std::vector<std::int32_t> primer_ids;
     if (args.has("primer-tokens")) {
       const auto bytes = sy::detail::read_file(args.text("primer-tokens"));
@@ -139,12 +149,19 @@ int main(int argc, char** argv) {
       primer_ids = sy::generate::midi_primer(primer, *saved.encoder, saved.vocabulary, primer_length);
     }
 
-    sy::generate::BatchGenerator<float> generator(*saved.model, std::max(count, best_of), sampler, seed);
+    sy::generate::BatchGenerator<float> generator(*saved.model, std::max({count, best_of, beam}), sampler, seed);
     generator.set_banned(sy::generate::unplayable_ids(saved.vocabulary));
     generator.prime(primer_ids);
     std::vector<std::vector<std::int32_t>> pieces;
     std::size_t first = 0;  // the seed offset of pieces[0]
-    if (best_of > 1) {
+    if (beam > 0) {
+      const std::vector<sy::generate::Beam> beams = sy::generate::beam_search(generator, length);
+      const double per_token = 1.0 / static_cast<double>(length);
+      std::fprintf(said, "beam search, %lld beams: log-likelihood %.4f nats per token (the %zu beams kept ranged %.4f .. %.4f)\n",
+                   static_cast<long long>(beam), beams.front().log_likelihood * per_token, beams.size(),
+                   beams.back().log_likelihood * per_token, beams.front().log_likelihood * per_token);
+      pieces = {beams.front().ids};
+    } else if (best_of > 1) {
       const sy::nn::Index best = sy::generate::best_of(generator, length, &pieces);
       double lowest = generator.log_likelihood(0), highest = lowest;
       for (sy::nn::Index k = 1; k < generator.count(); ++k) {
@@ -166,7 +183,8 @@ int main(int argc, char** argv) {
       const std::string path = to_stdout ? "standard output" : out_path(static_cast<std::int64_t>(k));
       sy::music::DecodeStats stats;
       const sy::midi::NoteList notes = sy::generate::ids_to_notes(ids, saved.vocabulary, *saved.encoder, &stats);
-      render.name = "symphonic seed " + std::to_string(seed + first + k);
+      render.name = beam > 0 ? "symphonic beam search of " + std::to_string(beam)
+                             : "symphonic seed " + std::to_string(seed + first + k);
       if (to_stdout) {
         const std::vector<std::uint8_t> bytes = sy::midi::write(sy::generate::render_midi(notes, render));
         if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() || std::fflush(stdout) != 0) {

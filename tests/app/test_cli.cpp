@@ -70,6 +70,9 @@ TEST_CASE("cli: --help, bad arguments exit 2 with one line, unreadable files exi
       {"symphonic-generate --checkpoint c --out o.mid --argmax --temperature 0.5", "--argmax and --temperature"},
       {"symphonic-generate --checkpoint c --out o.mid --primer none --primer-tokens t", "--primer and --primer-tokens"},
       {"symphonic-generate --checkpoint c --out o.mid --count 2 --best-of 3", "--count writes every piece and --best-of"},
+      {"symphonic-generate --checkpoint c --out o.mid --beam 4 --top-p 0.9", "--beam searches, it does not sample: it cannot take --top-p"},
+      {"symphonic-generate --checkpoint c --out o.mid --beam 4 --argmax", "(--beam 1 is argmax)"},
+      {"symphonic-generate --checkpoint c --out o.mid --beam 0", "--beam needs a whole number"},
       {"symphonic-train --corpus x --checkpoint y --recipe --preset default", "--recipe and --preset default"},
       {"symphonic-train --corpus x --checkpoint y --sync-batch-norm", "go with --distributed"},
   };
@@ -188,6 +191,24 @@ TEST_CASE("cli: render, train, SIGINT, resume, generate and evaluate end to end"
                         "again");
   CHECK(again.status == 0);
   CHECK(read_text(dir + "/g.mid") == read_text(dir + "/h.mid"));
+  // beam search: says the beams' log-likelihoods, and --beam 1 writes the argmax piece
+  const Run searched = run(bin + "/symphonic-generate --checkpoint " + dir + "/m.safetensors --out " + dir +
+                               "/b.mid --length 60 --beam 4",
+                           "beam");
+  CHECK(searched.status == 0);
+  CHECK(searched.out.find("beam search, 4 beams: log-likelihood") != std::string::npos);
+  CHECK(symphonic::midi::extract_notes(symphonic::midi::read_file(dir + "/b.mid")).notes.size() > 0);
+  const Run beam1 = run(bin + "/symphonic-generate --checkpoint " + dir + "/m.safetensors --out " + dir +
+                            "/b1.mid --length 60 --beam 1",
+                        "beam1");
+  const Run argmax = run(bin + "/symphonic-generate --checkpoint " + dir + "/m.safetensors --out " + dir +
+                             "/a1.mid --length 60 --argmax",
+                         "argmax");
+  CHECK(beam1.status == 0);
+  CHECK(argmax.status == 0);
+  // the same notes; the track names differ ("beam search of 1" against "seed 1")
+  CHECK(symphonic::midi::extract_notes(symphonic::midi::read_file(dir + "/b1.mid")).notes ==
+        symphonic::midi::extract_notes(symphonic::midi::read_file(dir + "/a1.mid")).notes);
   // a MIDI primer
   const Run primed = run(bin + "/symphonic-generate --checkpoint " + dir + "/m.safetensors --out " + dir +
                              "/p.mid --length 50 --primer " + dir + "/corpus/ode_to_joy.mid",

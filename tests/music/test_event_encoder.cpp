@@ -4,8 +4,12 @@
 #include <algorithm>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "symphonic/midi/notes_to_file.hpp"
+#include "symphonic/midi/read.hpp"
+#include "symphonic/midi/write.hpp"
 #include "symphonic/music/event_encoder.hpp"
 #include "symphonic/music/factory.hpp"
 
@@ -59,6 +63,27 @@ midi::NoteList random_notes(std::mt19937_64& rng, const music::EventEncoder& enc
   return list;
 }
 
+// A note with its instrument, for comparing pieces of several instruments.
+struct Played {
+  int program;
+  bool drum;
+  int pitch, velocity;
+  double start, end;
+  bool operator<(const Played& o) const {
+    return std::tie(start, program, drum, pitch, velocity, end) < std::tie(o.start, o.program, o.drum, o.pitch, o.velocity, o.end);
+  }
+  bool operator==(const Played& o) const {
+    return program == o.program && drum == o.drum && pitch == o.pitch && velocity == o.velocity && start == o.start && end == o.end;
+  }
+};
+
+std::vector<Played> played_of(const midi::NoteList& list) {
+  std::vector<Played> k;
+  for (const auto& n : list.notes) k.push_back({n.drum ? 0 : n.program, n.drum, n.pitch, n.velocity, n.start_s, n.end_s});
+  std::sort(k.begin(), k.end());
+  return k;
+}
+
 }  // namespace
 
 TEST_SUITE("music") {
@@ -80,6 +105,128 @@ TEST_CASE("event encoder: decode(encode(x)) == x for random notes on the grid") 
       CHECK(stats.notes == static_cast<std::int64_t>(x.notes.size()));
       for (const auto& t : tokens) CHECK(!t.empty());
     }
+  }
+}
+
+TEST_CASE("event encoder: programs=1 round trip of three instruments, one pitch sounding on all of them at once") {
+  std::mt19937_64 rng(7);
+  const music::EventEncoder enc = music::EventEncoder::from_text("event programs=1 drums=1");
+  for (int trial = 0; trial < 200; ++trial) {
+    midi::NoteList x;
+    for (int instrument : {0, 40, -1}) {  // piano, violin, drums
+      midi::NoteList part = random_notes(rng, enc);
+      for (midi::Note& n : part.notes) {
+        n.drum = instrument < 0;
+        n.channel = n.drum ? 9 : instrument == 0 ? 0 : 1;
+        n.program = n.drum ? 0 : instrument;
+        x.notes.push_back(n);
+      }
+    }
+    music::DecodeStats stats;
+    const midi::NoteList y = enc.decode(enc.encode(x), &stats);
+    REQUIRE(played_of(y) == played_of(x));
+    CHECK(stats.skipped == 0);
+    CHECK(stats.unterminated == 0);
+    for (const midi::Note& n : y.notes) {  // one track and channel per instrument, drums on channel index 9
+      if (n.drum) CHECK(n.channel == 9);
+      for (const midi::Note& m : y.notes)
+        if (m.drum == n.drum && m.program == n.program) CHECK((m.track == n.track && m.channel == n.channel));
+        else CHECK((m.track != n.track && m.channel != n.channel));
+    }
+  }
+}
+
+TEST_CASE("event encoder: programs=1 tokens of a small example, worked by hand") {
+  midi::NoteList x;
+  midi::Note piano;
+  piano.pitch = 60;
+  piano.velocity = 80;  // bin 19
+  piano.start_s = 0.0;
+  piano.end_s = 0.5;
+  midi::Note violin = piano;
+  violin.program = 40;
+  violin.channel = 1;
+  midi::Note kick = piano;
+  kick.pitch = 36;
+  kick.drum = true;
+  kick.channel = 9;
+  kick.start_s = 0.25;
+  x.notes = {violin, kick, piano};
+  const std::vector<std::string> expected = {
+      "program:0",     "velocity:19", "note_on:60",  "program:40",    "note_on:60", "time_shift:25",
+      "program:drums", "note_on:36",  "time_shift:25", "program:0",   "note_off:60", "program:40",
+      "note_off:60",   "program:drums", "note_off:36"};
+  CHECK(music::EventEncoder::from_text("event programs=1 drums=1").encode(x) == expected);
+  // without drums=1 the drum note is dropped, as without programs
+  const std::vector<std::string> melodic = music::EventEncoder::from_text("event programs=1").encode(x);
+  CHECK(std::find(melodic.begin(), melodic.end(), "program:drums") == melodic.end());
+  CHECK(melodic.size() == expected.size() - 5);
+}
+
+TEST_CASE("event encoder: programs=1 decode skips what is no instrument and keeps instruments apart") {
+  const music::EventEncoder enc = music::EventEncoder::from_text("event programs=1");
+  music::DecodeStats stats;
+  const midi::NoteList y = enc.decode({"note_on:60", "program:128", "program:drums", "program:x", "program:",
+                                       "program:40", "note_on:60", "note_off:62", "time_shift:10", "note_off:60"},
+                                      &stats);
+  CHECK(stats.skipped == 5);       // 128, drums without drums=1, x, empty, the off of a pitch the violin never struck
+  CHECK(stats.unterminated == 1);  // the piano's 60: the violin's note-off is not the piano's
+  REQUIRE(y.notes.size() == 2);
+  const midi::Note& piano = y.notes[0].program == 0 ? y.notes[0] : y.notes[1];
+  const midi::Note& violin = y.notes[0].program == 0 ? y.notes[1] : y.notes[0];
+  CHECK(piano.program == 0);      // before any program token: piano
+  CHECK(violin.program == 40);
+  CHECK(violin.end_s == doctest::Approx(0.1));
+  CHECK(piano.track != violin.track);
+  CHECK(piano.channel != violin.channel);
+  // without programs=1 a program token is not an event of this encoder
+  music::DecodeStats plain;
+  music::EventEncoder().decode({"program:40", "note_on:60"}, &plain);
+  CHECK(plain.skipped == 1);
+}
+
+TEST_CASE("event encoder: a two-instrument MIDI file survives encode, decode and writing: one track per instrument") {
+  midi::File file;
+  file.format = 1;
+  file.division = midi::Division::quarter(480);
+  file.tracks.resize(3);
+  file.tracks[0].add_tempo(0, 500000);  // 120 bpm: 480 ticks = 0.5 s, on the 10 ms grid
+  file.tracks[0].add_end_of_track(0);
+  for (int part = 1; part <= 2; ++part) {
+    midi::Track& t = file.tracks[static_cast<std::size_t>(part)];
+    const int channel = part - 1, program = part == 1 ? 0 : 40;
+    t.add_program_change(0, channel, program);
+    for (int k = 0; k < 8; ++k) {  // both play C4 at the same time on beat 1 of each bar
+      const int pitch = k % 4 == 0 ? 60 : (part == 1 ? 64 + k : 55 - k);
+      t.add_note_on(480 * k, channel, pitch, 95);
+      t.add_note_off(480 * k + (part == 1 ? 240 : 480), channel, pitch);
+    }
+    t.add_end_of_track(480 * 8);
+  }
+  const music::EventEncoder enc = music::EventEncoder::from_text("event programs=1");
+  const midi::NoteList original = midi::extract_notes(file);
+  const std::vector<std::string> tokens = enc.encode_file(file);
+  const midi::NoteList decoded = enc.decode(tokens);
+  const midi::File written = midi::read(midi::write(midi::notes_to_file(decoded)));
+  const midi::NoteList back = midi::extract_notes(written);
+  // velocity 95 comes back as its bin's representative; everything else exactly
+  std::vector<Played> expected = played_of(original);
+  for (Played& p : expected) p.velocity = enc.velocity_of_bin(enc.bin_of_velocity(p.velocity));
+  std::sort(expected.begin(), expected.end());
+  CHECK(played_of(decoded) == expected);
+  CHECK(played_of(back) == expected);
+  REQUIRE(written.tracks.size() == 3);  // the conductor, then one track per instrument
+  for (std::size_t t = 1; t < 3; ++t) {
+    CAPTURE(t);
+    int programs = 0, program = -1;
+    for (const midi::Event& e : written.tracks[t].events)
+      if (e.is_channel() && e.message() == midi::Message::program_change) {
+        ++programs;
+        program = e.data1;
+      }
+    CHECK(programs == 1);
+    for (const midi::Note& n : back.notes)
+      if (n.track == static_cast<int>(t)) CHECK(n.program == program);
   }
 }
 
@@ -160,6 +307,11 @@ TEST_CASE("event encoder: options text round trip and errors") {
   CHECK(enc.options_text() == "event step_ms=5 max_shift=100 velocity_bins=16 markers=1 drums=0");
   CHECK(music::make_encoder(enc.options_text())->options_text() == enc.options_text());
   CHECK(enc.all_tokens().size() == 2 + 128 + 128 + 100 + 16);
+  const music::EventEncoder instruments = music::EventEncoder::from_text("event programs=1 drums=1");
+  CHECK(instruments.options_text() == "event step_ms=10 max_shift=100 velocity_bins=32 markers=0 drums=1 programs=1");
+  CHECK(music::make_encoder(instruments.options_text())->options_text() == instruments.options_text());
+  CHECK(instruments.all_tokens().size() == 128 + 128 + 100 + 32 + 128 + 1);
+  CHECK(instruments.all_tokens().back() == "program:drums");
   CHECK_THROWS_AS(music::EventEncoder::from_text("event step_ms=0"), music::VocabularyError);
   CHECK_THROWS_AS(music::EventEncoder::from_text("event step_ms=ten"), music::VocabularyError);
   CHECK_THROWS_AS(music::EventEncoder::from_text("event colour=red"), music::VocabularyError);

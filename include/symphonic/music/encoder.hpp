@@ -61,6 +61,10 @@ class Encoder {
   virtual std::vector<std::string> encode_file(const midi::File& file) const {
     return encode(midi::extract_notes(file));
   }
+
+  /// True when decode() gives notes the instrument (program, drums) they were encoded with; a
+  /// writer should then keep each note's program instead of choosing one for all.
+  virtual bool keeps_instruments() const { return false; }
 };
 
 namespace detail {
