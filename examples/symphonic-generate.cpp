@@ -16,6 +16,7 @@
 
 #include <symphonic/detail/file_io.hpp>
 #include <symphonic/generate/beam_search.hpp>
+#include <symphonic/generate/conditions.hpp>
 #include <symphonic/generate/generator.hpp>
 #include <symphonic/generate/piano_roll.hpp>
 #include <symphonic/generate/primer.hpp>
@@ -42,7 +43,9 @@ int main(int argc, char** argv) {
       .option("primer-length", "N", "tokens taken from a primer file or window", "64")
       .option("corpus", "DIR", "MIDI folder for --primer random")
       .option("seed", "N", "random seed of the sampler and the primer window", "1")
-      .option("tempo", "BPM", "tempo of the written file", "120")
+      .option("tempo", "BPM", "tempo of the written file; for a model trained with condition=tempo, also the tempo asked of it", "120")
+      .option("key", "KEY", "for a model trained with condition=key: the key asked of it, e.g. G, F#m, Bb (default: the model's choice)")
+      .option("density", "N", "for a model trained with condition=density: notes per second asked of it, 0-16 (default: the model's choice)")
       .option("program", "N", "General MIDI program for every note (0 = piano), -1 = as decoded; by default as decoded when the encoder keeps instruments (event programs=1), else 0")
       .option("roll", "FILE.svg", "also write a piano-roll picture of the result")
       .option("count", "N", "write N pieces sampled in one batched pass (seeds SEED .. SEED+N-1) as FILE-1.mid .. FILE-N.mid", "1")
@@ -102,6 +105,12 @@ int main(int argc, char** argv) {
         throw cli::UsageError("--roll and --out name the same file " + out_path(k));
     }
     if (primer == "random" && !args.has("corpus")) throw cli::UsageError("--primer random needs --corpus DIR");
+    sy::generate::ConditionRequest request;
+    if (args.has("key")) {
+      request.key = sy::music::parse_key(args.text("key"));
+      if (request.key < 0) throw cli::UsageError("--key needs a key such as C, G, F#m or Bb, got \"" + args.text("key") + "\"");
+    }
+    if (args.has("density")) request.density = static_cast<int>(args.integer("density", 0, 16));
     const sy::nn::Precision precision = sy::nn::parse_precision(args.choice("precision", {"fp32", "bf16"}));
     try {
       sy::nn::check_precision<float>(precision);
@@ -149,9 +158,22 @@ int main(int argc, char** argv) {
       primer_ids = sy::generate::midi_primer(primer, *saved.encoder, saved.vocabulary, primer_length);
     }
 
+    if (args.has("tempo") && saved.encoder->conditions().tempo) request.tempo = static_cast<int>(render.bpm);
     sy::generate::BatchGenerator<float> generator(*saved.model, std::max({count, best_of, beam}), sampler, seed);
     generator.set_banned(sy::generate::unplayable_ids(saved.vocabulary));
-    generator.prime(primer_ids);
+    if (saved.encoder->conditions().any()) {  // the primer's own controls out, the block after it
+      primer_ids = sy::generate::without_conditions(primer_ids, saved.vocabulary);
+      if (primer_ids.empty()) throw sy::generate::PrimerError("the primer holds nothing but control tokens");
+      generator.prime(primer_ids);
+      std::string block;
+      for (const std::string& token : sy::generate::start_conditions(generator, *saved.encoder, saved.vocabulary, request))
+        block += " " + token;
+      std::fprintf(said, "conditions:%s (every %d tokens)\n", block.c_str(), saved.encoder->conditions().every);
+    } else {
+      if (request.any())  // say which: the first asked for
+        sy::generate::start_conditions(generator, *saved.encoder, saved.vocabulary, request);
+      generator.prime(primer_ids);
+    }
     std::vector<std::vector<std::int32_t>> pieces;
     std::size_t first = 0;  // the seed offset of pieces[0]
     if (beam > 0) {
@@ -213,6 +235,9 @@ int main(int argc, char** argv) {
     return cli::exit_usage;
   } catch (const sy::generate::SamplerError& e) {
     std::fprintf(stderr, "symphonic-generate: %s (see --help)\n", e.what());
+    return cli::exit_usage;
+  } catch (const sy::generate::ConditionError& e) {
+    std::fprintf(stderr, "symphonic-generate: %s\n", e.what());
     return cli::exit_usage;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "symphonic-generate: out of memory: this model and batch do not fit in this machine's memory\n");

@@ -125,6 +125,7 @@ int main(int argc, char** argv) {
       .option("checkpoint", "PATH", "best checkpoint; the last one goes to PATH with .last before the extension")
       .option("encoder", "chord|event", "tokens: chord onsets with durations, or performance events", "chord")
       .option("encoder-options", "TEXT", "full encoder options, e.g. \"event step_ms=20 markers=1\" (overrides --encoder)")
+      .option("condition", "LIST", "control tokens learned with every piece, comma-separated: key, density, tempo (e.g. key,density); symphonic-generate then takes --key, --density and --tempo")
       .flag("recipe", "the original recipe: chord recipe=1 tokens, recipe model, rmsprop, 100-token windows")
       .option("preset", "recipe|default", "model preset", "default")
       .option("embedding", "N", "embedding size (default preset: 64)")
@@ -237,6 +238,11 @@ int main(int argc, char** argv) {
     if (args.has("encoder-options")) encoder_text = args.text("encoder-options");
     else if (recipe) encoder_text = run.encoder;
     else encoder_text = args.choice("encoder", {"chord", "event"}) == "chord" ? defaults.encoder : "event markers=1";
+    if (args.has("condition")) {
+      if (encoder_text.find("condition=") != std::string::npos)
+        throw cli::UsageError("--condition and the condition= of --encoder-options both set the conditions: choose one");
+      encoder_text += " condition=" + args.text("condition");
+    }
     const std::string optimizer = args.choice("optimizer", {"adam", "rmsprop", "sgd"});
     args.number("lr", 1e-9, 10);  // validates
     sy::train::TrainerOptions options;

@@ -73,6 +73,9 @@ TEST_CASE("cli: --help, bad arguments exit 2 with one line, unreadable files exi
       {"symphonic-generate --checkpoint c --out o.mid --beam 4 --top-p 0.9", "--beam searches, it does not sample: it cannot take --top-p"},
       {"symphonic-generate --checkpoint c --out o.mid --beam 4 --argmax", "(--beam 1 is argmax)"},
       {"symphonic-generate --checkpoint c --out o.mid --beam 0", "--beam needs a whole number"},
+      {"symphonic-generate --checkpoint c --out o.mid --key H", "--key needs a key such as C, G, F#m or Bb"},
+      {"symphonic-generate --checkpoint c --out o.mid --density 17", "--density needs a whole number"},
+      {"symphonic-train --corpus x --checkpoint y --recipe --condition key", "recipe=1 writes the recipe's tokens only"},
       {"symphonic-train --corpus x --checkpoint y --recipe --preset default", "--recipe and --preset default"},
       {"symphonic-train --corpus x --checkpoint y --sync-batch-norm", "go with --distributed"},
   };
@@ -295,6 +298,34 @@ TEST_CASE("cli: render, train, SIGINT, resume, generate and evaluate end to end"
   CHECK(from_nothing.status == 0);
   CHECK(from_nothing.out.find("starting from the random token") != std::string::npos);
   CHECK(symphonic::midi::extract_notes(symphonic::midi::read_file(dir + "/r.mid")).notes.size() > 0);
+
+  // conditions: learned with --condition, set with --key; the model's own choice when not set
+  const Run keyed = run(bin + "/symphonic-train --corpus " + dir + "/corpus --checkpoint " + dir + "/k.safetensors" + small +
+                            " --condition key,density --max-steps 3",
+                        "keyed");
+  CHECK(keyed.status == 0);
+  CHECK(keyed.out.find("condition=key,density condition_every=32") != std::string::npos);
+  const Run own = run(bin + "/symphonic-generate --checkpoint " + dir + "/k.safetensors --out " + dir + "/k.mid --length 80", "own");
+  CHECK(own.status == 0);
+  CHECK(symphonic::midi::extract_notes(symphonic::midi::read_file(dir + "/k.mid")).notes.size() > 0);
+  const std::size_t at = own.out.find("conditions: <key:");
+  REQUIRE(at != std::string::npos);
+  const std::string key = own.out.substr(at + 17, own.out.find('>', at) - at - 17);  // a key the model knows
+  const Run asked = run(bin + "/symphonic-generate --checkpoint " + dir + "/k.safetensors --out " + dir + "/ka.mid --length 80 --key " +
+                            key + " --beam 2",
+                        "asked");
+  CHECK(asked.status == 0);
+  CHECK(asked.out.find("conditions: <key:" + key + "> <density:") != std::string::npos);
+  CHECK(asked.out.find("(every 32 tokens)") != std::string::npos);
+  CHECK(asked.out.find("beam search, 2 beams") != std::string::npos);
+  const Run untrained = run(bin + "/symphonic-generate --checkpoint " + dir + "/m.safetensors --out " + dir + "/u.mid --key G", "untrained");
+  CHECK(untrained.status == 2);
+  CHECK(untrained.err.find("trained without key tokens") != std::string::npos);
+  const Run both = run(bin + "/symphonic-train --corpus " + dir + "/corpus --checkpoint " + dir + "/k2.safetensors" + small +
+                           " --condition key --encoder-options 'chord condition=density' --max-steps 1",
+                       "both_conditions");
+  CHECK(both.status == 2);
+  CHECK(both.err.find("choose one") != std::string::npos);
   std::system(("rm -rf " + dir).c_str());
 }
 

@@ -1,8 +1,9 @@
-// symphonic/generate/generate.hpp - module umbrella: samplers, the stateful generator, beam search, primers,
-// piano rolls and music statistics.
+// symphonic/generate/generate.hpp - module umbrella: samplers, the stateful generator, beam
+// search, conditions (key, density, tempo), primers, piano rolls and music statistics.
 #pragma once
 
 #include "symphonic/generate/beam_search.hpp"
+#include "symphonic/generate/conditions.hpp"
 #include "symphonic/generate/generator.hpp"
 #include "symphonic/generate/piano_roll.hpp"
 #include "symphonic/generate/primer.hpp"

@@ -68,6 +68,7 @@ class BatchGenerator {
     histories_.assign(static_cast<std::size_t>(count()), {});
     log_likelihoods_.assign(static_cast<std::size_t>(count()), 0.0);
     probabilities_.clear();
+    since_interleaved_ = 0;
   }
 
   /// Token ids the samplers must never pick (e.g. the vocabulary's unknown token, begin markers).
@@ -136,6 +137,31 @@ class BatchGenerator {
     }
     feed(ids);  // the scores count only once feed() has taken the ids
     for (std::size_t k = 0; k < ids.size(); ++k) log_likelihoods_[k] += scores[k];
+    if (!interleaved_.empty() && ++since_interleaved_ == interleave_every_) {
+      since_interleaved_ = 0;
+      std::vector<std::int32_t> step(ids.size());
+      for (std::int32_t id : interleaved_) {
+        step.assign(step.size(), id);
+        feed(step);
+      }
+    }
+  }
+
+  /// After every `every` tokens taken (sampled by next() or chosen for take()) from now on, feeds
+  /// `ids` to every piece, given, not scored: the control blocks of a model trained with
+  /// conditions (generate/conditions.hpp). An empty `ids` stops it. reset() keeps the setting and
+  /// restarts the count.
+  void set_interleaved(std::vector<std::int32_t> ids, std::int64_t every) {
+    if (!ids.empty() && every < 1)
+      SYMPHONIC_THROW(SamplerError("tokens interleaved every " + std::to_string(every) + " tokens: it must be at least 1"));
+    const std::int32_t vocab = model_.config().vocab_size;
+    for (std::int32_t id : ids)
+      if (id < 0 || id >= vocab)
+        SYMPHONIC_THROW(SamplerError("interleaved token id " + std::to_string(id) + " outside the model's vocabulary [0, " +
+                                     std::to_string(vocab) + ")"));
+    interleaved_ = std::move(ids);
+    interleave_every_ = every;
+    since_interleaved_ = 0;
   }
 
   /// Piece k continues as a copy of piece parents[k] (a fork when one parent appears several
@@ -207,6 +233,9 @@ class BatchGenerator {
   std::vector<std::int32_t> banned_;
   std::vector<double> log_likelihoods_;
   std::vector<double> probabilities_;
+  std::vector<std::int32_t> interleaved_;  ///< set_interleaved()'s block
+  std::int64_t interleave_every_ = 0;
+  std::int64_t since_interleaved_ = 0;     ///< tokens taken since the last block (or the start)
 };
 
 /// Of the pieces a primed `generator` has, the index of the one with the highest log_likelihood

@@ -91,14 +91,16 @@ inline std::vector<std::int32_t> random_window_primer(const std::vector<data::Pi
                                    piece.ids.begin() + static_cast<std::ptrdiff_t>(start + length));
 }
 
-/// The ids a generated piece should not hold: the unknown token and the begin and end markers
-/// (the length is the caller's choice, so neither a new beginning nor an end), where the
-/// vocabulary has them.
+/// The ids a generated piece should not hold: the unknown token, the begin and end markers
+/// (the length is the caller's choice, so neither a new beginning nor an end) and control tokens
+/// (fed, never sampled: generate/conditions.hpp), where the vocabulary has them.
 inline std::vector<std::int32_t> unplayable_ids(const music::Vocabulary& vocabulary) {
   std::vector<std::int32_t> ids;
   if (vocabulary.unknown_id() >= 0) ids.push_back(vocabulary.unknown_id());
   for (const std::string& marker : {music::begin_token(), music::end_token()})
     if (vocabulary.contains(marker)) ids.push_back(vocabulary.id(marker));
+  for (std::int32_t id = 0; id < vocabulary.size(); ++id)
+    if (music::is_condition_token(vocabulary.token(id))) ids.push_back(id);
   return ids;
 }
 

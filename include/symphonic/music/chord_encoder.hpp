@@ -69,7 +69,10 @@ class ChordEncoder : public Encoder {
   static constexpr int max_length12 = 48;  ///< longest d:/r: value, in 1/12 quarter notes
   static constexpr int velocity = 90;
 
-  explicit ChordEncoder(ChordEncoderOptions options = {}) : options_(options) {
+  explicit ChordEncoder(ChordEncoderOptions options = {}, Conditions conditions = {}) : options_(options) {
+    conditions_ = conditions;
+    if (options_.recipe && conditions_.any())
+      SYMPHONIC_THROW(VocabularyError("recipe=1 writes the recipe's tokens only: it takes no condition"));
     if (options_.grid < 0 || options_.grid > 12 || (options_.grid > 0 && 12 % options_.grid != 0))
       SYMPHONIC_THROW(VocabularyError("chord encoder grid must be music21 or one of 1 2 3 4 6 12"));
     if (options_.recipe && (options_.timing || options_.markers || options_.all_parts || options_.grid != 0))
@@ -90,8 +93,9 @@ class ChordEncoder : public Encoder {
                     ? Voicing::recipe
                     : Voicing::close;
     o.markers = kv.flag("markers", o.markers);
+    const Conditions conditions = detail::read_conditions(kv);
     kv.finish();
-    return ChordEncoder(o);
+    return ChordEncoder(o, conditions);
   }
 
   const ChordEncoderOptions& options() const { return options_; }
@@ -102,7 +106,7 @@ class ChordEncoder : public Encoder {
     return "chord grid=" + (options_.grid == 0 ? std::string("music21") : std::to_string(options_.grid)) +
            " parts=" + (options_.all_parts ? "all" : "first") + " timing=" + (options_.timing ? "1" : "0") +
            " voicing=" + (options_.voicing == Voicing::recipe ? "recipe" : "close") +
-           " markers=" + (options_.markers ? "1" : "0");
+           " markers=" + (options_.markers ? "1" : "0") + conditions_.options_text();
   }
 
   /// Tokens of a note list. Notes are grouped by their snapped onset (a group of one distinct
@@ -155,7 +159,7 @@ class ChordEncoder : public Encoder {
       i = j;
     }
     if (options_.markers) tokens.push_back(end_token());
-    return tokens;
+    return conditioned(notes, std::move(tokens));
   }
 
   /// In recipe mode, the tokens music21 5.7.2 gives the recipe for this file (first instrument
@@ -239,7 +243,7 @@ class ChordEncoder : public Encoder {
     };
     for (const std::string& token : tokens) {
       ++st.tokens;
-      if (token == begin_token() || token == end_token()) continue;
+      if (token == begin_token() || token == end_token() || is_condition_token(token)) continue;
       if (options_.timing && token.size() > 2 && (token[0] == 'd' || token[0] == 'r') && token[1] == ':') {
         const int value = small_number(token.substr(2));
         if (value < 1 || value > max_length12) {

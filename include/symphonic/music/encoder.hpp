@@ -20,6 +20,7 @@
 #include "symphonic/midi/file.hpp"
 #include "symphonic/midi/note.hpp"
 #include "symphonic/midi/notes.hpp"
+#include "symphonic/music/conditions.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
 namespace music {
@@ -65,6 +66,25 @@ class Encoder {
   /// True when decode() gives notes the instrument (program, drums) they were encoded with; a
   /// writer should then keep each note's program instead of choosing one for all.
   virtual bool keeps_instruments() const { return false; }
+
+  /// The control tokens (key, density, tempo) this encoder writes into every piece
+  /// (music/conditions.hpp); none unless its options say condition=...
+  const Conditions& conditions() const { return conditions_; }
+
+ protected:
+  /// A piece's tokens with its control blocks, when the encoder writes any.
+  std::vector<std::string> conditioned(const midi::NoteList& notes, std::vector<std::string> tokens) const {
+    if (!conditions_.any()) return tokens;
+    return with_conditions(tokens, condition_block(notes, conditions_), conditions_.every, begin_token(), end_token());
+  }
+  /// The encoder's vocabulary in full: `tokens`, then every control token it may write.
+  std::vector<std::string> with_condition_tokens(std::vector<std::string> tokens) const {
+    for (Condition kind : conditions_.kinds())
+      for (std::string& t : condition_tokens(kind)) tokens.push_back(std::move(t));
+    return tokens;
+  }
+
+  Conditions conditions_;
 };
 
 namespace detail {
@@ -80,6 +100,17 @@ inline symphonic::detail::KeyValues read_encoder_options(const std::string& text
     SYMPHONIC_THROW(VocabularyError("not " + std::string(expected_name) + " encoder options: \"" + text + "\""));
   options.set_what(options.name() + " encoder");
   return options;
+}
+
+/// Reads the condition=key,density,tempo and condition_every=N options (Conditions).
+inline Conditions read_conditions(symphonic::detail::KeyValues& options) {
+  Conditions c;
+  const std::string list = options.text("condition", "");
+  if (!list.empty() && !detail::parse_condition_list(list, c))
+    SYMPHONIC_THROW(VocabularyError("encoder key 'condition': expected a comma-separated list of key, density and tempo, "
+                                    "each at most once, got '" + list + "'"));
+  c.every = static_cast<int>(options.integer("condition_every", c.every, 1, 100000));
+  return c;
 }
 
 }  // namespace detail

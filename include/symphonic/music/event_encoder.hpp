@@ -56,7 +56,8 @@ struct EventEncoderOptions {
 
 class EventEncoder : public Encoder {
  public:
-  explicit EventEncoder(EventEncoderOptions options = {}) : options_(options) {
+  explicit EventEncoder(EventEncoderOptions options = {}, Conditions conditions = {}) : options_(options) {
+    conditions_ = conditions;
     if (options_.step_ms < 1 || options_.step_ms > 1000 || options_.max_shift < 1 ||
         options_.max_shift > 10000 || options_.velocity_bins < 1 || options_.velocity_bins > 127)
       SYMPHONIC_THROW(VocabularyError("event encoder options out of range: " + options_text()));
@@ -73,8 +74,9 @@ class EventEncoder : public Encoder {
     o.drums = kv.flag("drums", false);
     o.sustain = kv.flag("sustain", false);
     o.programs = kv.flag("programs", false);
+    const Conditions conditions = detail::read_conditions(kv);
     kv.finish();
-    return EventEncoder(o);
+    return EventEncoder(o, conditions);
   }
 
   const EventEncoderOptions& options() const { return options_; }
@@ -85,7 +87,7 @@ class EventEncoder : public Encoder {
            " velocity_bins=" + std::to_string(options_.velocity_bins) +
            " markers=" + std::to_string(options_.markers ? 1 : 0) +
            " drums=" + std::to_string(options_.drums ? 1 : 0) + (options_.sustain ? " sustain=1" : "") +
-           (options_.programs ? " programs=1" : "");
+           (options_.programs ? " programs=1" : "") + conditions_.options_text();
   }
 
   /// encode(extract_notes(file)), with the sustain pedal applied when the sustain option is on.
@@ -122,7 +124,7 @@ class EventEncoder : public Encoder {
       for (int p = 0; p < 128; ++p) t.push_back(program_token(p));
       if (options_.drums) t.push_back(program_token(drums_instrument));
     }
-    return t;
+    return with_condition_tokens(std::move(t));
   }
 
   /// The token that switches to `instrument`: a General MIDI program 0..127, or drums_instrument.
@@ -184,7 +186,7 @@ class EventEncoder : public Encoder {
       }
     }
     if (options_.markers) tokens.push_back(end_token());
-    return tokens;
+    return conditioned(notes, std::move(tokens));
   }
 
   midi::NoteList decode(const std::vector<std::string>& tokens,
@@ -269,7 +271,7 @@ class EventEncoder : public Encoder {
           }
           break;
         case Kind::marker:
-          continue;
+          continue;  // markers and control tokens say nothing about notes
         case Kind::other:
           break;
       }
@@ -294,7 +296,7 @@ class EventEncoder : public Encoder {
   // Splits "name:value" (value a decimal integer of at most 5 digits) and names the kind;
   // "program:drums" is the program drums_instrument.
   static Kind classify(const std::string& token, int& value) {
-    if (token == begin_token() || token == end_token()) return Kind::marker;
+    if (token == begin_token() || token == end_token() || is_condition_token(token)) return Kind::marker;
     if (token == "program:drums") {
       value = drums_instrument;
       return Kind::program;
