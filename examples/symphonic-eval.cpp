@@ -123,6 +123,10 @@ int evaluate(const cli::Parser& args) {
     std::fprintf(stderr, "symphonic-eval: the split has no validation pieces (use --split all)\n");
     return cli::exit_failure;
   }
+  if (args.flag_set("list")) {  // which pieces, for a peer scored on the same ones (scripts/compare_keras.py)
+    for (const auto& p : scored) std::printf("%s\n", p.name.c_str());
+    return cli::exit_ok;
+  }
   // the split is held out only if it is the one the training run held out (same pieces)
   std::string split_name = all ? "whole corpus" : "validation";
   if (!all) {
@@ -286,6 +290,7 @@ int main(int argc, char** argv) {
       .option("val-split", "X", "validation share (default: from the checkpoint)")
       .option("seed", "N", "split seed (default: from the checkpoint)")
       .option("batch", "N", "windows per forward pass", "256")
+      .flag("list", "print the file names of the pieces --split selects, one per line, instead of scoring them")
       .option("bigram-samples", "N", "also write N pieces sampled from the bigram baseline (seeds 1..N) into --out")
       .option("out", "DIR", "folder for --bigram-samples")
       .option("length", "N", "tokens per bigram sample", "400")

@@ -262,6 +262,13 @@ TEST_CASE("cli: render, train, SIGINT, resume, generate and evaluate end to end"
   CHECK(eval.out.find("model ") != std::string::npos);
   CHECK(eval.out.find("bigram ") != std::string::npos);
   CHECK(eval.out.find("validation split") != std::string::npos);  // the run's own held-out pieces
+  // --list names those pieces, one per line, and scores nothing
+  const Run listed = run(bin + "/symphonic-eval --checkpoint " + dir + "/m.safetensors --corpus " + dir + "/corpus --list", "list");
+  CHECK(listed.status == 0);
+  const std::size_t held_out = std::stoul(eval.out.substr(eval.out.find("split (") + 7));
+  CHECK(lines(listed.out) == static_cast<int>(held_out));
+  CHECK(listed.out.find(".mid\n") != std::string::npos);
+  CHECK(listed.out.find("model ") == std::string::npos);
   // pieces sampled from the same bigram, for --stats to compare with the model's
   REQUIRE(std::system(("mkdir -p " + dir + "/bigram").c_str()) == 0);
   const Run bigram = run(bin + "/symphonic-eval --checkpoint " + dir + "/m.safetensors --corpus " + dir +

@@ -19,6 +19,9 @@
 //                     normal order in octave 4, each next one the nearest above the previous, so
 //                     the chord is stacked in close position (normal order spans < 12 semitones).
 //   markers=0|1       <begin> and <end> around each piece.
+//   condition=key,density,tempo, condition_every=N
+//                     control tokens of the piece's key, note density and tempo after <begin>
+//                     and every N tokens (music/conditions.hpp); not with recipe=1.
 // decode() without timing places tokens 0.5 quarter apart (recipe) and lets notes last 1 quarter
 // (recipe) or 0.5 quarter; at 120 bpm with 480 ticks per quarter, velocity 90.
 #pragma once

@@ -27,6 +27,8 @@
 // 10-15 in order of first appearance, shared round-robin past 15 instruments), so
 // midi::notes_to_file writes one track per instrument with its program change. Notes before any
 // program token are piano (program 0). Without programs=1 every note decodes as program 0, track 0.
+//
+// condition=key,density,tempo and condition_every=N add control tokens (music/conditions.hpp).
 #pragma once
 
 #include <algorithm>
