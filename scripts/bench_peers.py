@@ -123,6 +123,18 @@ def torch_worker(model_name, threads, repeats, precision):
     return {"version": version, "batch": B, "times": timed_steps(step, repeats)}
 
 
+def keras_recipe_model(keras, steps, vocab):
+    """The recipe's model as its own script builds it: scalar input id / vocab, one softmax per window."""
+    return keras.Sequential([
+        keras.Input((steps, 1)),
+        keras.layers.LSTM(512, recurrent_dropout=0.3, return_sequences=True),
+        keras.layers.LSTM(512, recurrent_dropout=0.3, return_sequences=True),
+        keras.layers.LSTM(512, recurrent_dropout=0.3),
+        keras.layers.BatchNormalization(), keras.layers.Dropout(0.3), keras.layers.Dense(256),
+        keras.layers.Activation("relu"), keras.layers.BatchNormalization(), keras.layers.Dropout(0.3),
+        keras.layers.Dense(vocab), keras.layers.Activation("softmax")])
+
+
 def keras_worker(model_name, threads, repeats, precision):
     set_thread_env(threads)
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
@@ -137,14 +149,7 @@ def keras_worker(model_name, threads, repeats, precision):
     T, B = SHAPES[model_name]["steps"], SHAPES[model_name]["batch"]
     rng = np.random.default_rng(0)
     if model_name == "recipe":
-        model = keras.Sequential([
-            keras.Input((T, 1)),
-            keras.layers.LSTM(512, recurrent_dropout=0.3, return_sequences=True),
-            keras.layers.LSTM(512, recurrent_dropout=0.3, return_sequences=True),
-            keras.layers.LSTM(512, recurrent_dropout=0.3),
-            keras.layers.BatchNormalization(), keras.layers.Dropout(0.3), keras.layers.Dense(256),
-            keras.layers.Activation("relu"), keras.layers.BatchNormalization(), keras.layers.Dropout(0.3),
-            keras.layers.Dense(VOCAB), keras.layers.Activation("softmax")])
+        model = keras_recipe_model(keras, T, VOCAB)
         x = (rng.integers(0, VOCAB, (B, T, 1)) / VOCAB).astype("float32")
         y = rng.integers(0, VOCAB, (B,))
     else:

@@ -32,6 +32,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_peers import keras_recipe_model  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "build", "release", "examples")
 STEPS, BATCH = 100, 64
@@ -79,14 +82,7 @@ def keras_worker(data_path, minutes, threads, seed):
 
     x_train, y_train = windows(data["train"])
     x_val, y_val = windows(data["validation"])
-    model = keras.Sequential([
-        keras.Input((STEPS, 1)),
-        keras.layers.LSTM(512, recurrent_dropout=0.3, return_sequences=True),
-        keras.layers.LSTM(512, recurrent_dropout=0.3, return_sequences=True),
-        keras.layers.LSTM(512, recurrent_dropout=0.3),
-        keras.layers.BatchNormalization(), keras.layers.Dropout(0.3), keras.layers.Dense(256),
-        keras.layers.Activation("relu"), keras.layers.BatchNormalization(), keras.layers.Dropout(0.3),
-        keras.layers.Dense(V), keras.layers.Activation("softmax")])
+    model = keras_recipe_model(keras, STEPS, V)  # the same model bench_peers.py times
     model.compile(loss="sparse_categorical_crossentropy", optimizer=keras.optimizers.RMSprop(learning_rate=1e-3))
     order = np.random.default_rng(seed).permutation(len(x_train))
     deadline = time.monotonic() + 60.0 * minutes
