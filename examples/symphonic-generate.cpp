@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
       .option("top-k", "N", "sample among the N most probable tokens, 0 = all", "0")
       .option("top-p", "X", "sample within the smallest set of tokens of mass X", "1")
       .option("repetition-penalty", "X", "divide recent tokens' probability by X (>= 1)", "1")
+      .option("frequency-penalty", "X", "multiply a recent token's probability by exp(-X) for each time it occurs among the last 32 (>= 0)", "0")
       .option("primer", "FILE.mid|random|none", "start from a MIDI file's opening, a random training window (needs --corpus), or the begin-of-piece token (a random token when the vocabulary has none)", "none")
       .option("primer-tokens", "FILE", "start from the whitespace-separated tokens in FILE")
       .option("primer-length", "N", "tokens taken from a primer file or window", "64")
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
     sampler.top_k = static_cast<int>(args.integer("top-k", 0, 1000000));
     sampler.top_p = args.number("top-p", 1e-9, 1);
     sampler.repetition_penalty = args.number("repetition-penalty", 1, 1e6);
+    sampler.frequency_penalty = args.number("frequency-penalty", 0, 1e6);
     const std::int64_t length = args.integer("length", 1, 100000000);
     const std::size_t primer_length = static_cast<std::size_t>(args.integer("primer-length", 1, 100000000));
     const std::uint64_t seed = static_cast<std::uint64_t>(args.integer("seed", 0, 9007199254740991LL));
@@ -80,7 +82,7 @@ int main(int argc, char** argv) {
     if (count > 1 && best_of > 1) throw cli::UsageError("--count writes every piece and --best-of one of them: choose one");
     const std::int64_t beam = args.has("beam") ? args.integer("beam", 1, 4096) : 0;
     if (beam > 0) {  // beam search scores with the model's own probabilities: no sampler setting applies
-      for (const char* sampling : {"count", "best-of", "temperature", "top-k", "top-p", "repetition-penalty"})
+      for (const char* sampling : {"count", "best-of", "temperature", "top-k", "top-p", "repetition-penalty", "frequency-penalty"})
         if (args.has(sampling)) throw cli::UsageError(std::string("--beam searches, it does not sample: it cannot take --") + sampling);
       if (args.flag_set("argmax")) throw cli::UsageError("--beam searches, it does not sample: it cannot take --argmax (--beam 1 is argmax)");
     }
@@ -170,7 +172,7 @@ int main(int argc, char** argv) {
         block += " " + token;
       std::fprintf(said, "conditions:%s (every %d tokens)\n", block.c_str(), saved.encoder->conditions().every);
     } else {
-      if (request.any())  // say which: the first asked for
+      if (request.any())  // a model without conditions: this refuses the request, naming what was asked
         sy::generate::start_conditions(generator, *saved.encoder, saved.vocabulary, request);
       generator.prime(primer_ids);
     }

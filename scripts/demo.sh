@@ -81,10 +81,12 @@ train_s=$(( $(date +%s) - start ))
 
 # 5. generate from the best checkpoint: a MIDI file and its piano roll. Plain sampling (temperature
 #    1, no top-p cut: both sharpen towards the most common length and lose the corpus's rhythm,
-#    docs/app.md "Music statistics"), with recent tokens made less likely against loops.
+#    docs/app.md "Music statistics"), with recent tokens made less likely against loops, and the
+#    more so the more often they came (the frequency penalty keeps one note length from taking
+#    over: every seed 1-10 then keeps the corpus's rhythmic variety).
 echo "== generating $length tokens"
 "$bin/symphonic-generate" --checkpoint "$out/model.safetensors" --out "$out/demo.mid" --roll "$out/demo.svg" \
-  --length "$length" --repetition-penalty 1.2 --seed "$seed"
+  --length "$length" --repetition-penalty 1.2 --frequency-penalty 0.1 --seed "$seed"
 # 6. listening: a WAV file through FluidSynth and a General MIDI sound font, where Debian's
 #    fluidsynth and fluid-soundfont-gm are installed (the library itself has no audio code)
 soundfont=/usr/share/sounds/sf2/default-GM.sf2

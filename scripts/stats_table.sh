@@ -4,7 +4,8 @@
 #   1. the corpus split in two halves (files alternately, in path order), one half measured
 #      against the other: how far two sets of real pieces of one corpus are from each other;
 #   2. SEEDS pieces sampled from CHECKPOINT with the demo's settings (seeds 1..SEEDS, 400 tokens,
-#      plain sampling with a repetition penalty of 1.2; others with --sampler "FLAGS"), measured
+#      plain sampling with a repetition penalty of 1.2 and a frequency penalty of 0.1; others
+#      with --sampler "FLAGS"), measured
 #      against the whole corpus;
 #   3. SEEDS pieces of 400 tokens sampled from the bigram baseline fitted on the training split
 #      of CORPUS that CHECKPOINT was trained with (symphonic-eval --bigram-samples; plain
@@ -19,7 +20,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 [ $# -ge 2 ] || { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 corpus=$1 checkpoint=$2
 shift 2
-seeds=10 out="" sampler="--repetition-penalty 1.2"
+seeds=10 out="" sampler="--repetition-penalty 1.2 --frequency-penalty 0.1"
 while [ $# -gt 0 ]; do
   case "$1" in
     --seeds) seeds=${2:?}; shift 2 ;;

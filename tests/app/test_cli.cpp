@@ -74,6 +74,8 @@ TEST_CASE("cli: --help, bad arguments exit 2 with one line, unreadable files exi
       {"symphonic-generate --checkpoint c --out o.mid --beam 4 --argmax", "(--beam 1 is argmax)"},
       {"symphonic-generate --checkpoint c --out o.mid --beam 0", "--beam needs a whole number"},
       {"symphonic-generate --checkpoint c --out o.mid --key H", "--key needs a key such as C, G, F#m or Bb"},
+      {"symphonic-generate --checkpoint c --out o.mid --frequency-penalty -1", "--frequency-penalty needs a number"},
+      {"symphonic-generate --checkpoint c --out o.mid --beam 2 --frequency-penalty 0.1", "it cannot take --frequency-penalty"},
       {"symphonic-generate --checkpoint c --out o.mid --density 17", "--density needs a whole number"},
       {"symphonic-train --corpus x --checkpoint y --recipe --condition key", "recipe=1 writes the recipe's tokens only"},
       {"symphonic-train --corpus x --checkpoint y --recipe --preset default", "--recipe and --preset default"},

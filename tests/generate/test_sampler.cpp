@@ -224,6 +224,31 @@ TEST_CASE("sampler: same seed, same tokens; different seed, different tokens") {
   }
 }
 
+TEST_CASE("sampler: frequency penalty multiplies by exp(-f) once per occurrence in the window, after the repetition penalty") {
+  SamplerOptions o;
+  o.frequency_penalty = 0.5;
+  o.repetition_window = 4;
+  Sampler s(o, 3);
+  const std::vector<double> p = {0.4, 0.4, 0.2};
+  // window {0, 0, 0, 1}: token 2 fell out; 0 three times, 1 once
+  const auto d = s.distribution(p.data(), 3, {2, 0, 0, 0, 1});
+  const auto expected = normalised({0.4 * std::exp(-1.5), 0.4 * std::exp(-0.5), 0.2});
+  for (std::size_t i = 0; i < 3; ++i) CHECK(d[i] == doctest::Approx(expected[i]).epsilon(1e-12));
+  const int n = 100000;
+  CHECK(chi_square(draw(s, p, n, {2, 0, 0, 0, 1}), expected, n) < chi_square_critical(2));
+  // with the repetition penalty, both: 0.4 / 2 * exp(-1.5), 0.4 / 2 * exp(-0.5), 0.2
+  o.repetition_penalty = 2.0;
+  const auto both = Sampler(o, 3).distribution(p.data(), 3, {2, 0, 0, 0, 1});
+  const auto expected_both = normalised({0.2 * std::exp(-1.5), 0.2 * std::exp(-0.5), 0.2});
+  for (std::size_t i = 0; i < 3; ++i) CHECK(both[i] == doctest::Approx(expected_both[i]).epsilon(1e-12));
+  // off (0) or an empty window: the distribution as it was
+  o = {};
+  o.frequency_penalty = 0.5;
+  o.repetition_window = 0;
+  const auto off = Sampler(o, 3).distribution(p.data(), 3, {0, 0, 0});
+  for (std::size_t i = 0; i < 3; ++i) CHECK(off[i] == doctest::Approx(p[i]));
+}
+
 TEST_CASE("sampler: bad settings and inputs are rejected with SamplerError") {
   SamplerOptions o;
   o.temperature = -1;
@@ -241,6 +266,9 @@ TEST_CASE("sampler: bad settings and inputs are rejected with SamplerError") {
   o = {};
   o.temperature = INFINITY;
   CHECK_THROWS_AS(Sampler(o, 1), SamplerError);
+  o = {};
+  o.frequency_penalty = -0.1;
+  CHECK_THROWS_WITH_AS(Sampler(o, 1), doctest::Contains("frequency_penalty must be a finite number >= 0"), SamplerError);
   Sampler s({}, 1);
   CHECK_THROWS_AS(s.sample(std::vector<double>{}), SamplerError);
   // all-zero or NaN input degrades to a valid id instead of reading garbage

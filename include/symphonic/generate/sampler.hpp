@@ -8,6 +8,11 @@
 //                          `repetition_window` tokens of the history (penalty >= 1; in logit terms
 //                          this subtracts log(penalty), so the result does not depend on the sign
 //                          of a logit the way CTRL's rule does)
+//      frequency penalty   p_i <- p_i * exp(-f * n_i), n_i = how often token i occurs among those
+//                          same recent tokens (f >= 0; in logit terms f * n_i is subtracted, as in
+//                          OpenAI's frequency_penalty): it grows with every repeat, so a long run
+//                          of one value (one note length for bars on end) is broken, where the
+//                          once-per-token penalty above no longer moves a near-certain token
 //   2. temperature         p_i <- p_i^(1/T)       (softmax(logits / T)); T = 0 means argmax
 //   3. top-k               keep the k most probable tokens (k = 0: keep all)
 //   4. top-p (nucleus)     keep the smallest set of most probable tokens whose mass is >= p
@@ -48,6 +53,7 @@ struct SamplerOptions {
   int top_k = 0;                   ///< keep only the k most probable tokens; 0 keeps all
   double top_p = 1.0;              ///< nucleus mass in (0, 1]; 1 keeps all
   double repetition_penalty = 1.0; ///< >= 1; 1 is off
+  double frequency_penalty = 0.0;  ///< >= 0: logit -= penalty x occurrences in the window; 0 is off
   int repetition_window = 32;      ///< how many recent tokens the penalty looks at
 
   /// The recipe's rule: always the most probable token.
@@ -68,6 +74,9 @@ struct SamplerOptions {
     if (!(repetition_penalty >= 1.0) || !std::isfinite(repetition_penalty))
       SYMPHONIC_THROW(SamplerError("repetition_penalty must be a finite number >= 1, got " +
                                    std::to_string(repetition_penalty)));
+    if (!(frequency_penalty >= 0.0) || !std::isfinite(frequency_penalty))
+      SYMPHONIC_THROW(SamplerError("frequency_penalty must be a finite number >= 0, got " +
+                                   std::to_string(frequency_penalty)));
     if (repetition_window < 0)
       SYMPHONIC_THROW(SamplerError("repetition_window must be >= 0, got " +
                                    std::to_string(repetition_window)));
@@ -128,6 +137,13 @@ class Sampler {
         seen[static_cast<std::size_t>(id)] = true;
         p[static_cast<std::size_t>(id)] /= options_.repetition_penalty;
       }
+    }
+    //    frequency penalty, once per occurrence of a recent token
+    if (options_.frequency_penalty > 0.0 && options_.repetition_window > 0) {
+      const double factor = std::exp(-options_.frequency_penalty);
+      const std::size_t window = static_cast<std::size_t>(options_.repetition_window);
+      for (std::size_t h = history.size() > window ? history.size() - window : 0; h < history.size(); ++h)
+        if (history[h] >= 0 && history[h] < size) p[static_cast<std::size_t>(history[h])] *= factor;
     }
     const double total = std::accumulate(p.begin(), p.end(), 0.0);
     if (!(total > 0.0)) {  // nothing usable: fall back to the raw argmax
