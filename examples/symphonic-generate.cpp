@@ -163,19 +163,17 @@ int main(int argc, char** argv) {
     if (args.has("tempo") && saved.encoder->conditions().tempo) request.tempo = static_cast<int>(render.bpm);
     sy::generate::BatchGenerator<float> generator(*saved.model, std::max({count, best_of, beam}), sampler, seed);
     generator.set_banned(sy::generate::unplayable_ids(saved.vocabulary));
-    if (saved.encoder->conditions().any()) {  // the primer's own controls out, the block after it
+    const bool conditioned = saved.encoder->conditions().any();
+    if (conditioned) {  // the primer's own controls out: the block follows it, as in training
       primer_ids = sy::generate::without_conditions(primer_ids, saved.vocabulary);
       if (primer_ids.empty()) throw sy::generate::PrimerError("the primer holds nothing but control tokens");
-      generator.prime(primer_ids);
-      std::string block;
-      for (const std::string& token : sy::generate::start_conditions(generator, *saved.encoder, saved.vocabulary, request))
-        block += " " + token;
-      std::fprintf(said, "conditions:%s (every %d tokens)\n", block.c_str(), saved.encoder->conditions().every);
-    } else {
-      if (request.any())  // a model without conditions: this refuses the request, naming what was asked
-        sy::generate::start_conditions(generator, *saved.encoder, saved.vocabulary, request);
-      generator.prime(primer_ids);
     }
+    generator.prime(primer_ids);
+    // feeds the block (none without conditions) or refuses a request the model cannot take
+    std::string block;
+    for (const std::string& token : sy::generate::start_conditions(generator, *saved.encoder, saved.vocabulary, request))
+      block += " " + token;
+    if (conditioned) std::fprintf(said, "conditions:%s (every %d tokens)\n", block.c_str(), saved.encoder->conditions().every);
     std::vector<std::vector<std::int32_t>> pieces;
     std::size_t first = 0;  // the seed offset of pieces[0]
     if (beam > 0) {

@@ -130,7 +130,6 @@ std::vector<Beam> beam_search(BatchGenerator<Scalar>& generator, std::int64_t to
       const Candidate& c = candidates[j];
       parents[j] = live[c.beam];
       next[j] = c.id;
-      grown[j].ids.reserve(beams[c.beam].ids.size() + 1);
       grown[j].ids = beams[c.beam].ids;
       grown[j].ids.push_back(c.id);
       grown[j].log_likelihood = c.score;
