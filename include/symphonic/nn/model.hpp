@@ -135,6 +135,7 @@ class Model {
   const Vec& parameters() const { return params_; }
   Vec& gradients() { return grads_; }
   Vec& buffer_values() { return buffers_; }
+  const Vec& buffer_values() const { return buffers_; }
 
   /// Views into parameters(), in flat-buffer order, PyTorch names and shapes.
   std::vector<NamedTensor<Scalar>> named_parameters() {

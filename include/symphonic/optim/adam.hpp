@@ -48,19 +48,23 @@ class Adam : public Optimizer<Scalar> {
     exp_avg_sq_.setZero(parameter_count);
   }
 
-  void step(Params params, const Grads& grads) override {
-    this->check_sizes(params, grads);
+  /// The scalars of the next update (step_count() + 1), for this class's step() and for a
+  /// device backend that runs the same update on its own copy of the state.
+  backend::cpu::AdamStep<Scalar> next_step() const {
     const double t = static_cast<double>(this->step_count_ + 1);
     // Bias corrections in double, as torch computes them in Python floats.
     const double correction1 = 1 - std::pow(options_.beta1, t);
     const double correction2_sqrt = std::sqrt(1 - std::pow(options_.beta2, t));
-    const backend::cpu::AdamStep<Scalar> s{
-        static_cast<Scalar>(this->learning_rate_ / correction1), static_cast<Scalar>(correction2_sqrt),
-        static_cast<Scalar>(options_.epsilon), static_cast<Scalar>(options_.beta1),
-        static_cast<Scalar>(1 - options_.beta1), static_cast<Scalar>(options_.beta2), static_cast<Scalar>(1 - options_.beta2),
-        static_cast<Scalar>(options_.weight_decay), static_cast<Scalar>(1 - this->learning_rate_ * options_.weight_decay),
-        options_.decoupled && options_.weight_decay != 0, !options_.decoupled && options_.weight_decay != 0};
-    backend::cpu::adam_update(params.size(), params.data(), grads.data(), exp_avg_.data(), exp_avg_sq_.data(), s);
+    return {static_cast<Scalar>(this->learning_rate_ / correction1), static_cast<Scalar>(correction2_sqrt),
+            static_cast<Scalar>(options_.epsilon), static_cast<Scalar>(options_.beta1),
+            static_cast<Scalar>(1 - options_.beta1), static_cast<Scalar>(options_.beta2), static_cast<Scalar>(1 - options_.beta2),
+            static_cast<Scalar>(options_.weight_decay), static_cast<Scalar>(1 - this->learning_rate_ * options_.weight_decay),
+            options_.decoupled && options_.weight_decay != 0, !options_.decoupled && options_.weight_decay != 0};
+  }
+
+  void step(Params params, const Grads& grads) override {
+    this->check_sizes(params, grads);
+    backend::cpu::adam_update(params.size(), params.data(), grads.data(), exp_avg_.data(), exp_avg_sq_.data(), next_step());
     ++this->step_count_;
   }
 

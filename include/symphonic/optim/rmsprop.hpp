@@ -54,15 +54,18 @@ class RmsProp : public Optimizer<Scalar> {
     if (options.centered) grad_avg_.setZero(parameter_count);
   }
 
+  /// The scalars of the next update (see Adam::next_step).
+  backend::cpu::RmspropStep<Scalar> next_step() const {
+    return {static_cast<Scalar>(this->learning_rate_), static_cast<Scalar>(options_.weight_decay),
+            static_cast<Scalar>(options_.rho), static_cast<Scalar>(1 - options_.rho),
+            static_cast<Scalar>(options_.epsilon), static_cast<Scalar>(options_.momentum)};
+  }
+
   void step(Params params, const Grads& grads) override {
     this->check_sizes(params, grads);
-    const backend::cpu::RmspropStep<Scalar> s{static_cast<Scalar>(this->learning_rate_),
-                                              static_cast<Scalar>(options_.weight_decay), static_cast<Scalar>(options_.rho),
-                                              static_cast<Scalar>(1 - options_.rho),
-                                              static_cast<Scalar>(options_.epsilon), static_cast<Scalar>(options_.momentum)};
     backend::cpu::rmsprop_update(params.size(), params.data(), grads.data(), square_avg_.data(),
                                  options_.centered ? grad_avg_.data() : nullptr,
-                                 options_.momentum > 0 ? momentum_buffer_.data() : nullptr, s);
+                                 options_.momentum > 0 ? momentum_buffer_.data() : nullptr, next_step());
     ++this->step_count_;
   }
 

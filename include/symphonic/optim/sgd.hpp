@@ -45,15 +45,17 @@ class Sgd : public Optimizer<Scalar> {
     if (options.momentum > 0) momentum_buffer_.setZero(parameter_count);
   }
 
+  /// The scalars of the next update (see Adam::next_step).
+  backend::cpu::SgdStep<Scalar> next_step() const {
+    return {static_cast<Scalar>(this->learning_rate_), static_cast<Scalar>(options_.weight_decay),
+            static_cast<Scalar>(options_.momentum), static_cast<Scalar>(1 - options_.dampening),
+            this->step_count_ == 0, options_.nesterov};
+  }
+
   void step(Params params, const Grads& grads) override {
     this->check_sizes(params, grads);
-    const backend::cpu::SgdStep<Scalar> s{static_cast<Scalar>(this->learning_rate_),
-                                          static_cast<Scalar>(options_.weight_decay),
-                                          static_cast<Scalar>(options_.momentum),
-                                          static_cast<Scalar>(1 - options_.dampening), this->step_count_ == 0,
-                                          options_.nesterov};
     backend::cpu::sgd_update(params.size(), params.data(), grads.data(),
-                             options_.momentum > 0 ? momentum_buffer_.data() : nullptr, s);
+                             options_.momentum > 0 ? momentum_buffer_.data() : nullptr, next_step());
     ++this->step_count_;
   }
 
