@@ -31,6 +31,11 @@
 // validation sums, the interrupt flag and the time limit are summed too, so every replica agrees
 // on the epoch, the step and when to stop. Rank 0 alone writes checkpoints. Batch-norm statistics
 // are each replica's own rows' unless sync_batch_norm (then the whole batch's, as one process).
+//
+// Another device (set_device, train/step_device.hpp: a GPU): the steps and the validation
+// forwards run there on a copy of the model; the host model and optimizer are brought up to date
+// before every checkpoint, at the end of each epoch and of fit(), and the device from them after
+// a resume. Everything else (batches, schedule, limits, reports) is the same loop.
 #pragma once
 
 #include <chrono>
@@ -57,6 +62,7 @@
 #include "symphonic/train/callbacks.hpp"
 #include "symphonic/train/checkpoint_keys.hpp"
 #include "symphonic/train/data_settings.hpp"
+#include "symphonic/train/step_device.hpp"
 #include "symphonic/train/train_error.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
@@ -229,6 +235,18 @@ class Trainer {
   Trainer& operator=(const Trainer&) = delete;
 
   void add_callback(Callback& callback) { callbacks_.push_back(&callback); }
+
+  /// Runs the steps and validation on `device` (which must outlive the trainer) from now on,
+  /// starting from the host model and optimizer as they are. Not with a communicator: data-
+  /// parallel training runs on the CPU backend.
+  void set_device(StepDevice<Scalar>& device) {
+    if (options_.communicator) SYMPHONIC_THROW(TrainError("data-parallel training runs on the CPU backend only"));
+    device_ = &device;
+    device_->set_carry_state(options_.carry_state);
+    device_->upload(model_, *optimizer_);
+    host_current_ = true;
+  }
+  StepDevice<Scalar>* device() const { return device_; }
   optim::Optimizer<Scalar>& optimizer() { return *optimizer_; }
   const TrainerState& state() const { return state_; }
   const TrainerOptions& options() const { return options_; }
@@ -244,12 +262,14 @@ class Trainer {
     Metrics m;
     if (!validation_batcher_) return m;
     workspace_.carried = typename nn::Model<Scalar>::State();  // the next training window starts from zero
+    if (device_) device_->forget_state();
     validation_batcher_->start_epoch(0);
     data::Batch batch;
     while (validation_batcher_->next(batch)) {
       const data::Batch* mine = my_rows(batch, mine_);
       if (!mine) continue;
-      const auto r = model_.forward(validation_workspace_, mine->inputs, mine->targets, nn::Mode::infer);
+      const auto r = device_ ? device_->evaluate(mine->inputs, mine->targets)
+                             : model_.forward(validation_workspace_, mine->inputs, mine->targets, nn::Mode::infer);
       m.loss_sum += r.loss * static_cast<double>(r.count);
       m.correct += r.correct;
       m.count += r.count;
@@ -303,6 +323,7 @@ class Trainer {
   /// only rank 0 writes (the others hold the same weights and state); the others return at once.
   void save(const std::string& path) {
     if (!is_reporter()) return;
+    sync_host();
     std::vector<nn::NamedTensor<Scalar>> tensors = model_.named_parameters();
     for (auto& b : model_.buffers()) tensors.push_back(b);
     for (const auto& t : tensors)
@@ -357,6 +378,8 @@ class Trainer {
     optimizer_ = std::move(optimizer);
     state_ = state;
     train_batcher_->start_epoch(state_.epoch);  // so batches_per_epoch() is this epoch's
+    if (device_) device_->upload(model_, *optimizer_);
+    host_current_ = true;
     schedule_->restore(state_.epoch, state_.schedule_state);
   }
 
@@ -378,12 +401,13 @@ class Trainer {
       const auto epoch_start = clock::now();
       const double seconds_before = state_.epoch_seconds;
       while (train_batcher_->next(batch)) {
-        model_.zero_grad();
+        if (!device_) model_.zero_grad();
         const Metrics r = train_batch(batch);
         const double loss = r.count > 0 ? r.loss_sum / static_cast<double>(r.count) : 0.0;
         // the norm is wanted anyway: a NaN or infinity anywhere in the gradient makes it non-finite
-        const double norm = options_.clip_norm > 0 ? optim::clip_grad_norm<Scalar>(model_.gradients(), options_.clip_norm)
-                                                   : optim::global_norm<Scalar>(model_.gradients());
+        const double norm = device_ ? device_->clip_gradients(options_.clip_norm)
+                            : options_.clip_norm > 0 ? optim::clip_grad_norm<Scalar>(model_.gradients(), options_.clip_norm)
+                                                     : optim::global_norm<Scalar>(model_.gradients());
         if (!std::isfinite(loss) || !std::isfinite(norm)) {
           const std::string what = "step " + std::to_string(state_.step + 1) + " (epoch " +
                                    std::to_string(state_.epoch + 1) + ", batch " + std::to_string(state_.batch + 1) +
@@ -398,7 +422,12 @@ class Trainer {
           if (state_.epoch_skipped == 1) message(what + ": batch skipped (counted in the epoch's line)");
           continue;
         }
-        optimizer_->step(model_.parameters(), model_.gradients());
+        if (device_) {
+          device_->optimizer_step();
+          host_current_ = false;
+        } else {
+          optimizer_->step(model_.parameters(), model_.gradients());
+        }
         ++state_.step;
         ++state_.batch;
         state_.epoch_train.loss_sum += r.loss_sum;
@@ -479,6 +508,7 @@ class Trainer {
       }
       state_.epoch = epoch_now;
       result.epochs.push_back(report);
+      sync_host();  // callbacks may read the model
       for (Callback* c : callbacks_) c->on_epoch_end(report);
       if (!epoch_done) {
         result.reason = stop;
@@ -496,6 +526,7 @@ class Trainer {
         break;
       }
     }
+    sync_host();
     result.steps = state_.step;
     result.best_validation_loss = state_.best_validation_loss;
     result.seconds = since_start();
@@ -503,6 +534,12 @@ class Trainer {
   }
 
  private:
+  // The host model and optimizer state from the device, when it has stepped since.
+  void sync_host() {
+    if (!device_ || host_current_) return;
+    device_->download(model_);
+    host_current_ = true;
+  }
 
   void message(const std::string& text) {
     for (Callback* c : callbacks_) c->on_message(text);
@@ -529,7 +566,12 @@ class Trainer {
     distributed::Communicator* c = options_.communicator;
     distributed::RowRange rows;
     const data::Batch* mine = my_rows(batch, mine_, &rows);
-    if (!mine) {
+    if (device_) {
+      const auto r = device_->train_batch(batch.inputs, batch.targets);
+      m.loss_sum = r.loss * static_cast<double>(r.count);
+      m.correct = r.correct;
+      m.count = r.count;
+    } else if (!mine) {
       model_.join_replica_step(workspace_);  // no rows: zeros into every sum
     } else {
       workspace_.slice = c ? backend::cpu::BatchSlice{rows.begin, batch.inputs.rows()} : backend::cpu::BatchSlice{};
@@ -567,6 +609,8 @@ class Trainer {
   std::unique_ptr<data::Batcher> train_batcher_, validation_batcher_;
   std::vector<Callback*> callbacks_;
   TrainerState state_;
+  StepDevice<Scalar>* device_ = nullptr;  // null: the host model computes
+  bool host_current_ = true;              // the host model holds the device's latest weights
   data::Batch mine_;  // this replica's rows of the current batch
 };
 

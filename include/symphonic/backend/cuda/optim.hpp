@@ -8,9 +8,9 @@
 //   Adam:     m = b1 m + (1 - b1) d;  v = b2 v + (1 - b2) d^2;  p -= step_size m / (sqrt(v) / c2 + eps)
 // with d = g + wd p (L2; AdamW decays p by 1 - lr wd first instead).
 //
-// Optimizer<Exec, Scalar> keeps a host optimizer (its options, learning rate, step count and
-// schedules stay the host's) and the per-parameter state on the executor, in the order of the
-// host's state_tensors(), so a checkpoint holds the same tensors whichever device trained it.
+// Optimizer<Exec, Scalar> works for a host optimizer (its options, learning rate, step count and
+// schedules stay the host's) and keeps the per-parameter state on the executor, in the order of
+// the host's state_tensors(), so a checkpoint holds the same tensors whichever device trained it.
 // clip_grad_norm: squares summed per 256-entry block on the device, blocks summed in double on
 // the host (optim/clip.hpp's split), then one scaling pass when the norm is over the limit.
 #pragma once
@@ -96,34 +96,47 @@ struct AdamUpdate {
   }
 };
 
-/// The optimizer described by `options` ("adam lr=0.001", optim::make_optimizer's text) over n
-/// parameters on an executor.
+/// A host optimizer's update on an executor: the host optimizer (optim/) keeps the options, the
+/// learning rate (schedules set it) and the step count, and computes each step's scalars; this
+/// keeps the per-parameter state in the executor's memory, one buffer per host state tensor.
 template <class Exec, class Scalar>
 class Optimizer {
  public:
-  Optimizer(Exec& ex, const std::string& options, Index n)
-      : ex_(&ex), host_(optim::make_optimizer<Scalar>(options, n)), n_(n) {
-    for (const auto& t : host_->state_tensors()) {
-      state_.push_back(ex.template buffer<Scalar>(n));
-      ex.upload(state_.back().data(), t.data, n);  // zeros, or what the host was given
+  /// Works for `host`, which must outlive it (or until bind() names another); the state starts as
+  /// the host's (zeros, or what a checkpoint gave it).
+  Optimizer(Exec& ex, optim::Optimizer<Scalar>& host) : ex_(&ex) { bind(host); }
+  /// Owns the optimizer of `options` ("adam lr=0.001", optim::make_optimizer's text) over n parameters.
+  Optimizer(Exec& ex, const std::string& options, Index n) : ex_(&ex), owned_(optim::make_optimizer<Scalar>(options, n)) {
+    bind(*owned_);
+  }
+
+  /// Works for `host` from now on, with its state (after the host optimizer was replaced or loaded).
+  void bind(optim::Optimizer<Scalar>& host) {
+    host_ = &host;
+    n_ = host.parameter_count();
+    auto views = host.state_tensors();
+    state_.resize(views.size());
+    for (std::size_t k = 0; k < views.size(); ++k) {
+      ensure(*ex_, state_[k], n_);
+      ex_->upload(state_[k].data(), views[k].data, n_);
     }
   }
 
-  /// The host optimizer: options, learning rate (schedules set it), step count.
   optim::Optimizer<Scalar>& host() { return *host_; }
 
-  /// One update of params from grads (both n long, in the executor's memory).
+  /// One update of params from grads (both parameter_count() long, in the executor's memory);
+  /// advances the host's step count.
   void step(Scalar* params, const Scalar* grads) {
     Scalar* s0 = state_.size() > 0 ? state_[0].data() : nullptr;
-    if (auto* adam = dynamic_cast<optim::Adam<Scalar>*>(host_.get())) {
+    if (auto* adam = dynamic_cast<optim::Adam<Scalar>*>(host_)) {
       ex_->for_each(n_, AdamUpdate<Scalar>{params, grads, s0, state_[1].data(), adam->next_step()});
-    } else if (auto* rms = dynamic_cast<optim::RmsProp<Scalar>*>(host_.get())) {
+    } else if (auto* rms = dynamic_cast<optim::RmsProp<Scalar>*>(host_)) {
       // state order: square_avg, [momentum_buffer], [grad_avg]
       const auto& o = rms->options();
       Scalar* buf = o.momentum > 0 ? state_[1].data() : nullptr;
       Scalar* avg = o.centered ? state_[o.momentum > 0 ? 2 : 1].data() : nullptr;
       ex_->for_each(n_, RmspropUpdate<Scalar>{params, grads, s0, avg, buf, rms->next_step()});
-    } else if (auto* sgd = dynamic_cast<optim::Sgd<Scalar>*>(host_.get())) {
+    } else if (auto* sgd = dynamic_cast<optim::Sgd<Scalar>*>(host_)) {
       ex_->for_each(n_, SgdUpdate<Scalar>{params, grads, s0, sgd->next_step()});
     } else {
       SYMPHONIC_THROW(optim::OptionsError("this optimizer has no device update: " + host_->options_text()));
@@ -136,16 +149,12 @@ class Optimizer {
     auto views = host_->state_tensors();
     for (std::size_t k = 0; k < views.size(); ++k) ex_->download(views[k].data, state_[k].data(), n_);
   }
-  /// Copies the host optimizer's state tensors to the device (after loading them).
-  void upload_state() {
-    auto views = host_->state_tensors();
-    for (std::size_t k = 0; k < views.size(); ++k) ex_->upload(state_[k].data(), views[k].data, n_);
-  }
 
  private:
   Exec* ex_;
-  std::unique_ptr<optim::Optimizer<Scalar>> host_;
-  Index n_;
+  std::unique_ptr<optim::Optimizer<Scalar>> owned_;
+  optim::Optimizer<Scalar>* host_ = nullptr;
+  Index n_ = 0;
   std::vector<BufferOf<Exec, Scalar>> state_;
 };
 
