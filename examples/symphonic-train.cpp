@@ -31,6 +31,7 @@
 #endif
 
 #include "cli.hpp"
+#include "train_device.hpp"
 
 namespace sy = symphonic;
 
@@ -153,6 +154,8 @@ int main(int argc, char** argv) {
       .flag("resume", "continue from the last checkpoint (model, optimizer, position, random state)")
       .flag("overwrite", "start a new run over existing checkpoints, replacing them (without it or --resume, they are kept and the run refused)")
       .option("threads", "N", "threads for reading the corpus and for every training step, 0 = all cores", "0")
+      .option("device", "cpu|cuda", "where the training steps run: the CPU, or the first GPU in a build with the CUDA "
+                                    "backend (the same checkpoints either way)", "cpu")
       .option("precision", "fp32|bf16", "arithmetic of the LSTM's products: bf16 uses AMX tiles or AVX512-BF16 (float weights, same checkpoints)", "fp32")
       .option("seed", "N", "seed of the split, the initial weights, dropout and batch order", "1")
       .option("max-minutes", "X", "stop after this much wall time (validated and saved), 0 = none", "0")
@@ -285,6 +288,8 @@ int main(int argc, char** argv) {
                      distributed.rank, threads, allowed, threads);
     }
     const sy::nn::Precision precision = sy::nn::parse_precision(args.choice("precision", {"fp32", "bf16"}));
+    const std::string device_name = args.choice("device", {"cpu", "cuda"});
+    cli::check_train_device(device_name);
     try {
       sy::nn::check_precision<float>(precision);  // before the corpus is read: a clear refusal, at once
     } catch (const sy::nn::ConfigError& e) {
@@ -384,6 +389,9 @@ int main(int argc, char** argv) {
     }
     options.val_split = val_split;
     options.corpus_root = corpus_dir;  // the checkpoints record the split's fingerprints
+    if (device_name != "cpu" && distributed.on) throw cli::UsageError("--distributed trains on the CPU backend: leave out --device");
+    if (device_name != "cpu" && precision != sy::nn::Precision::fp32)
+      throw cli::UsageError("--precision bf16 is the CPU backend's: leave it out with --device " + device_name);
 
     check_model_fits(config, optimizer);
     sy::nn::Model<float> model(config, options.seed, threads > 0 ? threads : sy::backend::cpu::ThreadPool::default_threads());
@@ -409,6 +417,12 @@ int main(int argc, char** argv) {
       std::printf("resumed from %s at epoch %lld, batch %lld, step %lld\n", options.last_checkpoint_path().c_str(),
                   static_cast<long long>(trainer.state().epoch + 1), static_cast<long long>(trainer.state().batch),
                   static_cast<long long>(trainer.state().step));
+    }
+    // after the resume, so that the device starts from the resumed weights and optimizer state
+    const std::unique_ptr<sy::train::StepDevice<float>> device = cli::make_train_device(device_name, config);
+    if (device) {
+      trainer.set_device(*device);
+      std::printf("device: %s\n", device->name().c_str());
     }
     std::printf("%lld training windows (%lld batches per epoch), %lld validation windows\n",
                 static_cast<long long>(trainer.training_windows()), static_cast<long long>(trainer.batches_per_epoch()),

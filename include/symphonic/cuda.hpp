@@ -22,3 +22,4 @@
 #include "symphonic/backend/cuda/model.hpp"
 #include "symphonic/backend/cuda/optim.hpp"
 #include "symphonic/backend/cuda/sample.hpp"
+#include "symphonic/backend/cuda/step_device.hpp"
