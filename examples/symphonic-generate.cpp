@@ -24,6 +24,7 @@
 #include <symphonic/train/saved_model.hpp>
 
 #include "cli.hpp"
+#include "device.hpp"
 
 namespace sy = symphonic;
 
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
       .option("best-of", "N", "sample N pieces in one batched pass (seeds SEED .. SEED+N-1) and write the one the model finds likeliest (highest log-likelihood of its tokens)", "1")
       .option("beam", "N", "beam search with N beams stepped as one batch: write the continuation the model finds likeliest among those the beams keep (no sampling; 1 = argmax)")
       .option("threads", "N", "threads for each generation step, 0 = all cores", "0")
+      .option("device", "cpu|cuda", "where the model steps: the CPU, or the first GPU in a build with the CUDA backend "
+                                    "(sampling stays on the CPU)", "cpu")
       .option("precision", "fp32|bf16", "arithmetic of the LSTM's products: bf16 uses AMX tiles or AVX512-BF16 (same checkpoints)", "fp32");
   try {
     if (!args.parse(argc, argv)) return cli::exit_ok;
@@ -87,6 +90,8 @@ int main(int argc, char** argv) {
       if (args.flag_set("argmax")) throw cli::UsageError("--beam searches, it does not sample: it cannot take --argmax (--beam 1 is argmax)");
     }
     const int threads = static_cast<int>(args.integer("threads", 0, 1024));
+    const std::string device = args.choice("device", {"cpu", "cuda"});
+    cli::check_device(device);
     // "-": the MIDI bytes go to standard output, and what is said goes to standard error
     const bool to_stdout = out == "-";
     if (to_stdout && count != 1) throw cli::UsageError("--out - writes one piece; it cannot take --count");
@@ -114,6 +119,8 @@ int main(int argc, char** argv) {
     }
     if (args.has("density")) request.density = static_cast<int>(args.integer("density", 0, 16));
     const sy::nn::Precision precision = sy::nn::parse_precision(args.choice("precision", {"fp32", "bf16"}));
+    if (device != "cpu" && precision != sy::nn::Precision::fp32)
+      throw cli::UsageError("--precision bf16 is the CPU backend's: leave it out with --device " + device);
     try {
       sy::nn::check_precision<float>(precision);
     } catch (const sy::nn::ConfigError& e) {
@@ -161,7 +168,8 @@ int main(int argc, char** argv) {
     }
 
     if (args.has("tempo") && saved.encoder->conditions().tempo) request.tempo = static_cast<int>(render.bpm);
-    sy::generate::BatchGenerator<float> generator(*saved.model, std::max({count, best_of, beam}), sampler, seed);
+    sy::generate::BatchGenerator<float> generator(cli::make_stepper(device, *saved.model), std::max({count, best_of, beam}),
+                                                  sampler, seed);
     generator.set_banned(sy::generate::unplayable_ids(saved.vocabulary));
     const bool conditioned = saved.encoder->conditions().any();
     if (conditioned) {  // the primer's own controls out: the block follows it, as in training

@@ -31,7 +31,7 @@
 #endif
 
 #include "cli.hpp"
-#include "train_device.hpp"
+#include "device.hpp"
 
 namespace sy = symphonic;
 
@@ -289,7 +289,7 @@ int main(int argc, char** argv) {
     }
     const sy::nn::Precision precision = sy::nn::parse_precision(args.choice("precision", {"fp32", "bf16"}));
     const std::string device_name = args.choice("device", {"cpu", "cuda"});
-    cli::check_train_device(device_name);
+    cli::check_device(device_name);
     try {
       sy::nn::check_precision<float>(precision);  // before the corpus is read: a clear refusal, at once
     } catch (const sy::nn::ConfigError& e) {

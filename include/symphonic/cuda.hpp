@@ -23,3 +23,4 @@
 #include "symphonic/backend/cuda/optim.hpp"
 #include "symphonic/backend/cuda/sample.hpp"
 #include "symphonic/backend/cuda/step_device.hpp"
+#include "symphonic/backend/cuda/stepper.hpp"

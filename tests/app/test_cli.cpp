@@ -62,6 +62,7 @@ TEST_CASE("cli: --help, bad arguments exit 2 with one line, unreadable files exi
       {"symphonic-train --corpus x --checkpoint y --device tpu", "--device must be one of cpu|cuda"},
       // no CUDA backend in this build, or no GPU on this machine: refused before the corpus is read
       {"symphonic-train --corpus x --checkpoint y --device cuda", "--device cuda: this "},
+      {"symphonic-generate --checkpoint c --out o.mid --device cuda", "--device cuda: this "},
       {"symphonic-generate --checkpoint c --out o.mid --temperature -1", "--temperature needs a number"},
       {"symphonic-generate --checkpoint c --out o.mid --top-p 2", "--top-p needs a number"},
       {"symphonic-generate --checkpoint c --out o.mid --primer random", "--primer random needs --corpus"},

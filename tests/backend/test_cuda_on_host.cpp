@@ -6,8 +6,13 @@
 // differences against Eigen's order of summation, nothing more.
 #include <doctest/doctest.h>
 
+#include <memory>
+
 #include <symphonic/backend/cuda/executor.hpp>
 #include <symphonic/backend/cuda/sample.hpp>
+#include <symphonic/backend/cuda/stepper.hpp>
+#include <symphonic/generate/beam_search.hpp>
+#include <symphonic/generate/generator.hpp>
 
 #include "support/backend_parity.hpp"
 
@@ -131,6 +136,41 @@ TEST_CASE("cuda backend on the host: stateful generation steps") {
   CHECK(parity::generation<HostExecutor, double>(ex, small_recipe(9, 6), 1, 12) < 1e-12);
   CHECK(parity::generation<HostExecutor, double>(ex, small_default(11, 7), 3, 12) < 1e-12);
   CHECK(parity::generation<HostExecutor, float>(ex, small_default(11, 7), 2, 12) < 1e-5);
+}
+
+TEST_CASE("cuda backend on the host: a BatchGenerator stepping the device model") {
+  HostExecutor ex;
+  const nn::ModelConfig config = small_default(11, 7);
+  nn::Model<double> host(config, 3, 1);
+  auto device = std::make_shared<backend::cuda::Model<HostExecutor, double>>(ex, host);
+  using Stepper = backend::cuda::ExecutorStepper<HostExecutor, double>;
+  const auto on_device = [&](nn::Index count, std::uint64_t seed) {
+    return generate::BatchGenerator<double>(std::unique_ptr<generate::Stepper<double>>(new Stepper(device)), count,
+                                            generate::SamplerOptions{}, seed);
+  };
+  SUBCASE("sampling: the same pieces and log-likelihoods as on the host model") {
+    generate::BatchGenerator<double> a(host, 3, generate::SamplerOptions{}, 17);
+    generate::BatchGenerator<double> b = on_device(3, 17);
+    a.prime({1, 2, 3});
+    b.prime({1, 2, 3});
+    CHECK(a.generate(60) == b.generate(60));
+    for (nn::Index k = 0; k < 3; ++k) CHECK(a.log_likelihood(k) == doctest::Approx(b.log_likelihood(k)).epsilon(1e-12));
+    // a copy forks: both continue alike from the same state
+    generate::BatchGenerator<double> c = b;
+    CHECK(b.generate(20) == c.generate(20));
+  }
+  SUBCASE("beam search (reorder on the device): the same beams") {
+    generate::BatchGenerator<double> a(host, 5);
+    generate::BatchGenerator<double> b = on_device(5, 1);
+    a.prime({4, 5});
+    b.prime({4, 5});
+    const auto x = generate::beam_search(a, 12), y = generate::beam_search(b, 12);
+    REQUIRE(x.size() == y.size());
+    for (std::size_t k = 0; k < x.size(); ++k) {
+      CHECK(x[k].ids == y[k].ids);
+      CHECK(x[k].log_likelihood == doctest::Approx(y[k].log_likelihood).epsilon(1e-12));
+    }
+  }
 }
 
 TEST_CASE("cuda backend on the host: sampling tokens by counter") {

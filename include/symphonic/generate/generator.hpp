@@ -27,7 +27,9 @@
 // independently of the original. reorder() forks pieces within one generator (beam search,
 // generate/beam_search.hpp).
 //
-// Both only read the model: several generators may step one model at once. Primers (a random
+// Both only read the model: several generators may step one model at once. What they step is a
+// Stepper (generate/stepper.hpp): the host model by default, or a copy of it on a GPU
+// (backend/cuda/stepper.hpp); sampling and scoring stay here. Primers (a random
 // training window, a MIDI file, a token list, a begin-of-piece token) and the way back to notes
 // live in generate/primer.hpp.
 #pragma once
@@ -35,12 +37,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "symphonic/config.hpp"
 #include "symphonic/error.hpp"
 #include "symphonic/generate/sampler.hpp"
+#include "symphonic/generate/stepper.hpp"
 #include "symphonic/nn/model.hpp"
 #include "symphonic/nn/workspace.hpp"
 
@@ -54,17 +58,37 @@ class BatchGenerator {
 
   /// `count` pieces; the model must outlive the generator.
   BatchGenerator(const nn::Model<Scalar>& model, nn::Index count, SamplerOptions options = {}, std::uint64_t seed = 1)
-      : model_(model), ids_(count > 0 ? count : 0) {
+      : BatchGenerator(std::unique_ptr<Stepper<Scalar>>(new ModelStepper<Scalar>(model)), count, options, seed) {}
+
+  /// `count` pieces stepped by `stepper` (a model on another device).
+  BatchGenerator(std::unique_ptr<Stepper<Scalar>> stepper, nn::Index count, SamplerOptions options = {},
+                 std::uint64_t seed = 1)
+      : stepper_(std::move(stepper)), ids_(count > 0 ? count : 0) {
     if (count < 1) SYMPHONIC_THROW(SamplerError("a batch generator needs at least one piece, got " + std::to_string(count)));
     for (nn::Index k = 0; k < count; ++k) samplers_.emplace_back(options, seed + static_cast<std::uint64_t>(k));
     reset();
   }
 
+  // A copy is a fork: its stepper's state is copied.
+  BatchGenerator(const BatchGenerator& o)
+      : stepper_(o.stepper_->clone()), samplers_(o.samplers_), ids_(o.ids_), histories_(o.histories_), banned_(o.banned_),
+        log_likelihoods_(o.log_likelihoods_), probabilities_(o.probabilities_), interleaved_(o.interleaved_),
+        interleave_every_(o.interleave_every_), since_interleaved_(o.since_interleaved_) {}
+  BatchGenerator& operator=(const BatchGenerator& o) {
+    if (this != &o) {
+      BatchGenerator copy(o);
+      *this = std::move(copy);
+    }
+    return *this;
+  }
+  BatchGenerator(BatchGenerator&&) noexcept = default;
+  BatchGenerator& operator=(BatchGenerator&&) noexcept = default;
+
   nn::Index count() const { return ids_.size(); }
 
   /// Forgets the state and the histories: the next prime() starts new pieces.
   void reset() {
-    state_ = model_.zero_state(count());
+    stepper_->reset(count());
     histories_.assign(static_cast<std::size_t>(count()), {});
     log_likelihoods_.assign(static_cast<std::size_t>(count()), 0.0);
     probabilities_.clear();
@@ -77,7 +101,7 @@ class BatchGenerator {
 
   /// Feeds one token to every piece (ids[k] to piece k): one batched LSTM step.
   void feed(const std::vector<std::int32_t>& ids) {
-    const std::int32_t vocab = model_.config().vocab_size;
+    const auto vocab = static_cast<std::int32_t>(stepper_->vocab_size());
     if (static_cast<nn::Index>(ids.size()) != count())
       SYMPHONIC_THROW(SamplerError("fed " + std::to_string(ids.size()) + " tokens to " + std::to_string(count()) + " pieces"));
     for (std::size_t k = 0; k < ids.size(); ++k) {
@@ -86,9 +110,7 @@ class BatchGenerator {
                                      std::to_string(vocab) + ")"));
       ids_(static_cast<nn::Index>(k)) = ids[k];
     }
-    const nn::Matrix<Scalar>& p = model_.step(workspace_, state_, ids_);
-    probabilities_.resize(static_cast<std::size_t>(p.size()));
-    for (nn::Index i = 0; i < p.size(); ++i) probabilities_[static_cast<std::size_t>(i)] = static_cast<double>(p.data()[i]);
+    stepper_->step(ids_, probabilities_);
     for (std::size_t k = 0; k < ids.size(); ++k) histories_[k].push_back(ids[k]);
   }
 
@@ -154,7 +176,7 @@ class BatchGenerator {
   void set_interleaved(std::vector<std::int32_t> ids, std::int64_t every) {
     if (!ids.empty() && every < 1)
       SYMPHONIC_THROW(SamplerError("tokens interleaved every " + std::to_string(every) + " tokens: it must be at least 1"));
-    const std::int32_t vocab = model_.config().vocab_size;
+    const auto vocab = static_cast<std::int32_t>(stepper_->vocab_size());
     for (std::int32_t id : ids)
       if (id < 0 || id >= vocab)
         SYMPHONIC_THROW(SamplerError("interleaved token id " + std::to_string(id) + " outside the model's vocabulary [0, " +
@@ -176,14 +198,7 @@ class BatchGenerator {
       if (parent < 0 || parent >= count())
         SYMPHONIC_THROW(SamplerError("reorder: parent " + std::to_string(parent) + " outside the pieces [0, " +
                                      std::to_string(count()) + ")"));
-    // Gather columns into the scratch copy, then swap: a parent may also be overwritten as a child.
-    gathered_ = state_;
-    for (std::size_t layer = 0; layer < state_.h.size(); ++layer)
-      for (nn::Index k = 0; k < count(); ++k) {
-        gathered_.h[layer].col(k) = state_.h[layer].col(parents[static_cast<std::size_t>(k)]);
-        gathered_.c[layer].col(k) = state_.c[layer].col(parents[static_cast<std::size_t>(k)]);
-      }
-    std::swap(state_, gathered_);
+    stepper_->reorder(parents);
     std::vector<std::vector<std::int32_t>> histories(histories_.size());
     std::vector<double> log_likelihoods(log_likelihoods_.size());
     for (std::size_t k = 0; k < parents.size(); ++k) {
@@ -223,10 +238,7 @@ class BatchGenerator {
   Sampler& sampler(nn::Index k = 0) { return samplers_[static_cast<std::size_t>(k)]; }
 
  private:
-  const nn::Model<Scalar>& model_;
-  nn::Workspace<Scalar> workspace_;
-  typename nn::Model<Scalar>::State state_;
-  typename nn::Model<Scalar>::State gathered_;  ///< reorder()'s scratch, kept for its capacity
+  std::unique_ptr<Stepper<Scalar>> stepper_;
   std::vector<Sampler> samplers_;
   Ids ids_;
   std::vector<std::vector<std::int32_t>> histories_;
