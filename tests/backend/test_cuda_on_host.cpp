@@ -23,20 +23,8 @@ namespace parity = symphonic_test::parity;
 
 namespace {
 
-nn::ModelConfig small_recipe(int vocab, int hidden) {
-  nn::ModelConfig c = nn::ModelConfig::preset("recipe", vocab);
-  c.lstm_size = hidden;
-  c.dense_sizes = {6};
-  return c;
-}
-
-nn::ModelConfig small_default(int vocab, int hidden) {
-  nn::ModelConfig c = nn::ModelConfig::preset("default", vocab);
-  c.lstm_size = hidden;
-  c.embedding_size = 5;
-  c.lstm_dropout = 0.2;
-  return c;
-}
+nn::ModelConfig small_recipe(int vocab, int hidden) { return parity::small_recipe(vocab, hidden, 6); }
+nn::ModelConfig small_default(int vocab, int hidden) { return parity::small_default(vocab, hidden, 5); }
 
 }  // namespace
 

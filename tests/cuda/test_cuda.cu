@@ -74,19 +74,8 @@ int host_checks() {
   return failures == 0 ? 0 : 1;
 }
 
-nn::ModelConfig small_recipe(int vocab, int hidden) {
-  nn::ModelConfig c = nn::ModelConfig::preset("recipe", vocab);
-  c.lstm_size = hidden;
-  c.dense_sizes = {24};
-  return c;
-}
-nn::ModelConfig small_default(int vocab, int hidden) {
-  nn::ModelConfig c = nn::ModelConfig::preset("default", vocab);
-  c.lstm_size = hidden;
-  c.embedding_size = 16;
-  c.lstm_dropout = 0.2;
-  return c;
-}
+nn::ModelConfig small_recipe(int vocab, int hidden) { return parity::small_recipe(vocab, hidden, 24); }
+nn::ModelConfig small_default(int vocab, int hidden) { return parity::small_default(vocab, hidden, 16); }
 
 template <class Scalar>
 void gpu_kernels(cuda::CudaExecutor& ex, const char* type, double one_product, double chain) {

@@ -51,6 +51,24 @@ inline nn::IdMatrix random_ids(Index rows, Index cols, Index vocab, std::uint64_
   return ids;
 }
 
+/// The recipe's architecture at a small size: scalar input, 3 LSTM layers with recurrent dropout,
+/// BatchNorm, Dropout, Dense `dense`, ReLU, BatchNorm, Dropout, Dense to the vocabulary.
+inline nn::ModelConfig small_recipe(int vocab, int hidden, int dense) {
+  nn::ModelConfig c = nn::ModelConfig::preset("recipe", vocab);
+  c.lstm_size = hidden;
+  c.dense_sizes = {dense};
+  return c;
+}
+
+/// The default architecture at a small size, with dropout between the LSTM layers.
+inline nn::ModelConfig small_default(int vocab, int hidden, int embedding) {
+  nn::ModelConfig c = nn::ModelConfig::preset("default", vocab);
+  c.lstm_size = hidden;
+  c.embedding_size = embedding;
+  c.lstm_dropout = 0.2;
+  return c;
+}
+
 /// max |a - b| / max(max |a|, tiny): the CPU's result is `a`.
 template <class A, class B>
 double relative_difference(const A& a, const B& b, Index n) {

@@ -23,6 +23,7 @@
 
 #include <Eigen/Core>
 
+#include "symphonic/backend/buffers.hpp"
 #include "symphonic/backend/cpu/views.hpp"
 #include "symphonic/config.hpp"
 
@@ -30,15 +31,7 @@ SYMPHONIC_NAMESPACE_BEGIN
 namespace backend {
 namespace cpu {
 
-template <class Scalar>
-struct BatchNormParams {
-  const Scalar* gamma;
-  const Scalar* beta;
-  Scalar* running_mean;  ///< updated in training, read at inference
-  Scalar* running_var;
-  double momentum, epsilon;
-  bool unbiased_running_var;
-};
+using backend::BatchNormParams;  // backend/buffers.hpp, shared with backend/cuda/
 
 /// Sums `n` values in place over every replica that shares a batch (synchronised batch norm); a
 /// null pointer where one is taken means this replica holds the whole batch.

@@ -24,6 +24,7 @@
 
 #include <Eigen/Core>
 
+#include "symphonic/backend/buffers.hpp"
 #include "symphonic/backend/cpu/dense.hpp"
 #include "symphonic/backend/cpu/packed_gemm.hpp"
 #include "symphonic/backend/cpu/thread_pool.hpp"
@@ -34,28 +35,9 @@ SYMPHONIC_NAMESPACE_BEGIN
 namespace backend {
 namespace cpu {
 
-template <class Scalar>
-struct LstmWeights {
-  const Scalar* w_ih;  ///< [4H, I] row-major
-  const Scalar* w_hh;  ///< [4H, H] row-major
-  const Scalar* b_ih;  ///< [4H]
-  const Scalar* b_hh;  ///< [4H]
-};
-
-template <class Scalar>
-struct LstmGradients {
-  Scalar *w_ih, *w_hh, *b_ih, *b_hh;  ///< same shapes as LstmWeights; backward ADDS into them
-};
-
-/// What the forward sweep of one layer writes and its backward reads, all column-major, T B columns.
-template <class Scalar>
-struct LstmTrace {
-  Scalar* gates;   ///< 4H x T B: pre-activations, then (in place) i, f, g, o
-  Scalar* c;       ///< H x T B: cell states
-  Scalar* tanh_c;  ///< H x T B
-  Scalar* h;       ///< H x T B: outputs
-  Scalar* h_prev;  ///< H x T B: h_{t-1} * m, the right factor of the recurrent product
-};
+using backend::LstmGradients;  // backend/buffers.hpp, shared with backend/cuda/
+using backend::LstmTrace;
+using backend::LstmWeights;
 
 template <class Scalar>
 using StridedArray = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, Eigen::Dynamic>, 0, Eigen::OuterStride<>>;

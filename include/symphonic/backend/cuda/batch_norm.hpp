@@ -11,6 +11,7 @@
 // batch is whole.
 #pragma once
 
+#include "symphonic/backend/buffers.hpp"
 #include "symphonic/backend/cuda/elementwise.hpp"
 #include "symphonic/backend/cuda/executor.hpp"
 #include "symphonic/config.hpp"
@@ -19,15 +20,7 @@ SYMPHONIC_NAMESPACE_BEGIN
 namespace backend {
 namespace cuda {
 
-template <class Scalar>
-struct BatchNormParams {
-  const Scalar* gamma;
-  const Scalar* beta;
-  Scalar* running_mean;
-  Scalar* running_var;
-  double momentum, epsilon;
-  bool unbiased_running_var;
-};
+using backend::BatchNormParams;  // backend/buffers.hpp, the CPU backend's too
 
 template <class Scalar>
 struct BatchNormForward {

@@ -16,6 +16,7 @@
 // inside the cell chain, so it costs nothing beyond the mask (cuDNN cannot run it at all).
 #pragma once
 
+#include "symphonic/backend/buffers.hpp"
 #include "symphonic/backend/cuda/elementwise.hpp"
 #include "symphonic/backend/cuda/executor.hpp"
 #include "symphonic/config.hpp"
@@ -24,28 +25,9 @@ SYMPHONIC_NAMESPACE_BEGIN
 namespace backend {
 namespace cuda {
 
-template <class Scalar>
-struct LstmWeights {
-  const Scalar* w_ih;  ///< [4H, I] row-major
-  const Scalar* w_hh;  ///< [4H, H] row-major
-  const Scalar* b_ih;  ///< [4H]
-  const Scalar* b_hh;  ///< [4H]
-};
-
-template <class Scalar>
-struct LstmGradients {
-  Scalar *w_ih, *w_hh, *b_ih, *b_hh;  ///< same shapes as LstmWeights; backward ADDS into them
-};
-
-/// What the forward sweep of one layer writes and its backward reads, T B columns each.
-template <class Scalar>
-struct LstmTrace {
-  Scalar* gates;   ///< 4H x T B: pre-activations, then (in place) i, f, g, o
-  Scalar* c;       ///< H x T B
-  Scalar* tanh_c;  ///< H x T B
-  Scalar* h;       ///< H x T B: outputs
-  Scalar* h_prev;  ///< H x T B: h_{t-1} * m, the right factor of the recurrent product
-};
+using backend::LstmGradients;  // backend/buffers.hpp, the CPU backend's too
+using backend::LstmTrace;
+using backend::LstmWeights;
 
 /// Scratch of lstm_backward: da 4H x T B; dh_next, dc_next H x B; ones: T B ones.
 template <class Scalar>
