@@ -290,6 +290,9 @@ int main(int argc, char** argv) {
     const sy::nn::Precision precision = sy::nn::parse_precision(args.choice("precision", {"fp32", "bf16"}));
     const std::string device_name = args.choice("device", {"cpu", "cuda"});
     cli::check_device(device_name);
+    if (device_name != "cpu" && distributed.on) throw cli::UsageError("--distributed trains on the CPU backend: leave out --device");
+    if (device_name != "cpu" && precision != sy::nn::Precision::fp32)
+      throw cli::UsageError("--precision bf16 is the CPU backend's: leave it out with --device " + device_name);
     try {
       sy::nn::check_precision<float>(precision);  // before the corpus is read: a clear refusal, at once
     } catch (const sy::nn::ConfigError& e) {
@@ -389,9 +392,6 @@ int main(int argc, char** argv) {
     }
     options.val_split = val_split;
     options.corpus_root = corpus_dir;  // the checkpoints record the split's fingerprints
-    if (device_name != "cpu" && distributed.on) throw cli::UsageError("--distributed trains on the CPU backend: leave out --device");
-    if (device_name != "cpu" && precision != sy::nn::Precision::fp32)
-      throw cli::UsageError("--precision bf16 is the CPU backend's: leave it out with --device " + device_name);
 
     check_model_fits(config, optimizer);
     sy::nn::Model<float> model(config, options.seed, threads > 0 ? threads : sy::backend::cpu::ThreadPool::default_threads());
