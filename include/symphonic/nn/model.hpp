@@ -306,30 +306,30 @@ class Model {
       scalar_.reset(new ScalarInput<Scalar>(config.vocab_size));
     }
     lstm_.describe(layout_, "lstm");
-    std::vector<int> outs = config.dense_sizes;
-    outs.push_back(config.vocab_size);
-    Index in = config.lstm_size;
     BatchNormOptions bn_options{config.bn_momentum, config.bn_epsilon, config.bn_unbiased_running_var};
-    for (std::size_t k = 0; k < outs.size(); ++k) {
-      const std::string n = std::to_string(k + 1);
-      if (config.batch_norm) {
-        ops_.push_back({Op::batch_norm, batch_norms_.size()});
-        batch_norms_.emplace_back(in, bn_options);
-        batch_norms_.back().describe(layout_, "bn" + n);
+    for (const HeadLayer& h : head_layers(config)) {
+      const std::string n = std::to_string(h.number);
+      switch (h.kind) {
+        case Op::batch_norm:
+          ops_.push_back({h.kind, batch_norms_.size()});
+          batch_norms_.emplace_back(h.in, bn_options);
+          batch_norms_.back().describe(layout_, "bn" + n);
+          break;
+        case Op::dropout:
+          ops_.push_back({h.kind, dropouts_.size()});
+          dropouts_.emplace_back(config.dropout, head_dropout_stream(static_cast<std::size_t>(h.number)));
+          break;
+        case Op::dense:
+          ops_.push_back({h.kind, denses_.size()});
+          denses_.emplace_back(h.in, h.out);
+          denses_.back().describe(layout_, "dense" + n);
+          break;
+        case Op::relu: ops_.push_back({h.kind, 0}); break;
       }
-      if (config.dropout > 0) {
-        ops_.push_back({Op::dropout, dropouts_.size()});
-        dropouts_.emplace_back(config.dropout, head_dropout_stream(dropouts_.size()));
-      }
-      ops_.push_back({Op::dense, denses_.size()});
-      denses_.emplace_back(in, outs[k]);
-      denses_.back().describe(layout_, "dense" + n);
-      in = outs[k];
-      if (k + 1 < outs.size()) ops_.push_back({Op::relu, 0});
     }
   }
 
-  enum class Op { batch_norm, dropout, dense, relu };
+  using Op = HeadLayer::Kind;
   struct OpRef {
     Op kind;
     std::size_t index;

@@ -166,5 +166,32 @@ struct ModelConfig {
 
 };
 
+/// One layer of the head after the LSTM stack: per Dense k = 1 .. n (the last to the vocabulary),
+/// [BatchNorm] [Dropout] Dense, and a ReLU between Dense layers. `number` names its tensors
+/// (bn{number}, dense{number}); a dropout's is its ordinal among the head's dropouts (its mask
+/// stream, nn::Model::head_dropout_stream). Both backends build their heads from this list.
+struct HeadLayer {
+  enum class Kind { batch_norm, dropout, dense, relu };
+  Kind kind;
+  int in, out;  ///< rows in and out (equal but for dense)
+  int number;
+};
+
+inline std::vector<HeadLayer> head_layers(const ModelConfig& config) {
+  std::vector<HeadLayer> head;
+  std::vector<int> outs = config.dense_sizes;
+  outs.push_back(config.vocab_size);
+  int in = config.lstm_size, dropouts = 0;
+  for (std::size_t k = 0; k < outs.size(); ++k) {
+    const int number = static_cast<int>(k) + 1;
+    if (config.batch_norm) head.push_back({HeadLayer::Kind::batch_norm, in, in, number});
+    if (config.dropout > 0) head.push_back({HeadLayer::Kind::dropout, in, in, dropouts++});
+    head.push_back({HeadLayer::Kind::dense, in, outs[k], number});
+    in = outs[k];
+    if (k + 1 < outs.size()) head.push_back({HeadLayer::Kind::relu, in, in, 0});
+  }
+  return head;
+}
+
 }  // namespace nn
 SYMPHONIC_NAMESPACE_END

@@ -171,8 +171,8 @@ class Model {
     SYMPHONIC_ASSERT(ws.backward_ready);
     Exec& ex = *ex_;
     const Index B = ws.batch, T = ws.steps, n = ws.head_columns, V = config_.vocab_size, H = config_.lstm_size;
-    ensure(ex, ws.ones, T * B);
-    fill(ex, T * B, ws.ones.data(), Scalar(1));
+    if (static_cast<Index>(ws.ones.size()) < T * B)  // it only grows, and holds nothing but ones
+      fill(ex, T * B, ensure(ex, ws.ones, T * B), Scalar(1));
     ensure(ex, ws.d, V * n);
     softmax_xent_backward(ex, V, n, ws.probs.data(), ws.targets.data(), static_cast<Scalar>(ws.loss_weight), ws.d.data());
     for (std::size_t k = ops_.size(); k-- > 0;) {
@@ -264,7 +264,7 @@ class Model {
   }
 
  private:
-  enum class Kind { batch_norm, dropout, dense, relu };
+  using Kind = nn::HeadLayer::Kind;
   struct Op {
     Kind kind;
     Index in = 0, out = 0;  ///< rows in and out (equal but for dense)
@@ -283,7 +283,7 @@ class Model {
   Scalar* grad(std::size_t s) const { return const_cast<Scalar*>(grads_.data()) + layout_[s].offset; }
   Scalar* buffer(std::size_t s) const { return const_cast<Scalar*>(buffers_.data()) + layout_[s].offset; }
 
-  // The head as nn::Model builds it: per Dense k, [BatchNorm] [Dropout] Dense [ReLU but the last].
+  // The head of nn::head_layers, nn::Model's, with its tensors found by name.
   void build_ops() {
     if (config_.input == nn::InputKind::embedding) embedding_weight_ = static_cast<std::int64_t>(slot("embedding.weight"));
     for (Index l = 0; l < config_.lstm_layers; ++l) {
@@ -291,31 +291,21 @@ class Model {
       lstm_slots_.push_back({slot("lstm.weight_ih_l" + k), slot("lstm.weight_hh_l" + k), slot("lstm.bias_ih_l" + k),
                              slot("lstm.bias_hh_l" + k)});
     }
-    std::vector<int> outs = config_.dense_sizes;
-    outs.push_back(config_.vocab_size);
-    Index in = config_.lstm_size;
-    std::uint64_t dropouts = 0;
-    for (std::size_t k = 0; k < outs.size(); ++k) {
-      const std::string n = std::to_string(k + 1);
-      if (config_.batch_norm) {
-        Op op{Kind::batch_norm, in, in};
+    for (const nn::HeadLayer& h : nn::head_layers(config_)) {
+      Op op{h.kind, h.in, h.out};
+      const std::string n = std::to_string(h.number);
+      if (h.kind == Kind::batch_norm) {
         op.weight = slot("bn" + n + ".weight");
         op.bias = slot("bn" + n + ".bias");
         op.mean = slot("bn" + n + ".running_mean");
         op.var = slot("bn" + n + ".running_var");
-        ops_.push_back(op);
+      } else if (h.kind == Kind::dropout) {
+        op.stream = nn::Model<Scalar>::head_dropout_stream(static_cast<std::size_t>(h.number));
+      } else if (h.kind == Kind::dense) {
+        op.weight = slot("dense" + n + ".weight");
+        op.bias = slot("dense" + n + ".bias");
       }
-      if (config_.dropout > 0) {
-        Op op{Kind::dropout, in, in};
-        op.stream = nn::Model<Scalar>::head_dropout_stream(dropouts++);
-        ops_.push_back(op);
-      }
-      Op dense{Kind::dense, in, outs[k]};
-      dense.weight = slot("dense" + n + ".weight");
-      dense.bias = slot("dense" + n + ".bias");
-      ops_.push_back(dense);
-      in = outs[k];
-      if (k + 1 < outs.size()) ops_.push_back(Op{Kind::relu, in, in});
+      ops_.push_back(op);
     }
   }
 
