@@ -2,10 +2,19 @@
 // window for every token (the recipe), on the recipe and default presets, on 1 and 2 threads;
 // batched steps (N pieces at once, symphonic-generate --count N); and the sampler alone. The step
 // also in bf16 precision (bf16=1, nn/precision.hpp) where the CPU has AVX512-BF16.
+//
+// A step of one sequence multiplies every weight once, so it reads all of them for each token:
+// BM_Generate_Step reports the bytes it streams per second (weights GB/s), and
+// BM_Generate_WeightStream reads a buffer of the same size on the same threads and nothing else,
+// the memory system's ceiling for that step in the same run: tokens/s <= GB/s / bytes per token.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
+
+#include <symphonic/backend/cpu/aligned_buffer.hpp>
+#include <symphonic/backend/cpu/thread_pool.hpp>
 
 #include <symphonic/generate/generator.hpp>
 #include <symphonic/generate/sampler.hpp>
@@ -19,6 +28,19 @@ constexpr int vocab = 358;  // the recipe corpus's vocabulary size
 
 sy::nn::ModelConfig config(int preset) {
   return sy::nn::ModelConfig::preset(preset == 0 ? "recipe" : "default", vocab);
+}
+
+// Bytes of weights one generation step reads: every parameter but the embedding table (one row
+// of it per token); in bf16 precision the LSTM's weight matrices are packed as bf16 (2 bytes).
+double step_weight_bytes(sy::nn::Model<float>& model, bool bf16) {
+  double bytes = 0;
+  for (const auto& t : model.named_parameters()) {
+    const auto n = static_cast<double>(t.element_count());
+    if (t.name.rfind("embedding", 0) == 0) continue;
+    const bool lstm_matrix = t.name.rfind("lstm.weight_", 0) == 0;
+    bytes += n * (bf16 && lstm_matrix ? 2.0 : 4.0);
+  }
+  return bytes;
 }
 
 }  // namespace
@@ -38,8 +60,36 @@ static void BM_Generate_Step(benchmark::State& state) {
   generator.prime(primer);
   for (auto _ : state) benchmark::DoNotOptimize(generator.next());
   state.SetItemsProcessed(state.iterations());  // tokens
+  state.counters["weights GB/s"] = benchmark::Counter(step_weight_bytes(model, bf16) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_Generate_Step)->ArgsProduct({{0, 1}, {1, 2}, {0, 1}})->ArgNames({"preset(0=recipe,1=default)", "threads", "bf16"})->Unit(benchmark::kMicrosecond);
+
+// The ceiling of the step above: read as many bytes as it streams per token (a float sum over
+// a buffer of that size, cut into one piece per thread of the same pool) and nothing else.
+// "tokens/s ceiling" is the rate BM_Generate_Step would reach if its arithmetic were free.
+static void BM_Generate_WeightStream(benchmark::State& state) {
+  const bool bf16 = state.range(2) != 0;
+  sy::nn::Model<float> model(config(static_cast<int>(state.range(0))), 1, 1);
+  const double bytes = step_weight_bytes(model, bf16);
+  const auto n = static_cast<sy::nn::Index>(bytes / sizeof(float));
+  sy::backend::cpu::AlignedBuffer<float> weights;  // 2 MiB pages where the kernel allows: the generous ceiling
+  weights.resize(static_cast<std::size_t>(n));
+  for (sy::nn::Index i = 0; i < n; ++i) weights.data()[i] = static_cast<float>(i % 97) * 1e-3f;
+  sy::backend::cpu::ThreadPool pool(static_cast<int>(state.range(1)));
+  std::vector<float> partial(static_cast<std::size_t>(pool.size()));
+  for (auto _ : state) {
+    pool.run(pool.size(), [&](sy::nn::Index p) {
+      const auto r = sy::backend::cpu::split(n, pool.size(), p, 16);
+      partial[static_cast<std::size_t>(p)] = Eigen::Map<const Eigen::ArrayXf>(weights.data() + r.begin, r.size()).sum();
+    });
+    benchmark::DoNotOptimize(partial.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["GB/s"] = benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["tokens/s ceiling"] = benchmark::Counter(1.0, benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(std::to_string(static_cast<int>(bytes / 1e6 + 0.5)) + " MB per token");
+}
+BENCHMARK(BM_Generate_WeightStream)->ArgsProduct({{0, 1}, {1, 2}, {0, 1}})->ArgNames({"preset(0=recipe,1=default)", "threads", "bf16"})->Unit(benchmark::kMicrosecond);
 
 // N sequences stepped together (the model's step over a batch of N): tokens/s counts all N
 static void BM_Generate_BatchedStep(benchmark::State& state) {
