@@ -6,7 +6,9 @@
 // threads, the ceiling the GFLOP/s figures are read against. Each step also in bf16 precision
 // (bf16=1: the LSTM's products in bf16, nn/precision.hpp) where the CPU has AVX512-BF16.
 // GFLOP/s counts the matrix products only: Model::forward_flops for a forward, 2x for a backward,
-// 3x for a training step (3.15 GFLOP per recipe sequence). See docs/nn.md.
+// 3x for a training step (3.15 GFLOP per recipe sequence). BM_Gemm: the three large products of
+// an LSTM 512 layer's training step over T B = 6400 columns, on one thread, by Eigen 3.4 and by
+// backend/cpu's gemm_blocked (float, AVX-512). See docs/nn.md.
 #include <benchmark/benchmark.h>
 
 #include <atomic>
@@ -21,6 +23,7 @@
 #include <immintrin.h>
 #endif
 
+#include <symphonic/backend/cpu/packed_gemm.hpp>
 #include <symphonic/nn/nn.hpp>
 
 namespace {
@@ -181,6 +184,45 @@ double fma_chains(std::int64_t iterations) {
 #endif
 }
 
+// shape 0: gates = W_ih X (2048 x 512)(512 x 6400); 1: dW_ih += dA X^T (2048 x 6400)(6400 x 512);
+// 2: dX = W_ih^T dA (512 x 2048)(2048 x 6400). kernel 0: Eigen, 1: gemm_blocked.
+void BM_Gemm(benchmark::State& state) {
+  const int shape = static_cast<int>(state.range(0));
+  const bool blocked = state.range(1) != 0;
+  constexpr Eigen::Index G = 2048, I = 512, N = 6400;
+  using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  RowMajor W = RowMajor::Random(G, I), dW = RowMajor::Zero(G, I);
+  Eigen::MatrixXf X = Eigen::MatrixXf::Random(I, N), dA = Eigen::MatrixXf::Random(G, N), A(G, N), dX(I, N);
+#if defined(__AVX512F__)
+  const bool available = true;
+#else
+  const bool available = false;
+#endif
+  if (blocked && !available) {
+    state.SkipWithError("gemm_blocked needs AVX-512");
+    return;
+  }
+  Eigen::setNbThreads(1);
+  for (auto _ : state) {
+    if (!blocked) {
+      if (shape == 0) A.noalias() = W * X;
+      if (shape == 1) dW.noalias() += dA * X.transpose();
+      if (shape == 2) dX.noalias() = W.transpose() * dA;
+    } else {
+#if defined(__AVX512F__)
+      using backend::cpu::gemm_blocked;
+      if (shape == 0) gemm_blocked(G, N, I, W.data(), I, 1, X.data(), 1, I, A.data(), G, false);
+      if (shape == 1) gemm_blocked(I, G, N, X.data(), 1, I, dA.data(), G, 1, dW.data(), I, true);  // dW^T += X dA^T
+      if (shape == 2) gemm_blocked(I, N, G, W.data(), 1, I, dA.data(), 1, G, dX.data(), I, false);
+#endif
+    }
+    benchmark::DoNotOptimize(A.data());
+    benchmark::DoNotOptimize(dW.data());
+    benchmark::DoNotOptimize(dX.data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * G * I * N / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 void BM_FmaPeak(benchmark::State& state) {
   const int threads = static_cast<int>(state.range(0));
   constexpr std::int64_t kIterations = 20000000;
@@ -198,6 +240,7 @@ void BM_FmaPeak(benchmark::State& state) {
 
 }  // namespace
 
+BENCHMARK(BM_Gemm)->ArgsProduct({{0, 1, 2}, {0, 1}})->ArgNames({"shape", "blocked"})->Unit(benchmark::kMillisecond)->Repetitions(5)->ReportAggregatesOnly(true)->UseRealTime();
 BENCHMARK(BM_FmaPeak)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 BENCHMARK(BM_Recipe_Forward)->ArgsProduct({{64, 128}, {1, 2}, {0, 1}})->ArgNames({"batch", "threads", "bf16"})->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 BENCHMARK(BM_Recipe_Backward)->ArgsProduct({{64, 128}, {1, 2}, {0, 1}})->ArgNames({"batch", "threads", "bf16"})->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();

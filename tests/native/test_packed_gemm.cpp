@@ -1,9 +1,11 @@
 // Kernels that exist only for some instruction sets, built with -march=native (tests/CMakeLists.txt):
-// the packed recurrent GEMM against Eigen's product on every kind of edge tile, and the float LSTM
-// sweep that uses it against the same sweep in double. Skipped where the CPU or compiler has no
-// AVX-512.
+// the packed recurrent GEMM against Eigen's product on every kind of edge tile, the blocked GEMM
+// of the large products against a product in double for every operand layout and block edge, the
+// float dense layer and LSTM sweep that use them against the same in double. Skipped where the
+// CPU or compiler has no AVX-512.
 #include <doctest/doctest.h>
 
+#include <symphonic/backend/cpu/dense.hpp>
 #include <symphonic/backend/cpu/lstm.hpp>
 #include <symphonic/backend/cpu/packed_gemm.hpp>
 
@@ -48,6 +50,79 @@ TEST_CASE("packed gemm: C += A B for whole and edge tiles, A row-major or transp
       // float sums of up to 2048 products in another order than Eigen's
       CHECK(relative_error(c, expected) < 1e-5);
     }
+  }
+}
+
+TEST_CASE("blocked gemm: C (+)= A B for every operand layout, inside larger buffers, across every block edge") {
+  if (!backend::cpu::packed_gemm_available<float>) SYMPHONIC_SKIP_TEST("no AVX-512 in this build");
+#if defined(__AVX512F__)
+  using backend::cpu::kKb;
+  using backend::cpu::kMc;
+  using backend::cpu::kNc;
+  struct Shape { Index m, n, k; };
+  // whole tiles; edges of a tile, of an A block (kMc), of a B block (kNc), of a k block (kKb)
+  for (const Shape& s : {Shape{32, 12, 64}, Shape{1, 1, 1}, Shape{33, 13, 7}, Shape{kMc + 5, 30, 40},
+                         Shape{40, kNc + 13, 20}, Shape{64, 24, 2 * kKb + 3}, Shape{2 * kMc, 2 * kNc + 1, kKb},
+                         Shape{7, 5, 0}}) {
+    CAPTURE(s.m);
+    CAPTURE(s.n);
+    CAPTURE(s.k);
+    const Index pad = 3;  // every operand lies inside a larger buffer: leading dimensions exceed the sizes
+    const Eigen::MatrixXd a = random_matrix(s.m, s.k, 1), b = random_matrix(s.k, s.n, 2), c0 = random_matrix(s.m, s.n, 3);
+    const Eigen::MatrixXd product = a * b;
+    Eigen::MatrixXf a_cm = Eigen::MatrixXf::Zero(s.m + pad, s.k), a_rm = Eigen::MatrixXf::Zero(s.k + pad, s.m);
+    a_cm.topRows(s.m) = a.cast<float>();      // A(i, k) = a_cm[i + k (m + pad)]:  (ars, acs) = (1, m + pad)
+    a_rm.topRows(s.k) = a.transpose().cast<float>();  // a row-major A: A(i, k) = a_rm[k + i (k + pad)]
+    Eigen::MatrixXf b_cm = Eigen::MatrixXf::Zero(s.k + pad, s.n), b_t = Eigen::MatrixXf::Zero(s.n + pad, s.k);
+    b_cm.topRows(s.k) = b.cast<float>();      // B(k, j) = b_cm[k + j (k + pad)]:  (bk, bj) = (1, k + pad)
+    b_t.topRows(s.n) = b.transpose().cast<float>();   // B(k, j) = b_t[j + k (n + pad)]: (bk, bj) = (n + pad, 1)
+    for (bool a_row_major : {false, true})
+      for (bool b_transposed : {false, true})
+        for (bool accumulate : {false, true}) {
+          CAPTURE(a_row_major);
+          CAPTURE(b_transposed);
+          CAPTURE(accumulate);
+          Eigen::MatrixXf c = Eigen::MatrixXf::Constant(s.m + pad, s.n, 7.0f);
+          c.topRows(s.m) = c0.cast<float>();
+          const float* ap = a_row_major ? a_rm.data() : a_cm.data();
+          const Index ars = a_row_major ? s.k + pad : 1, acs = a_row_major ? 1 : s.m + pad;
+          const float* bp = b_transposed ? b_t.data() : b_cm.data();
+          const Index bk = b_transposed ? s.n + pad : 1, bj = b_transposed ? 1 : s.k + pad;
+          backend::cpu::gemm_blocked(s.m, s.n, s.k, ap, ars, acs, bp, bk, bj, c.data(), s.m + pad, accumulate);
+          const Eigen::MatrixXd expected = accumulate ? Eigen::MatrixXd(c0 + product) : product;
+          if (s.m * s.n > 0) CHECK(relative_error(c.topRows(s.m).cast<double>(), expected) < 1e-5);
+          CHECK((c.bottomRows(pad).array() == 7.0f).all());  // rows past m untouched
+        }
+  }
+#endif
+}
+
+TEST_CASE("dense layer in float (blocked products, cut by columns) against double, 1 and 2 threads") {
+  if (!backend::cpu::packed_gemm_available<float>) SYMPHONIC_SKIP_TEST("no AVX-512 in this build");
+  const Index in = 70, out = 45, n = 300;
+  auto run = [&](auto zero, int threads) {
+    using S = decltype(zero);
+    using M = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
+    using RowMajor = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    backend::cpu::ThreadPool pool(threads);
+    const RowMajor w = random_matrix(out, in, 1).cast<S>();
+    const Eigen::Matrix<S, Eigen::Dynamic, 1> b = random_matrix(out, 1, 2).cast<S>();
+    const M x = random_matrix(in, n, 3).cast<S>(), dy = random_matrix(out, n, 4).cast<S>();
+    M y(out, n), dx(in, n);
+    RowMajor dw = random_matrix(out, in, 5).cast<S>();  // gradients are added into
+    Eigen::Matrix<S, Eigen::Dynamic, 1> db = random_matrix(out, 1, 6).cast<S>();
+    backend::cpu::dense_forward(pool, in, out, n, w.data(), b.data(), x.data(), y.data());
+    backend::cpu::dense_backward(pool, in, out, n, w.data(), x.data(), dy.data(), dw.data(), db.data(), dx.data());
+    Eigen::VectorXd all(y.size() + dw.size() + db.size() + dx.size());
+    all << Eigen::Map<const Eigen::Matrix<S, Eigen::Dynamic, 1>>(y.data(), y.size()).template cast<double>(),
+        Eigen::Map<const Eigen::Matrix<S, Eigen::Dynamic, 1>>(dw.data(), dw.size()).template cast<double>(),
+        db.template cast<double>(), Eigen::Map<const Eigen::Matrix<S, Eigen::Dynamic, 1>>(dx.data(), dx.size()).template cast<double>();
+    return all;
+  };
+  const Eigen::VectorXd reference = run(0.0, 1);
+  for (int threads : {1, 2}) {
+    CAPTURE(threads);
+    CHECK(relative_error(run(0.0f, threads), reference) < 1e-5);
   }
 }
 

@@ -15,7 +15,8 @@
 // products outside the sweep (input projection, weight gradients, input gradient) are cut by
 // output rows or columns. Every output element is written by one thread only.
 //
-// With float and AVX-512 the recurrent products of the sweep use packed_gemm.hpp: W_hh (forward)
+// With float and AVX-512 the input projection and the weight gradients use gemm_blocked (dense.hpp),
+// and the recurrent products of the sweep use packed_gemm.hpp: W_hh (forward)
 // or W_hh^T (backward) is packed once per sweep into `pack`, a caller-owned buffer of
 // lstm_pack_size() scalars, instead of once per step inside a general GEMM.
 #pragma once
@@ -222,16 +223,14 @@ void lstm_backward(ThreadPool& pool, Index I, Index H, Index T, Index B, const L
 
   // Weight gradients: each part owns a band of the 4H gate rows.
   const Index N = T * B;
-  ConstMatMap<Scalar> dA(scratch.da, 4 * H, N), X(x, I, N), Hp(tr.h_prev, H, N);
-  RowMajorMap<Scalar> dWih(grad.w_ih, 4 * H, I), dWhh(grad.w_hh, 4 * H, H);
+  ConstMatMap<Scalar> dA(scratch.da, 4 * H, N);
   VecMap<Scalar> dbih(grad.b_ih, 4 * H), dbhh(grad.b_hh, 4 * H);
   const Index row_parts = std::min<Index>(pool.size(), std::max<Index>(1, 4 * H / kRowAlign));
   pool.run(row_parts, [&](Index p) {
     const Range r = split(4 * H, row_parts, p, kRowAlign);
-    const auto band = dA.middleRows(r.begin, r.size());
-    dWih.middleRows(r.begin, r.size()).noalias() += band * X.transpose();
-    dWhh.middleRows(r.begin, r.size()).noalias() += band * Hp.transpose();
-    const Vec<Scalar> db = band.rowwise().sum();
+    weight_gradient(I, r.size(), N, x, scratch.da + r.begin, 4 * H, grad.w_ih + r.begin * I);
+    weight_gradient(H, r.size(), N, tr.h_prev, scratch.da + r.begin, 4 * H, grad.w_hh + r.begin * H);
+    const Vec<Scalar> db = dA.middleRows(r.begin, r.size()).rowwise().sum();
     dbih.segment(r.begin, r.size()) += db;
     dbhh.segment(r.begin, r.size()) += db;
   });
@@ -241,6 +240,7 @@ void lstm_backward(ThreadPool& pool, Index I, Index H, Index T, Index B, const L
   const Index col_parts = column_parts(pool, N, 32);
   pool.run(col_parts, [&](Index p) {
     const Range r = split(N, col_parts, p);
+    // Eigen's product: faster here than gemm_blocked (BM_Gemm shape 2)
     dX.middleCols(r.begin, r.size()).noalias() = Wih.transpose() * dA.middleCols(r.begin, r.size());
   });
 }
