@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -52,6 +53,25 @@ TEST_CASE("thread pool: every part once, on any number of threads, errors rethro
     a.join();
     b.join();
     CHECK(sum.load() == 2 * 200 * (0 + 1 + 2 + 3));
+  }
+  SUBCASE("workers that come late to a run take nothing of it; no part runs after its run returned") {
+    // Tiny parts: the caller often finishes a run before a worker wakes (and, now and then, after
+    // a pause that lets the workers fall asleep). A worker that claimed a part of a finished run
+    // would run it with that run's number while `current` has moved on.
+    for (int threads : {2, 3}) {
+      ThreadPool pool(threads);
+      std::atomic<long> current{0}, stale{0}, done{0};
+      for (long run = 0; run < 20000; ++run) {
+        current = run;
+        pool.run(3, [&, run](Index) {
+          if (current.load() != run) stale++;
+          done++;
+        });
+        if (run % 2000 == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+      CHECK(stale.load() == 0);
+      CHECK(done.load() == 3 * 20000);
+    }
   }
   SUBCASE("split covers [0, n) in aligned, ordered pieces") {
     for (Index n : {Index(0), Index(5), Index(64), Index(1000)}) {

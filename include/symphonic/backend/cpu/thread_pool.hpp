@@ -10,9 +10,12 @@
 //
 // Waiting: a worker that finds no work spins for a few microseconds (a region of the generation
 // step follows the previous one within that time) and then sleeps on a condition variable, so a
-// pool never burns a core that another process needs; the caller always runs part 0 itself, and
-// a run() called while the pool is busy (from a part, or from a second thread using the same
-// model) runs its parts inline on the calling thread instead of waiting.
+// pool never burns a core that another process needs. Parts go to whichever thread claims them
+// first, the caller included, and run() waits only for parts already claimed: a worker the OS has
+// not scheduled yet (its core busy with another process) claims nothing of a run it comes late to,
+// so the caller does that run's parts itself instead of waiting a time slice for it. A run()
+// called while the pool is busy (from a part, or from a second thread using the same model) runs
+// its parts inline on the calling thread instead of waiting.
 #pragma once
 
 #if defined(__linux__)
@@ -96,25 +99,27 @@ class ThreadPool {
       for (Index p = 0; p < parts; ++p) fn(p);
       return;
     }
+    SYMPHONIC_ASSERT(static_cast<std::uint64_t>(parts) <= kPartMask);
     std::function<void(Index)> task = [&fn](Index p) { fn(p); };
+    std::uint64_t generation;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       task_ = &task;
       parts_ = parts;
-      next_.store(0, std::memory_order_relaxed);
-      active_.store(size_ - 1, std::memory_order_relaxed);
       error_ = nullptr;
-      ++generation_;
+      generation = ++generation_;
+      finished_.store(0, std::memory_order_relaxed);
+      claims_.store(tag(generation), std::memory_order_relaxed);
       announced_.store(generation_, std::memory_order_release);
     }
     wake_.notify_all();
-    claim(task, parts);
-    // Every worker leaves its claim loop before run() returns, so none can take a part of the
-    // next run with this run's task.
-    for (int spin = 0; active_.load(std::memory_order_acquire) > 0 && spin < kSpins; ++spin) pause();
-    if (active_.load(std::memory_order_acquire) > 0) {
+    claim(task, generation, parts);
+    // Every part claimed has finished before run() returns (the task lives on this stack); a
+    // worker that has not claimed one by now never will: claims carry the run's generation.
+    for (int spin = 0; finished_.load(std::memory_order_acquire) < parts && spin < kSpins; ++spin) pause();
+    if (finished_.load(std::memory_order_acquire) < parts) {
       std::unique_lock<std::mutex> lock(mutex_);
-      done_.wait(lock, [this] { return active_.load(std::memory_order_acquire) == 0; });
+      done_.wait(lock, [&] { return finished_.load(std::memory_order_acquire) >= parts; });
     }
     std::exception_ptr error;
     {
@@ -140,15 +145,31 @@ class ThreadPool {
     return inside;
   }
 
-  // Takes parts until none is left.
-  void claim(const std::function<void(Index)>& task, Index parts) {
+  // claims_ holds the run's generation (high 32 bits) and its next unclaimed part (low 32 bits),
+  // so a claim is one compare-and-swap that fails for a run other than the claimer's. (A worker
+  // would have to sleep through 2^32 runs for its stale generation to match again.)
+  static constexpr std::uint64_t kPartMask = 0xffffffffu;
+  static std::uint64_t tag(std::uint64_t generation) { return (generation & kPartMask) << 32; }
+
+  // Takes parts of run `generation` until none is left.
+  void claim(const std::function<void(Index)>& task, std::uint64_t generation, Index parts) {
     inside_part() = true;
-    for (Index p; (p = next_.fetch_add(1, std::memory_order_acq_rel)) < parts;) {
+    for (;;) {
+      std::uint64_t c = claims_.load(std::memory_order_acquire);
+      bool claimed = false;
+      while ((c & ~kPartMask) == tag(generation) && static_cast<Index>(c & kPartMask) < parts)
+        if ((claimed = claims_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel, std::memory_order_acquire)))
+          break;
+      if (!claimed) break;
       try {
-        task(p);
+        task(static_cast<Index>(c & kPartMask));
       } catch (...) {
         std::lock_guard<std::mutex> lock(mutex_);
         if (!error_) error_ = std::current_exception();
+      }
+      if (finished_.fetch_add(1, std::memory_order_acq_rel) + 1 == parts) {
+        std::lock_guard<std::mutex> lock(mutex_);  // pairs with the caller's wait
+        done_.notify_all();
       }
     }
     inside_part() = false;
@@ -166,11 +187,7 @@ class ThreadPool {
       const std::function<void(Index)>* task = task_;
       const Index parts = parts_;
       lock.unlock();
-      if (task) claim(*task, parts);
-      if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        std::lock_guard<std::mutex> done_lock(mutex_);  // pairs with the caller's wait
-        done_.notify_all();
-      }
+      if (task) claim(*task, seen, parts);  // nothing, if the caller has already taken every part
     }
   }
 
@@ -181,8 +198,8 @@ class ThreadPool {
   std::condition_variable wake_, done_;
   std::function<void(Index)>* task_ = nullptr;
   Index parts_ = 0;
-  std::atomic<Index> next_{0};
-  std::atomic<int> active_{0};  // workers still inside the current run
+  std::atomic<std::uint64_t> claims_{0};  // tag(generation) + the next part to claim
+  std::atomic<Index> finished_{0};        // parts of the current run done
   std::uint64_t generation_ = 0;
   std::atomic<std::uint64_t> announced_{0};
   std::exception_ptr error_;
