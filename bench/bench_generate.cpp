@@ -15,7 +15,6 @@
 
 #include <symphonic/backend/cpu/aligned_buffer.hpp>
 #include <symphonic/backend/cpu/thread_pool.hpp>
-
 #include <symphonic/generate/generator.hpp>
 #include <symphonic/generate/sampler.hpp>
 #include <symphonic/nn/model.hpp>
