@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
+#include <limits>
+#include <map>
+#include <tuple>
 #include <random>
 #include <vector>
 
@@ -196,6 +200,190 @@ TEST_CASE("notes: the two-ended merge of tracks equals a stable sort, ties and u
       REQUIRE(merged[i].index == expected[i].index);
     }
   }
+}
+
+namespace {
+
+// extract_notes written the slow, obvious way, from the rules at the top of notes.hpp: a queue
+// per (track, channel, key), programs and pedal changes looked up by scanning the events in
+// merged order, seconds from TempoMap, and one stable sort at the end.
+std::vector<midi::Note> reference_notes(const midi::File& file, midi::NoteOptions options) {
+  struct Change {
+    std::int64_t tick;
+    std::size_t track, index;
+    int channel, value;
+  };
+  const bool independent = file.format == 2;
+  // Changes of controller-like settings in merged order (tick, track, index) for one timeline.
+  const auto changes = [&](std::size_t only, bool want_program) {
+    std::vector<Change> list;
+    for (std::size_t t = 0; t < file.tracks.size(); ++t) {
+      if (independent && t != only) continue;
+      const auto& events = file.tracks[t].events;
+      for (std::size_t i = 0; i < events.size(); ++i) {
+        const midi::Event& e = events[i];
+        if (want_program && (e.status & 0xF0) == 0xC0)
+          list.push_back({e.tick, t, i, e.status & 0x0F, e.data1});
+        if (!want_program && (e.status & 0xF0) == 0xB0 && e.data1 == 64)
+          list.push_back({e.tick, t, i, e.status & 0x0F, e.data2});
+      }
+    }
+    std::stable_sort(list.begin(), list.end(), [](const Change& a, const Change& b) {
+      return std::tie(a.tick, a.track, a.index) < std::tie(b.tick, b.track, b.index);
+    });
+    return list;
+  };
+  struct Found {
+    midi::Note note;
+    std::size_t index;  // of the note-on in its track
+  };
+  std::vector<Found> all;
+  for (std::size_t t = 0; t < file.tracks.size(); ++t) {
+    const auto& events = file.tracks[t].events;
+    const std::vector<Change> programs = changes(t, true);
+    // Pedal-down intervals [down, up) per channel, empty ones dropped.
+    std::vector<std::pair<std::int64_t, std::int64_t>> down[16];
+    if (options.sustain_pedal) {
+      bool is_down[16] = {};
+      std::int64_t since[16] = {};
+      for (const Change& c : changes(t, false)) {
+        const bool now = c.value >= 64;
+        if (now && !is_down[c.channel]) since[c.channel] = c.tick;
+        if (!now && is_down[c.channel] && c.tick > since[c.channel])
+          down[c.channel].emplace_back(since[c.channel], c.tick);
+        is_down[c.channel] = now;
+      }
+      for (int c = 0; c < 16; ++c)
+        if (is_down[c]) down[c].emplace_back(since[c], std::numeric_limits<std::int64_t>::max());
+    }
+    const std::int64_t last_tick = events.empty() ? 0 : events.back().tick;
+    const std::size_t first = all.size();
+    std::map<int, std::deque<std::size_t>> sounding;  // key -> indices into `all`
+    std::map<int, std::size_t> held;                  // key -> the note a pedal holds last
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      const midi::Event& e = events[i];
+      const int kind = e.status & 0xF0, channel = e.status & 0x0F;
+      if (kind != 0x90 && kind != 0x80) continue;
+      const int key = channel * 128 + e.data1;
+      if (kind == 0x90 && e.data2 != 0) {
+        if (held.count(key)) {
+          auto& end = all[held[key]].note.end_tick;
+          end = std::min(end, e.tick);
+          held.erase(key);
+        }
+        midi::Note n;
+        n.pitch = e.data1;
+        n.velocity = e.data2;
+        n.start_tick = e.tick;
+        n.end_tick = -1;
+        n.channel = channel;
+        n.track = static_cast<int>(t);
+        n.drum = channel == 9;
+        n.program = 0;
+        for (const Change& c : programs)
+          if (c.channel == channel &&
+              std::tie(c.tick, c.track, c.index) < std::tie(e.tick, t, i))
+            n.program = c.value;
+        all.push_back({n, i});
+        sounding[key].push_back(all.size() - 1);
+        continue;
+      }
+      auto& queue = sounding[key];
+      if (queue.empty()) continue;
+      const std::size_t ended =
+          options.pairing == midi::Pairing::fifo ? queue.front() : queue.back();
+      options.pairing == midi::Pairing::fifo ? queue.pop_front() : queue.pop_back();
+      all[ended].note.end_tick = e.tick;
+      for (const auto& iv : down[channel])
+        if (iv.first <= e.tick && e.tick < iv.second) {
+          all[ended].note.end_tick = iv.second;
+          held[key] = ended;
+        }
+    }
+    for (std::size_t k = first; k < all.size(); ++k) {
+      auto& n = all[k].note;
+      if (n.end_tick < 0 || n.end_tick == std::numeric_limits<std::int64_t>::max())
+        n.end_tick = std::max(last_tick, n.start_tick);
+    }
+  }
+  std::vector<midi::Note> notes;
+  for (const Found& f : all) {
+    midi::Note n = f.note;
+    const midi::TempoMap map(file, independent ? n.track : -1);
+    n.start_s = map.seconds(n.start_tick);
+    n.end_s = map.seconds(n.end_tick);
+    notes.push_back(n);
+  }
+  std::stable_sort(notes.begin(), notes.end(), [](const midi::Note& a, const midi::Note& b) {
+    return std::tie(a.start_tick, a.pitch, a.track, a.channel) <
+           std::tie(b.start_tick, b.pitch, b.track, b.channel);
+  });
+  return notes;
+}
+
+// A random file meant to hit every pairing rule: few keys (overlaps, re-strikes), stray and
+// velocity-0 note-offs, programs and pedals on shared ticks across tracks, tempo changes, and
+// now and then a hand-made track whose ticks go backwards.
+midi::File random_file(std::mt19937& rng) {
+  const auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  midi::File file;
+  file.format = pick(3);
+  file.division = pick(8) == 0 ? midi::Division::smpte(25, 40) : midi::Division::quarter(96);
+  const int tracks = file.format == 0 ? 1 : 1 + pick(5);
+  file.tracks.resize(static_cast<std::size_t>(tracks));
+  for (auto& track : file.tracks) {
+    const bool backwards = pick(10) == 0;
+    const int events = pick(120);
+    const int channels = 1 + pick(3);
+    std::int64_t tick = pick(3) * 10;
+    for (int i = 0; i < events; ++i) {
+      tick += pick(4) == 0 ? 0 : pick(30);
+      if (backwards && pick(8) == 0) tick -= pick(60);
+      const int channel = pick(channels) == 2 ? 9 : pick(channels);
+      const int pitch = 60 + pick(4);
+      switch (pick(12)) {
+        case 0: track.add_program_change(tick, channel, pick(128)); break;
+        case 1: track.add_control_change(tick, channel, 64, pick(2) ? 127 : pick(64)); break;
+        case 2: track.add_control_change(tick, channel, 7, 100); break;
+        case 3: track.add_tempo(tick, 300000 + static_cast<std::uint32_t>(pick(400000))); break;
+        case 4: track.add_meta(tick, midi::meta::text, "x"); break;
+        case 5: track.add_note_on(tick, channel, pitch, 0); break;
+        case 6: case 7: track.add_note_off(tick, channel, pitch); break;
+        default: track.add_note_on(tick, channel, pitch, 1 + pick(127));
+      }
+    }
+    if (pick(2)) track.add_end_of_track(tick + pick(50));
+  }
+  return file;
+}
+
+}  // namespace
+
+TEST_CASE("notes: extract_notes equals a plain re-statement of its rules on random files") {
+  std::mt19937 rng(2026);
+  int notes = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    const midi::File file = random_file(rng);
+    for (const midi::Pairing pairing : {midi::Pairing::fifo, midi::Pairing::lifo})
+      for (const bool pedal : {false, true}) {
+        const midi::NoteOptions options{pairing, pedal};
+        const std::vector<midi::Note> expected = reference_notes(file, options);
+        const std::vector<midi::Note> got = midi::extract_notes(file, options).notes;
+        INFO("trial " << trial << ", format " << file.format << ", lifo "
+                      << (pairing == midi::Pairing::lifo) << ", pedal " << pedal);
+        REQUIRE(got.size() == expected.size());
+        for (std::size_t i = 0; i < got.size(); ++i) {
+          INFO("note " << i << ": got pitch " << got[i].pitch << " start " << got[i].start_tick
+                       << " end " << got[i].end_tick << " track " << got[i].track
+                       << ", expected pitch " << expected[i].pitch << " start "
+                       << expected[i].start_tick << " end " << expected[i].end_tick
+                       << " track " << expected[i].track);
+          REQUIRE(got[i] == expected[i]);
+        }
+        notes += static_cast<int>(got.size());
+      }
+  }
+  CHECK(notes > 100000);
 }
 
 TEST_CASE("notes: format 2 tracks keep their own tempo and programs; SMPTE time") {
