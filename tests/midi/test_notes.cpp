@@ -5,8 +5,8 @@
 #include <deque>
 #include <limits>
 #include <map>
-#include <tuple>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include <symphonic/midi/notes.hpp>
@@ -233,11 +233,7 @@ std::vector<midi::Note> reference_notes(const midi::File& file, midi::NoteOption
     });
     return list;
   };
-  struct Found {
-    midi::Note note;
-    std::size_t index;  // of the note-on in its track
-  };
-  std::vector<Found> all;
+  std::vector<midi::Note> all;  // in note-on order, track after track
   for (std::size_t t = 0; t < file.tracks.size(); ++t) {
     const auto& events = file.tracks[t].events;
     const std::vector<Change> programs = changes(t, true);
@@ -267,7 +263,7 @@ std::vector<midi::Note> reference_notes(const midi::File& file, midi::NoteOption
       const int key = channel * 128 + e.data1;
       if (kind == 0x90 && e.data2 != 0) {
         if (held.count(key)) {
-          auto& end = all[held[key]].note.end_tick;
+          auto& end = all[held[key]].end_tick;
           end = std::min(end, e.tick);
           held.erase(key);
         }
@@ -284,41 +280,43 @@ std::vector<midi::Note> reference_notes(const midi::File& file, midi::NoteOption
           if (c.channel == channel &&
               std::tie(c.tick, c.track, c.index) < std::tie(e.tick, t, i))
             n.program = c.value;
-        all.push_back({n, i});
+        all.push_back(n);
         sounding[key].push_back(all.size() - 1);
         continue;
       }
       auto& queue = sounding[key];
       if (queue.empty()) continue;
-      const std::size_t ended =
-          options.pairing == midi::Pairing::fifo ? queue.front() : queue.back();
-      options.pairing == midi::Pairing::fifo ? queue.pop_front() : queue.pop_back();
-      all[ended].note.end_tick = e.tick;
+      std::size_t ended;
+      if (options.pairing == midi::Pairing::fifo) {
+        ended = queue.front();
+        queue.pop_front();
+      } else {
+        ended = queue.back();
+        queue.pop_back();
+      }
+      all[ended].end_tick = e.tick;
       for (const auto& iv : down[channel])
         if (iv.first <= e.tick && e.tick < iv.second) {
-          all[ended].note.end_tick = iv.second;
+          all[ended].end_tick = iv.second;
           held[key] = ended;
         }
     }
     for (std::size_t k = first; k < all.size(); ++k) {
-      auto& n = all[k].note;
+      auto& n = all[k];
       if (n.end_tick < 0 || n.end_tick == std::numeric_limits<std::int64_t>::max())
         n.end_tick = std::max(last_tick, n.start_tick);
     }
   }
-  std::vector<midi::Note> notes;
-  for (const Found& f : all) {
-    midi::Note n = f.note;
+  for (midi::Note& n : all) {
     const midi::TempoMap map(file, independent ? n.track : -1);
     n.start_s = map.seconds(n.start_tick);
     n.end_s = map.seconds(n.end_tick);
-    notes.push_back(n);
   }
-  std::stable_sort(notes.begin(), notes.end(), [](const midi::Note& a, const midi::Note& b) {
+  std::stable_sort(all.begin(), all.end(), [](const midi::Note& a, const midi::Note& b) {
     return std::tie(a.start_tick, a.pitch, a.track, a.channel) <
            std::tie(b.start_tick, b.pitch, b.track, b.channel);
   });
-  return notes;
+  return all;
 }
 
 // A random file meant to hit every pairing rule: few keys (overlaps, re-strikes), stray and
