@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -187,6 +188,43 @@ TEST_CASE("folder walk: a large folder gives the same result on any number of th
     CHECK(many.stamps == one.stamps);
     CHECK(many.skipped == one.skipped);
     CHECK(many.not_midi == one.not_midi);
+  }
+}
+
+TEST_CASE("folder walk: names in byte order past their first 8 bytes, so the first of two hard links is the one listed") {
+  // Each pair is one file under two names, the one that sorts first by bytes (as std::string
+  // compares) written last; the walk must keep that one and pass over the other, whichever
+  // comes first from readdir. The pairs differ only after 8 bytes, are shorter than 8 bytes, or
+  // differ in a byte above 0x7F. Twenty folders of them: the stats are taken by threads while
+  // the walk goes on, and every thread count gives the same result.
+  const Scratch s;
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {"abcdefgh-1.mid", "abcdefgh-2.mid"}, {"abcdefgh-.mid", "abcdefgh.mid"},  // '-' 0x2D before '.' 0x2E
+      {"a.mid", "ab.mid"},                   {"Z.mid", "a2.mid"},
+      {"z.mid", "\xc3\xa9.mid"},             {"same-prefix-long-name-a.MID", "same-prefix-long-name-b.mid"}};
+  std::vector<std::string> listed, passed_over;
+  for (int folder = 0; folder < 20; ++folder) {
+    const std::string dir = s / ("f" + std::to_string(10 + folder));
+    REQUIRE(::mkdir(dir.c_str(), 0755) == 0);
+    for (const auto& pair : pairs) {
+      write_text(dir + "/" + pair.second, "x");
+      REQUIRE(::link((dir + "/" + pair.second).c_str(), (dir + "/" + pair.first).c_str()) == 0);
+      listed.push_back(dir + "/" + pair.first);
+      passed_over.push_back(dir + "/" + pair.second + ": the same file as " + dir + "/" + pair.first);
+    }
+    for (int i = 0; i < 150; ++i) write_text(dir + "/" + std::to_string(i) + ".mid", "x");  // several runs of stats
+  }
+  for (const int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    const sy::data::FolderScan scan = sy::data::scan_midi_folder(s.dir, 256, threads);
+    CHECK(scan.files.size() == 20 * (150 + pairs.size()));
+    for (const std::string& path : listed) CHECK(std::binary_search(scan.files.begin(), scan.files.end(), path));
+    std::vector<std::string> skipped = scan.skipped;
+    std::sort(skipped.begin(), skipped.end());
+    std::vector<std::string> expected = passed_over;
+    std::sort(expected.begin(), expected.end());
+    CHECK(skipped == expected);
+    CHECK(std::is_sorted(scan.files.begin(), scan.files.end()));
   }
 }
 

@@ -15,10 +15,15 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <exception>
+#include <limits>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -165,7 +170,8 @@ struct FolderScan {
 /// file already seen, is passed over and recorded in `skipped` (within a folder, real entries
 /// come before links, so the real name is kept), as are entries that cannot be read and folders
 /// more than `max_depth` levels below `dir`. The MIDI files' stats are taken `threads` at a time
-/// (0: one per hardware thread); the result does not depend on it. Throws io::FileError when
+/// (0: one per hardware thread) while the walk reads the next folders; the result does not
+/// depend on it. Throws io::FileError when
 /// `dir` itself cannot be opened.
 inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256, int threads = 0) {
   FolderScan scan;
@@ -186,13 +192,12 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256, 
 
   // 1. The walk: depth-first, names in sorted order, with a stack of its own (no recursion: any
   //    depth is safe). Folders, links and entries of unknown kind are stat-ed at once (the walk
-  //    depends on them); a regular file with a MIDI name only becomes an item whose stat waits
-  //    for step 2. Every entry that ends up in the result is an item, in walk order.
+  //    depends on them); a regular file with a MIDI name only becomes an item whose stat, the
+  //    scan's main cost, is left to step 2. Every entry that ends up in the result is an item;
+  //    each folder's items are one block, blocks in walk order.
   struct Item {
-    Item(std::size_t folder_, std::string name_, std::string message_ = {})
-        : folder(folder_), name(std::move(name_)), message(std::move(message_)) {}
-    std::size_t folder;   // index in `paths`
-    std::string name;     // within it
+    explicit Item(std::string name_, std::string message_ = {}) : name(std::move(name_)), message(std::move(message_)) {}
+    std::string name;     // within its folder
     std::string message;  // a folder passed over: the whole line for `skipped`
     bool waiting = false; // stat-ed in step 2
     int error = 0;        // errno of its stat
@@ -207,8 +212,92 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256, 
       stamp = detail::stamp_of(info);
     }
   };
-  std::vector<std::string> paths;  // of the folders walked
-  std::vector<Item> items;
+  struct Block {
+    std::string path;  // of the folder
+    std::vector<Item> items;
+  };
+  // unique_ptr: a block does not move while a thread takes its stats and the walk adds more
+  std::vector<std::unique_ptr<Block>> blocks;
+
+  // 2. The stats, taken while the walk goes on: each folder's waiting items, in runs of up to 128
+  //    (each from its own handle on the folder), are queued as soon as the folder is read, and
+  //    threads take runs as they come; the walk's own thread joins them when it ends. The first
+  //    run is the walk's alone: a small folder starts no thread.
+  struct Run {
+    const Block* block;
+    Item *begin, *end;
+  };
+  const auto take_stats = [](const Run& run) {
+    const int at = ::open(run.block->path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const int open_error = at < 0 ? errno : 0;
+    for (Item* item = run.begin; item != run.end; ++item) {
+      struct stat info {};
+      if (at < 0)
+        item->error = open_error;
+      else if (::fstatat(at, item->name.c_str(), &info, 0) != 0)
+        item->error = errno;
+      else
+        item->take(info);
+    }
+    if (at >= 0) ::close(at);
+  };
+  struct Runs {
+    std::mutex mutex;
+    std::condition_variable ready;
+    std::deque<Run> queue;
+    bool walked = false;
+    std::vector<std::thread> helpers;
+    // the walk has ended (or thrown): no more runs come, threads finish the queue and stop
+    void walk_ended() {
+      {
+        const std::lock_guard<std::mutex> lock(mutex);
+        walked = true;
+      }
+      ready.notify_all();
+    }
+    void join() {
+      for (auto& t : helpers) t.join();
+      helpers.clear();
+    }
+    ~Runs() {
+      walk_ended();
+      join();
+    }
+  } runs;
+  // takes runs until the walk has ended and none is left
+  const auto work = [&] {
+    for (;;) {
+      std::unique_lock<std::mutex> lock(runs.mutex);
+      runs.ready.wait(lock, [&] { return runs.walked || !runs.queue.empty(); });
+      if (runs.queue.empty()) return;
+      const Run run = runs.queue.front();
+      runs.queue.pop_front();
+      lock.unlock();
+      take_stats(run);
+    }
+  };
+  constexpr std::size_t run_length = 128;
+  const int thread_total = detail::thread_count(threads, std::numeric_limits<std::size_t>::max());
+  std::size_t queued = 0;  // runs
+  const auto queue_stats = [&](Block& block) {
+    for (std::size_t i = 0; i < block.items.size();) {
+      if (!block.items[i].waiting) {
+        ++i;
+        continue;
+      }
+      std::size_t end = i + 1;
+      while (end < block.items.size() && end - i < run_length && block.items[end].waiting) ++end;
+      {
+        const std::lock_guard<std::mutex> lock(runs.mutex);
+        runs.queue.push_back({&block, block.items.data() + i, block.items.data() + end});
+      }
+      runs.ready.notify_one();
+      if (++queued == 2)  // more than one run: worth the threads
+        for (int t = 1; t < thread_total; ++t) runs.helpers.emplace_back(work);
+      i = end;
+    }
+  };
+
   struct Pending {
     std::string path;
     int depth;
@@ -216,6 +305,7 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256, 
   std::vector<Pending> stack{{root, 0}};
   struct Name {
     std::string name;
+    std::uint64_t key;   // its first 8 bytes, big-endian: most comparisons in the sort end here
     unsigned char type;  // readdir's d_type
     bool link;
   };
@@ -223,18 +313,19 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256, 
   while (!stack.empty()) {
     const Pending folder = stack.back();
     stack.pop_back();
+    blocks.push_back(std::make_unique<Block>());
+    Block& block = *blocks.back();
     DIR* handle = ::opendir(folder.path.c_str());
     if (!handle) {
       if (folder.depth == 0) SYMPHONIC_THROW(io::FileError(root, "cannot open folder"));
-      items.emplace_back(paths.size(), std::string(), folder.path + ": cannot open folder: " + std::strerror(errno));
+      block.items.emplace_back(std::string(), folder.path + ": cannot open folder: " + std::strerror(errno));
       continue;
     }
     struct Closer {
       DIR* handle;
       ~Closer() { ::closedir(handle); }
     } closer{handle};
-    const std::size_t here = paths.size();
-    paths.push_back(folder.path);
+    block.path = folder.path;
     // entries are looked up from the open folder (fstatat), not by walking the whole path again
     const int at = ::dirfd(handle);
     // the kind from readdir where the file system gives it, lstat where it does not
@@ -247,28 +338,36 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256, 
         struct stat info {};
         link = ::fstatat(at, name, &info, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(info.st_mode);
       }
-      names.push_back({name, entry->d_type, link});
+      std::uint64_t key = 0;
+      for (std::size_t i = 0; i < 8; ++i) {
+        key <<= 8;
+        if (name[0]) key |= static_cast<unsigned char>(*name++);  // a name's end: zeros, which sort first
+      }
+      names.push_back({entry->d_name, key, entry->d_type, link});
     }
-    // sorted, with links after the real entries: where a file has a second name by a link, the
-    // real name is the one listed
+    // sorted by bytes (as std::string compares), with links after the real entries: where a file
+    // has a second name by a link, the real name is the one listed
     std::sort(names.begin(), names.end(), [](const Name& a, const Name& b) {
-      return a.link != b.link ? b.link : a.name < b.name;
+      if (a.link != b.link) return b.link;
+      if (a.key != b.key) return a.key < b.key;
+      return a.name < b.name;
     });
+    block.items.reserve(names.size());
     std::vector<Pending> below;
     for (Name& entry : names) {
       if (entry.type == DT_REG) {
         if (detail::has_midi_extension(entry.name)) {
-          items.emplace_back(here, std::move(entry.name)).waiting = true;
+          block.items.emplace_back(std::move(entry.name)).waiting = true;
         } else {
           ++scan.not_midi;
         }
         continue;
       }
       struct stat info {};
-      Item item(here, std::move(entry.name));
+      Item item(std::move(entry.name));
       if (::fstatat(at, item.name.c_str(), &info, 0) != 0) {
         item.error = errno;
-        items.push_back(std::move(item));
+        block.items.push_back(std::move(item));
         continue;
       }
       if (S_ISDIR(info.st_mode)) {
@@ -276,51 +375,26 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256, 
         const auto inserted = folders.emplace(std::make_pair(info.st_dev, info.st_ino), path);
         if (!inserted.second) {
           item.message = path + ": folder already walked as " + inserted.first->second;
-          items.push_back(std::move(item));
+          block.items.push_back(std::move(item));
         } else if (folder.depth + 1 > max_depth) {
           item.message = path + ": deeper than " + std::to_string(max_depth) + " folders";
-          items.push_back(std::move(item));
+          block.items.push_back(std::move(item));
         } else {
           below.push_back({std::move(path), folder.depth + 1});
         }
       } else if (S_ISREG(info.st_mode) && detail::has_midi_extension(item.name)) {
         item.take(info);
-        items.push_back(std::move(item));
+        block.items.push_back(std::move(item));
       } else if (S_ISREG(info.st_mode)) {
         ++scan.not_midi;
       }
     }
+    queue_stats(block);
     for (auto it = below.rbegin(); it != below.rend(); ++it) stack.push_back(std::move(*it));  // first name on top
   }
-
-  // 2. The MIDI files' stats, the walk's main cost, spread over the threads in runs of up to 128
-  //    items of one folder, each run from its own handle on the folder.
-  constexpr std::size_t run = 128;
-  std::vector<std::pair<std::size_t, std::size_t>> runs;  // [begin, end) in `items`
-  for (std::size_t i = 0; i < items.size();) {
-    if (!items[i].waiting) {
-      ++i;
-      continue;
-    }
-    std::size_t end = i + 1;
-    while (end < items.size() && end - i < run && items[end].waiting && items[end].folder == items[i].folder) ++end;
-    runs.emplace_back(i, end);
-    i = end;
-  }
-  detail::for_each_index(runs.size(), threads, [&](std::size_t r) {
-    const int at = ::open(paths[items[runs[r].first].folder].c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    const int open_error = at < 0 ? errno : 0;
-    for (std::size_t i = runs[r].first; i < runs[r].second; ++i) {
-      struct stat info {};
-      if (at < 0)
-        items[i].error = open_error;
-      else if (::fstatat(at, items[i].name.c_str(), &info, 0) != 0)
-        items[i].error = errno;
-      else
-        items[i].take(info);
-    }
-    if (at >= 0) ::close(at);
-  });
+  runs.walk_ended();
+  work();
+  runs.join();
 
   // 3. The result, item by item in walk order. Every MIDI file's (device, inode) and place in
   //    `listed` are kept and sorted once at the end to find second names (a hash of 100,000
@@ -334,18 +408,22 @@ inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256, 
   std::vector<Met> met;
   std::vector<std::size_t> skipped_before;
   std::vector<std::pair<std::string, FileStamp>> listed;  // MIDI files, sorted by path at the end
-  met.reserve(items.size());
-  skipped_before.reserve(items.size());
-  listed.reserve(items.size());
-  for (const Item& item : items) {
-    if (!item.message.empty()) {
-      scan.skipped.push_back(item.message);
-    } else if (item.error) {
-      scan.skipped.push_back(paths[item.folder] + "/" + item.name + ": cannot read: " + std::strerror(item.error));
-    } else if (S_ISREG(item.mode)) {  // (a file that became something else since the walk is left out)
-      met.push_back({item.device, item.inode, listed.size()});
-      skipped_before.push_back(scan.skipped.size());
-      listed.emplace_back(paths[item.folder] + "/" + item.name, item.stamp);
+  std::size_t item_count = 0;
+  for (const auto& block : blocks) item_count += block->items.size();
+  met.reserve(item_count);
+  skipped_before.reserve(item_count);
+  listed.reserve(item_count);
+  for (const auto& block : blocks) {
+    for (const Item& item : block->items) {
+      if (!item.message.empty()) {
+        scan.skipped.push_back(item.message);
+      } else if (item.error) {
+        scan.skipped.push_back(block->path + "/" + item.name + ": cannot read: " + std::strerror(item.error));
+      } else if (S_ISREG(item.mode)) {  // (a file that became something else since the walk is left out)
+        met.push_back({item.device, item.inode, listed.size()});
+        skipped_before.push_back(scan.skipped.size());
+        listed.emplace_back(block->path + "/" + item.name, item.stamp);
+      }
     }
   }
   // a file met again under another name keeps the first; the others are passed over
