@@ -370,7 +370,7 @@ class TokenCache {
         const std::vector<std::string> tokens = encoder.encode_file(semitones == 0 ? file : transpose(file, semitones));
         job.ids.reserve(tokens.size());
         for (const std::string& token : tokens) {
-          const auto inserted = index.emplace(token, static_cast<std::uint32_t>(distinct.size()));
+          const auto inserted = index.try_emplace(token, static_cast<std::uint32_t>(distinct.size()));
           if (inserted.second) distinct.push_back(&inserted.first->first);
           job.ids.push_back(inserted.first->second);
         }
@@ -524,7 +524,7 @@ class TokenCache {
   static bool key_less(const Entry& a, const Entry& b) { return compare(a, b.path, b.semitones) < 0; }
 
   std::uint32_t intern(const std::string& token) {
-    const auto inserted = index_.emplace(token, static_cast<std::uint32_t>(table_.size()));
+    const auto inserted = index_.try_emplace(token, static_cast<std::uint32_t>(table_.size()));
     if (inserted.second) {
       table_.push_back(token);
       counts_.push_back(0);
