@@ -295,6 +295,8 @@ class TokenCache {
     }
     while (out.bytes.size() % 4) out.bytes.push_back(0);
     const std::size_t at = out.bytes.size();
+    // room for the ids and the 8 bytes after them at once: growing by those 8 would copy it all
+    out.bytes.reserve(at + static_cast<std::size_t>(total) * 4 + 8);
     out.bytes.resize(at + static_cast<std::size_t>(total) * 4);
     std::uint8_t* p = out.bytes.data() + at;
     for (const Entry& e : entries_) {
