@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -72,6 +73,24 @@ std::vector<std::uint8_t> bytes_of(const std::string& path) { return detail::rea
 }  // namespace
 
 TEST_SUITE("data") {
+
+TEST_CASE("token cache: a file's tokens are numbered in the order they are first seen, through the table's growth") {
+  // 5,000 distinct strings (the table grows from 64 slots to 16,384), each seen several times in
+  // a shuffled order, with empty and one-byte strings and strings that differ in their last byte
+  std::vector<std::string> strings = {"", "a", "b", "0.4.7", "0.4.8"};
+  for (int i = 0; i < 4995; ++i) strings.push_back("token-" + std::to_string(i * 7919 % 100003));
+  std::vector<std::string> stream;
+  for (int round = 0; round < 3; ++round)
+    for (std::size_t i = 0; i < strings.size(); ++i) stream.push_back(strings[(i * 2654435761u + round) % strings.size()]);
+  data::detail::FirstSeen index;
+  std::map<std::string, std::uint32_t> expected;
+  for (const std::string& s : stream) {
+    const auto inserted = expected.emplace(s, static_cast<std::uint32_t>(expected.size()));
+    REQUIRE(index.number(s) == inserted.first->second);
+  }
+  REQUIRE(index.distinct().size() == expected.size());
+  for (const auto& [s, number] : expected) CHECK(index.distinct()[number] == s);
+}
 
 TEST_CASE("token cache: the cached corpus is load_corpus's, id for id; a second load reads no file") {
   const Folder folder;

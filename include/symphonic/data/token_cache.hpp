@@ -111,6 +111,51 @@ struct ByteWriter {
   }
 };
 
+/// Numbers strings in the order they are first seen (0, 1, 2 ...): one file's tokens, most of
+/// them repeats of a few dozen. Open addressing over a power-of-two table of (hash, number + 1),
+/// kept at most half full; the strings are views, so they must outlive it.
+class FirstSeen {
+ public:
+  std::uint32_t number(std::string_view s) {
+    if (2 * (distinct_.size() + 1) > slots_.size()) grow();
+    const std::uint32_t h = hash(s);
+    for (std::size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      Slot& slot = slots_[i];
+      if (slot.number == 0) {
+        distinct_.push_back(s);
+        slot = {h, static_cast<std::uint32_t>(distinct_.size())};
+        return slot.number - 1;
+      }
+      if (slot.hash == h && distinct_[slot.number - 1] == s) return slot.number - 1;
+    }
+  }
+  /// The strings by number.
+  const std::vector<std::string_view>& distinct() const { return distinct_; }
+
+ private:
+  struct Slot {
+    std::uint32_t hash = 0, number = 0;  // number 0: empty
+  };
+  // FNV-1a, then its high bits folded down (the table uses the low ones)
+  static std::uint32_t hash(std::string_view s) {
+    std::uint64_t h = 0xCBF29CE484222325ULL;
+    for (const char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001B3ULL;
+    return static_cast<std::uint32_t>(h ^ (h >> 32));
+  }
+  void grow() {
+    std::vector<Slot> old(std::max<std::size_t>(64, 2 * slots_.size()));
+    old.swap(slots_);
+    for (const Slot& slot : old) {
+      if (slot.number == 0) continue;
+      std::size_t i = slot.hash & (slots_.size() - 1);
+      while (slots_[i].number != 0) i = (i + 1) & (slots_.size() - 1);
+      slots_[i] = slot;
+    }
+  }
+  std::vector<Slot> slots_;
+  std::vector<std::string_view> distinct_;
+};
+
 /// Reads what ByteWriter wrote, every read bounds-checked: a short file is a CacheError.
 class ByteReader {
  public:
@@ -367,19 +412,15 @@ class TokenCache {
         // not a string. The file's own distinct tokens first (no lock), then those few into the
         // cache's table under the lock; the table's order then depends on the threads, but
         // write() stores tokens in byte order and the counts do not depend on it.
-        std::unordered_map<std::string, std::uint32_t> index;
-        std::vector<const std::string*> distinct;
         const std::vector<std::string> tokens = encoder.encode_file(semitones == 0 ? file : transpose(file, semitones));
+        detail::FirstSeen index;
         job.ids.reserve(tokens.size());
-        for (const std::string& token : tokens) {
-          const auto inserted = index.try_emplace(token, static_cast<std::uint32_t>(distinct.size()));
-          if (inserted.second) distinct.push_back(&inserted.first->first);
-          job.ids.push_back(inserted.first->second);
-        }
+        for (const std::string& token : tokens) job.ids.push_back(index.number(token));
+        const std::vector<std::string_view>& distinct = index.distinct();
         std::vector<std::uint32_t> to_table(distinct.size());
         {
           const std::lock_guard<std::mutex> lock(table_mutex);
-          for (std::size_t k = 0; k < distinct.size(); ++k) to_table[k] = intern(*distinct[k]);
+          for (std::size_t k = 0; k < distinct.size(); ++k) to_table[k] = intern(distinct[k]);
         }
         for (std::uint32_t& id : job.ids) id = to_table[id];
       } catch (const std::exception& e) {
@@ -525,10 +566,10 @@ class TokenCache {
   }
   static bool key_less(const Entry& a, const Entry& b) { return compare(a, b.path, b.semitones) < 0; }
 
-  std::uint32_t intern(const std::string& token) {
-    const auto inserted = index_.try_emplace(token, static_cast<std::uint32_t>(table_.size()));
+  std::uint32_t intern(std::string_view token) {
+    const auto inserted = index_.try_emplace(std::string(token), static_cast<std::uint32_t>(table_.size()));
     if (inserted.second) {
-      table_.push_back(token);
+      table_.emplace_back(token);
       counts_.push_back(0);
     }
     return inserted.first->second;
