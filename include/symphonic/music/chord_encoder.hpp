@@ -145,7 +145,10 @@ class ChordEncoder : public Encoder {
       if (end <= on) end = on + 1;
       items.push_back({on, end, n.pitch});
     }
-    std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.on12 < b.on12; });
+    // extract_notes sorts notes by start tick and the snap keeps their order, so this is mostly a
+    // check (stable_sort would still take a buffer and merge)
+    const auto by_onset = [](const Item& a, const Item& b) { return a.on12 < b.on12; };
+    if (!std::is_sorted(items.begin(), items.end(), by_onset)) std::stable_sort(items.begin(), items.end(), by_onset);
     std::vector<std::string> tokens;
     tokens.reserve(items.size() * (options_.timing ? 2 : 1) + 2);
     if (options_.markers) tokens.push_back(begin_token());
