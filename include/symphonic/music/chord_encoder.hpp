@@ -125,7 +125,7 @@ class ChordEncoder : public Encoder {
     std::vector<Item> items;
     items.reserve(notes.notes.size());
     // the last tick snapped as a start and as an end: notes come sorted by start, and the notes
-    // of a chord share their start and mostly their end (music21's quantize costs some 36 ns)
+    // of a chord share their start and mostly their end (music21's quantize takes two divisions)
     struct Snapped {
       bool known = false;
       std::int64_t tick = 0, twelfths = 0;
