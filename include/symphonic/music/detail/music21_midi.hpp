@@ -259,15 +259,28 @@ inline Track read_track(const std::vector<M21Event>& events, int tpq) {
   const auto has_pitch = [](const M21Event& e) {
     return e.kind == M21Event::note_on || e.kind == M21Event::note_off;
   };
-  std::vector<std::vector<std::size_t>> by_key(16 * 128);
+  // the events of each (channel, key), in file order: a counting sort by key into one array
+  // (a vector per key cost 2,048 vectors and their allocations per track)
+  constexpr std::size_t keys = 16 * 128;
+  const auto key_of = [&](std::size_t i) { return events[i].channel * 128u + events[i].data1; };
+  std::vector<std::size_t> key_start(keys + 1, 0);
   for (std::size_t i = 0; i < n; ++i)
-    if (has_pitch(events[i])) by_key[events[i].channel * 128u + events[i].data1].push_back(i);
+    if (has_pitch(events[i])) ++key_start[key_of(i) + 1];
+  for (std::size_t k = 0; k < keys; ++k) key_start[k + 1] += key_start[k];
+  std::vector<std::size_t> by_key(key_start[keys]);
+  {
+    std::vector<std::size_t> next(key_start.begin(), key_start.end() - 1);
+    for (std::size_t i = 0; i < n; ++i)
+      if (has_pitch(events[i])) by_key[next[key_of(i)]++] = i;
+  }
   std::vector<std::size_t> end_of(n, static_cast<std::size_t>(-1));
-  for (const auto& list : by_key) {
-    for (std::size_t k = 0; k < list.size();) {
+  for (std::size_t key = 0; key < keys; ++key) {
+    const std::size_t* list = by_key.data() + key_start[key];
+    const std::size_t size = key_start[key + 1] - key_start[key];
+    for (std::size_t k = 0; k < size;) {
       const M21Event& e = events[list[k]];
       if (e.kind == M21Event::note_on && e.data2 != 0) {
-        if (k + 1 < list.size()) end_of[list[k]] = list[k + 1];
+        if (k + 1 < size) end_of[list[k]] = list[k + 1];
         k += 2;
       } else {
         ++k;
@@ -311,9 +324,10 @@ inline Track read_track(const std::vector<M21Event>& events, int tpq) {
     el.pitches.push_back(notes[0].pitch);
     track.elements.push_back(el);
   } else {
+    std::vector<std::size_t> chord;  // one buffer for every element's notes
     for (std::size_t i = 0; i < notes.size(); ++i) {
       if (gathered[i]) continue;
-      std::vector<std::size_t> chord;
+      chord.clear();
       for (std::size_t j = i + 1; j < notes.size(); ++j) {
         if (std::fabs(static_cast<double>(notes[j].on - notes[i].on)) <= tolerance) {
           if (std::fabs(static_cast<double>(notes[j].off - notes[i].off)) > tolerance) {
