@@ -408,7 +408,7 @@ inline std::vector<M21Element> music21_recipe_elements(const std::vector<std::ve
   struct Ranked {
     std::int64_t offset;
     std::size_t part, instrument, rank;
-    const std::vector<int>* pitches;
+    std::vector<int>* pitches;  // moved into the result: each element is chosen at most once
   };
   std::vector<Ranked> chosen;
   bool any_instrument = false;
@@ -420,10 +420,10 @@ inline std::vector<M21Element> music21_recipe_elements(const std::vector<std::ve
       break;
     }
   for (std::size_t p = 0; p < parts.size(); ++p) {
-    const m21::Track& part = parts[p];
+    m21::Track& part = parts[p];
     const auto& ins = part.instruments;
     for (std::size_t k = 0; k < part.elements.size(); ++k) {
-      const m21::Element& e = part.elements[k];
+      m21::Element& e = part.elements[k];
       if (e.dropped) continue;
       if (!any_instrument) {
         chosen.push_back({e.offset, p, 0, static_cast<std::size_t>(e.flat_rank), &e.pitches});
@@ -451,7 +451,7 @@ inline std::vector<M21Element> music21_recipe_elements(const std::vector<std::ve
   });
   std::vector<M21Element> out;
   out.reserve(chosen.size());
-  for (const Ranked& r : chosen) out.push_back({r.offset, *r.pitches});
+  for (const Ranked& r : chosen) out.push_back({r.offset, std::move(*r.pitches)});
   return out;
 }
 
