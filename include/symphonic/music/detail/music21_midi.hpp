@@ -357,9 +357,11 @@ inline Track read_track(const std::vector<M21Event>& events, int tpq) {
       track.elements.push_back(std::move(el));
     }
   }
-  // music21 keeps the track sorted by offset, ties in creation order
-  std::stable_sort(track.elements.begin(), track.elements.end(),
-                   [](const Element& a, const Element& b) { return a.offset < b.offset; });
+  // music21 keeps the track sorted by offset, ties in creation order (elements are made in
+  // note-on order, so mostly this is a check)
+  const auto by_offset = [](const Element& a, const Element& b) { return a.offset < b.offset; };
+  if (!std::is_sorted(track.elements.begin(), track.elements.end(), by_offset))
+    std::stable_sort(track.elements.begin(), track.elements.end(), by_offset);
   if (voices_required) make_voices(track.elements);
   // flat order among equal offsets: voice by voice, then the order inside the voice
   for (std::size_t i = 0; i < track.elements.size(); ++i) {
