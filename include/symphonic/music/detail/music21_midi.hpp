@@ -311,9 +311,15 @@ inline Track read_track(const std::vector<M21Event>& events, int tpq) {
 
   // step 2: chords from the raw ticks
   const double tolerance = static_cast<double>(tpq) / 16.0;
+  // the last length quantized is remembered: a melody repeats its note lengths
+  std::int64_t last_length = 0, last_length12 = 12;
   const auto duration12 = [&](std::int64_t on, std::int64_t off) {
     if (off == on) return std::int64_t{12};  // music21 substitutes one quarter
-    return m21_quantize12(static_cast<double>(off - on) / static_cast<double>(tpq));
+    if (off - on != last_length) {
+      last_length = off - on;
+      last_length12 = m21_quantize12(static_cast<double>(off - on) / static_cast<double>(tpq));
+    }
+    return last_length12;
   };
   std::vector<char> gathered(notes.size(), 0);
   bool voices_required = false;
