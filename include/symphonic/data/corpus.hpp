@@ -171,8 +171,7 @@ struct FolderScan {
 /// come before links, so the real name is kept), as are entries that cannot be read and folders
 /// more than `max_depth` levels below `dir`. The MIDI files' stats are taken `threads` at a time
 /// (0: one per hardware thread) while the walk reads the next folders; the result does not
-/// depend on it. Throws io::FileError when
-/// `dir` itself cannot be opened.
+/// depend on it. Throws io::FileError when `dir` itself cannot be opened.
 inline FolderScan scan_midi_folder(const std::string& dir, int max_depth = 256, int threads = 0) {
   FolderScan scan;
   std::string root = dir;

@@ -311,8 +311,9 @@ inline Track read_track(const std::vector<M21Event>& events, int tpq) {
 
   // step 2: chords from the raw ticks
   const double tolerance = static_cast<double>(tpq) / 16.0;
-  // the last length quantized is remembered: a melody repeats its note lengths
-  std::int64_t last_length = 0, last_length12 = 12;
+  // the last length quantized is remembered: a melody repeats its note lengths (0, answered
+  // before the memo is looked at, stands for "none yet")
+  std::int64_t last_length = 0, last_length12 = 0;
   const auto duration12 = [&](std::int64_t on, std::int64_t off) {
     if (off == on) return std::int64_t{12};  // music21 substitutes one quarter
     if (off - on != last_length) {
