@@ -72,17 +72,91 @@ inline std::string hex_byte(unsigned value) {
   return text;
 }
 
-/// The reader's state for one stream. Offsets are always reported relative to `base_`.
+// Where the reader puts what it parses: the tracks of a File, as Events and payloads (read,
+// read_into). midi::read_score (midi/score.hpp) has a sink of its own that pairs notes instead.
+// The reader calls, in order: begin_file, then for each track chunk begin_track, channel and
+// meta on writer() for each event, end_track; then end_file. mark() and rewind() undo a track's
+// events read on speculation (a chunk length too short, and no end of track found past it).
+class FileSink {
+ public:
+  explicit FileSink(File& file) : file_(file) {}
+
+  void begin_file(int format, Division division, std::size_t track_capacity) {
+    file_.format = format;
+    file_.division = division;
+    file_.tracks.reserve(track_capacity);
+  }
+  // Reuses the memory of a track the File already has.
+  void begin_track(std::size_t index, std::size_t chunk_bytes) {
+    if (index < file_.tracks.size()) {
+      file_.tracks[index].events.clear();
+      file_.tracks[index].data.clear();
+    } else {
+      file_.tracks.emplace_back();
+    }
+    track_ = &file_.tracks[index];
+    // An event takes at least 2 bytes (delta + one data byte under running status); most take 3
+    // or more. The reader passes the bytes present, never an unchecked length.
+    track_->events.reserve(chunk_bytes / 3 + 4);
+  }
+
+  // Appends the events of the current track. The reader keeps it in a local: the byte stores
+  // of an Event may alias anything, so the sink's own members would be loaded again per event.
+  struct Writer {
+    Track* track;
+    void channel(std::int64_t tick, std::uint8_t status_byte, std::uint8_t data1,
+                 std::uint8_t data2, std::uint8_t flags) const {
+      // Filled in place: building it on the stack and copying it stalls store forwarding.
+      track->events.emplace_back();
+      Event& e = track->events.back();
+      e.tick = tick;
+      e.status = status_byte;
+      e.data1 = data1;
+      e.data2 = data2;
+      e.flags = flags;
+    }
+    // A meta (`status_byte` 0xFF, its `type`) or sysex event and its payload.
+    void meta(std::int64_t tick, std::uint8_t status_byte, std::uint8_t type,
+              const std::uint8_t* payload, std::uint32_t length) const {
+      Event e;
+      e.tick = tick;
+      e.status = status_byte;
+      e.data1 = type;
+      e.payload = track->add_payload(payload, length);
+      track->events.push_back(e);
+    }
+  };
+  Writer writer() const { return Writer{track_}; }
+
+  void end_track() {}
+  void end_file(std::size_t tracks) { file_.tracks.resize(tracks); }  // drops unfilled tracks
+
+  struct Mark {
+    std::size_t events, data;
+  };
+  Mark mark() const { return {track_->events.size(), track_->data.size()}; }
+  void rewind(const Mark& mark) {
+    track_->events.resize(mark.events);
+    track_->data.resize(mark.data);
+  }
+
+ private:
+  File& file_;
+  Track* track_ = nullptr;
+};
+
+/// The reader's state for one stream: parses it and hands what it finds to a sink (FileSink
+/// above). Offsets are always reported relative to `base_`.
+template <class Sink>
 class SmfReader {
  public:
   SmfReader(const std::uint8_t* data, std::size_t size, ReadOptions options,
-            std::vector<Warning>* warnings)
-      : base_(data), size_(size), options_(options), warnings_(warnings) {}
+            std::vector<Warning>* warnings, Sink& sink)
+      : base_(data), size_(size), options_(options), warnings_(warnings), sink_(sink) {}
 
-  // Reads into `file`, reusing the memory of the tracks it already has.
-  void run(File& file) {
-    if (size_ >= 4 && std::memcmp(base_, "RIFF", 4) == 0) return read_riff(file);
-    read_smf(file, 0, size_);
+  void run() {
+    if (size_ >= 4 && std::memcmp(base_, "RIFF", 4) == 0) return read_riff();
+    read_smf(0, size_);
   }
 
  private:
@@ -131,7 +205,7 @@ class SmfReader {
     }
   }
 
-  void read_riff(File& file) {
+  void read_riff() {
     // RIFF <u32 LE size> "RMID", then sub-chunks <id> <u32 LE size> <bytes> padded to even.
     if (size_ < 12 || std::memcmp(base_ + 8, "RMID", 4) != 0)
       fail(size_ < 12 ? size_ : 8, -1, "a RIFF form of type \"RMID\"");
@@ -147,7 +221,7 @@ class SmfReader {
                      " runs past the end of the file; read to the end");
           end = size_;
         }
-        return read_smf(file, body, end);
+        return read_smf(body, end);
       }
       if (length > size_ - body) break;
       pos = body + length + (length & 1u);
@@ -161,7 +235,7 @@ class SmfReader {
     return true;
   }
 
-  void read_smf(File& file, std::size_t begin, std::size_t end) {
+  void read_smf(std::size_t begin, std::size_t end) {
     end_ = base_ + end;
     if (end - begin < 4 || std::memcmp(base_ + begin, "MThd", 4) != 0)
       fail(begin, -1, "a Standard MIDI File starting with \"MThd\"");
@@ -178,30 +252,31 @@ class SmfReader {
         pos += header_length - 6;
       }
     }
-    file.format = read_be16(base_ + begin + 8);
+    int format = read_be16(base_ + begin + 8);
     const int declared_tracks = read_be16(base_ + begin + 10);
     const std::uint16_t division_word = read_be16(base_ + begin + 12);
-    if (file.format > 2) {
+    if (format > 2) {
       repair(begin + 8, -1, "format 0, 1 or 2",
-             "format " + std::to_string(file.format) + " is not 0, 1 or 2; read as format 1");
-      file.format = 1;
+             "format " + std::to_string(format) + " is not 0, 1 or 2; read as format 1");
+      format = 1;
     }
-    file.division = Division::from_raw(division_word);
-    if (file.division.is_smpte()) {
-      const int fps = file.division.frames_per_second;
+    const Division division = Division::from_raw(division_word);
+    if (division.is_smpte()) {
+      const int fps = division.frames_per_second;
       if (fps != 24 && fps != 25 && fps != 29 && fps != 30)
         repair(begin + 12, -1, "an SMPTE frame rate of 24, 25, 29 or 30",
                "SMPTE frame rate " + std::to_string(fps) + " is not 24, 25, 29 or 30");
-      if (file.division.ticks_per_frame == 0)
+      if (division.ticks_per_frame == 0)
         fail(begin + 13, -1, "a nonzero number of ticks per SMPTE frame");
-    } else if (file.division.ticks_per_quarter == 0) {
+    } else if (division.ticks_per_quarter == 0) {
       fail(begin + 12, -1, "a nonzero number of ticks per quarter note");
     }
     // Never trust the declared count for an allocation: a track chunk takes at least 8 bytes.
     used_ = 0;
-    file.tracks.reserve(static_cast<std::size_t>(declared_tracks) < (end - pos) / 8
-                            ? static_cast<std::size_t>(declared_tracks)
-                            : (end - pos) / 8);
+    sink_.begin_file(format, division,
+                     static_cast<std::size_t>(declared_tracks) < (end - pos) / 8
+                         ? static_cast<std::size_t>(declared_tracks)
+                         : (end - pos) / 8);
 
     while (pos < end) {
       if (end - pos < 8) {
@@ -211,7 +286,7 @@ class SmfReader {
       const std::uint8_t* chunk = base_ + pos;
       const std::uint32_t length = read_be32(chunk + 4);
       if (std::memcmp(chunk, "MTrk", 4) == 0) {
-        pos = read_track(file, pos, length);
+        pos = read_track(pos, length);
         continue;
       }
       if (!is_chunk_id(chunk)) {
@@ -227,16 +302,16 @@ class SmfReader {
       pos += 8 + std::size_t{length};  // unknown chunk: skipped, as the standard asks
     }
 
-    file.tracks.resize(used_);  // drops reused tracks the file does not fill
-    if (file.tracks.size() != static_cast<std::size_t>(declared_tracks))
+    sink_.end_file(used_);
+    if (used_ != static_cast<std::size_t>(declared_tracks))
       repair(begin + 10, -1,
              "as many track chunks as the header declares (" + std::to_string(declared_tracks) +
-                 "), found " + std::to_string(file.tracks.size()),
+                 "), found " + std::to_string(used_),
              "header declares " + std::to_string(declared_tracks) + " tracks, the file has " +
-                 std::to_string(file.tracks.size()));
-    if (file.format == 0 && file.tracks.size() != 1)
+                 std::to_string(used_));
+    if (format == 0 && used_ != 1)
       repair(begin + 8, -1, "exactly one track in a format 0 file",
-             "format 0 file with " + std::to_string(file.tracks.size()) + " tracks");
+             "format 0 file with " + std::to_string(used_) + " tracks");
   }
 
   // Bytes after the chunks. Padding (NUL, CR, LF, ^Z: what file transfers and editors append)
@@ -253,15 +328,8 @@ class SmfReader {
   }
 
   // Reads one MTrk chunk starting at `pos` (its header); returns where the next chunk starts.
-  std::size_t read_track(File& file, std::size_t pos, std::uint32_t declared_length) {
-    const int index = static_cast<int>(used_);
-    if (used_ < file.tracks.size()) {
-      file.tracks[used_].events.clear();
-      file.tracks[used_].data.clear();
-    } else {
-      file.tracks.emplace_back();
-    }
-    Track& track = file.tracks[used_++];
+  std::size_t read_track(std::size_t pos, std::uint32_t declared_length) {
+    const int index = static_cast<int>(used_++);
     const std::uint8_t* data = base_ + pos + 8;
     const std::size_t remaining = static_cast<std::size_t>(end_ - data);
     const bool length_in_file = declared_length <= remaining;
@@ -273,14 +341,12 @@ class SmfReader {
              "track chunk length " + std::to_string(declared_length) +
                  " runs past the end of the file (" + std::to_string(remaining) +
                  " bytes remain); read to the end");
-    const std::size_t span = static_cast<std::size_t>(declared_end - data);
-    // An event takes at least 2 bytes (delta + one data byte under running status); most take 3
-    // or more. Reserve from the bytes actually present, never from an unchecked length.
-    track.events.reserve(span / 3 + 4);
+    sink_.begin_track(static_cast<std::size_t>(index),
+                      static_cast<std::size_t>(declared_end - data));
 
     Cursor cursor{data};
     const std::uint8_t* limit = declared_end;
-    Stop stop = parse_events(track, cursor, limit, index);
+    Stop stop = parse_events(cursor, limit, index);
     std::size_t next = 0;
     for (;;) {
       if (stop == Stop::end_of_track) {
@@ -309,8 +375,7 @@ class SmfReader {
           // result only if an end-of-track event comes before anything unreadable; otherwise
           // undo it, and the bytes after the chunk are dealt with as what follows a chunk.
           const Cursor saved_cursor = cursor;
-          const std::size_t saved_events = track.events.size();
-          const std::size_t saved_data = track.data.size();
+          const auto saved_sink = sink_.mark();
           const std::size_t saved_warnings = warnings_ ? warnings_->size() : 0;
           int saved_repeats[kind_count];
           std::size_t saved_first[kind_count];
@@ -320,7 +385,7 @@ class SmfReader {
                  "track chunk length " + std::to_string(declared_length) +
                      " is too short; events continue past byte " + std::to_string(offset_of(limit)));
           speculative_ = true;
-          const Stop extended = parse_events(track, cursor, end_, index);
+          const Stop extended = parse_events(cursor, end_, index);
           speculative_ = false;
           if (extended == Stop::end_of_track) {
             limit = end_;
@@ -328,8 +393,7 @@ class SmfReader {
             continue;
           }
           cursor = saved_cursor;
-          track.events.resize(saved_events);
-          track.data.resize(saved_data);
+          sink_.rewind(saved_sink);
           if (warnings_) warnings_->resize(saved_warnings);
           std::copy(saved_repeats, saved_repeats + kind_count, repeats_);
           std::copy(saved_first, saved_first + kind_count, first_warning_);
@@ -346,17 +410,18 @@ class SmfReader {
       }
     }
     finish_repeats();
+    sink_.end_track();
     return next;
   }
 
   // Parses events from cursor.p up to `limit`. Stops after an end-of-track meta (cursor.p just
   // past it), at `limit` on an event boundary, or at a partial event (cursor.p at its start).
-  Stop parse_events(Track& track, Cursor& cursor, const std::uint8_t* limit, int index) {
+  Stop parse_events(Cursor& cursor, const std::uint8_t* limit, int index) {
     const std::uint8_t* p = cursor.p;
     std::int64_t tick = cursor.tick;
     std::uint8_t running = cursor.running;
     bool cancelled = cursor.cancelled;
-    std::vector<Event>& events = track.events;
+    auto out = sink_.writer();
     Stop stop = Stop::limit;
 
     while (p < limit) {
@@ -409,14 +474,7 @@ class SmfReader {
           }
           p += need;
           tick += delta;
-          // Filled in place: building it on the stack and copying it stalls store forwarding.
-          events.emplace_back();
-          Event& e = events.back();
-          e.tick = tick;
-          e.status = st;
-          e.data1 = d1;
-          e.data2 = d2;
-          e.flags = flags;
+          out.channel(tick, st, d1, d2, flags);
           running = st;
           cancelled = false;
           continue;
@@ -437,13 +495,8 @@ class SmfReader {
               fail(offset_of(length_at), index, "a payload length of at most 4 bytes");
           }
           if (length > static_cast<std::size_t>(limit - p)) goto partial;
-          Event e;
-          e.tick = tick + delta;
-          e.status = st;
-          e.data1 = type;
-          e.payload = track.add_payload(p, length);
-          events.push_back(e);
-          tick = e.tick;
+          tick += delta;
+          out.meta(tick, st, type, p, length);
           p += length;
           cancelled = true;
           if (st == status::meta && type == meta::end_of_track) {
@@ -483,6 +536,7 @@ class SmfReader {
   const std::uint8_t* end_ = nullptr;
   ReadOptions options_;
   std::vector<Warning>* warnings_;
+  Sink& sink_;
   std::size_t used_ = 0;  // track chunks read so far
   bool speculative_ = false;  // reading past a track's declared end: unreadable bytes stop it
   int repeats_[kind_count] = {0, 0, 0};
@@ -496,7 +550,8 @@ class SmfReader {
 inline File read(const std::uint8_t* data, std::size_t size, ReadOptions options = {},
                  std::vector<Warning>* warnings = nullptr) {
   File file;
-  detail::SmfReader(data, size, options, warnings).run(file);
+  detail::FileSink sink(file);
+  detail::SmfReader<detail::FileSink>(data, size, options, warnings, sink).run();
   return file;
 }
 
@@ -505,7 +560,8 @@ inline File read(const std::uint8_t* data, std::size_t size, ReadOptions options
 /// After a ParseError `file` holds whatever was read up to the error.
 inline void read_into(File& file, const std::uint8_t* data, std::size_t size,
                       ReadOptions options = {}, std::vector<Warning>* warnings = nullptr) {
-  detail::SmfReader(data, size, options, warnings).run(file);
+  detail::FileSink sink(file);
+  detail::SmfReader<detail::FileSink>(data, size, options, warnings, sink).run();
 }
 
 inline File read(const std::vector<std::uint8_t>& bytes, ReadOptions options = {},
