@@ -146,6 +146,22 @@ void BM_Midi_ReadAndExtract_Corpus(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * c.notes));
 }
 
+// Bytes straight to each track's notes in ticks (midi::read_score), a fresh Score per file:
+// what symusic's Score.from_midi makes (scripts/compare_symusic.py).
+void BM_Midi_ReadScore_Corpus(benchmark::State& state) {
+  const Corpus& c = corpus();
+  if (c.files.empty()) return state.SkipWithError("no corpus (../shared/corpus)");
+  for (auto _ : state) {
+    for (const auto& bytes : c.files) {
+      midi::Score score = midi::read_score(bytes);
+      benchmark::DoNotOptimize(score.tracks.data());
+    }
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.bytes));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * c.notes));
+  state.counters["files"] = static_cast<double>(c.files.size());
+}
+
 void BM_Midi_Extract_Corpus(benchmark::State& state) {
   const Corpus& c = corpus();
   if (c.files.empty()) return state.SkipWithError("no corpus (../shared/corpus)");
@@ -218,6 +234,7 @@ BENCHMARK(BM_Midi_Read_Corpus)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Midi_ReadInto_Corpus)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Midi_Extract_Corpus)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Midi_ReadAndExtract_Corpus)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Midi_ReadScore_Corpus)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Midi_Write_Corpus)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Midi_Read_Synthetic)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Midi_ReadInto_Synthetic)->Unit(benchmark::kMillisecond);

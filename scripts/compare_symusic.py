@@ -4,9 +4,10 @@
     python3 -m venv /tmp/symusic && /tmp/symusic/bin/pip install symusic
     /tmp/symusic/bin/python scripts/compare_symusic.py --bench build/release/bench/bench_midi [CORPUS]
 
-symusic's Score.from_midi parses a file into tracks of notes (with tempos, controls, pedals), so
-it is compared with symphonic's read plus note extraction (BM_Midi_ReadAndExtract_Corpus), and
-read alone (BM_Midi_Read_Corpus) is printed beside it. Both sides see every *.mid / *.midi file
+symusic's Score.from_midi parses a file into tracks of notes in ticks (with tempos, controls,
+pedals), as symphonic's midi::read_score does (BM_Midi_ReadScore_Corpus); read plus the merged
+note extraction with seconds and programs (BM_Midi_ReadAndExtract_Corpus) and read alone
+(BM_Midi_Read_Corpus) are printed beside them. Both sides see every *.mid / *.midi file
 under CORPUS (default ../shared/corpus, as bench_midi's SYMPHONIC_CORPUS_DIR), already in
 memory, one thread; medians of --repeat passes. By hand, not in CI.
 """
@@ -29,7 +30,7 @@ def midi_files(root):
 def run_bench(binary, corpus, repeat):
     """{name: (wall s, CPU s, files)} of the corpus benchmarks, medians."""
     env = dict(os.environ, SYMPHONIC_CORPUS_DIR=corpus)
-    run = subprocess.run([binary, "--benchmark_filter=^BM_Midi_(Read|ReadAndExtract)_Corpus$",
+    run = subprocess.run([binary, "--benchmark_filter=^BM_Midi_(Read|ReadAndExtract|ReadScore)_Corpus$",
                           "--benchmark_format=json", f"--benchmark_repetitions={repeat}",
                           "--benchmark_report_aggregates_only=true"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, env=env)
@@ -76,11 +77,11 @@ def main():
     print(f"{len(files)} files, {size} bytes; symusic {symusic.__version__} found {notes} notes")
     print(f"symusic Score.from_midi            {sym_wall * 1e3:8.2f} ms wall {sym_cpu * 1e3:8.2f} ms CPU "
           f"{size / sym_cpu / 1e6:7.1f} MB/s (CPU); wall range {min(walls) * 1e3:.2f}-{max(walls) * 1e3:.2f} ms")
-    for name in ("BM_Midi_Read_Corpus", "BM_Midi_ReadAndExtract_Corpus"):
+    for name in ("BM_Midi_Read_Corpus", "BM_Midi_ReadAndExtract_Corpus", "BM_Midi_ReadScore_Corpus"):
         wall, cpu, count = bench[name]
         if count and count != len(files):
             print(f"warning: {name} read {count} files, this script {len(files)}")
-        print(f"symphonic {name:<24} {wall * 1e3:8.2f} ms wall {cpu * 1e3:8.2f} ms CPU "
+        print(f"symphonic {name:<30} {wall * 1e3:8.2f} ms wall {cpu * 1e3:8.2f} ms CPU "
               f"{size / cpu / 1e6:7.1f} MB/s (CPU); {sym_cpu / cpu:.2f}x symusic")
 
 

@@ -10,7 +10,9 @@
 //     every note is in range (note_properties.hpp); write() either succeeds or throws
 //     midi::WriteError, and what it writes reads back strictly, without warnings, equal up to
 //     the end-of-track events it adds, and writes again to the same bytes;
-//   - notes_to_file(extract_notes(f)) writes a file that reads back strictly with as many notes.
+//   - notes_to_file(extract_notes(f)) writes a file that reads back strictly with as many notes;
+//   - read_score agrees with read() then extract_notes(), strict and tolerant, FIFO and LIFO
+//     (score_properties.hpp).
 #pragma once
 
 #include <cstddef>
@@ -21,6 +23,7 @@
 #include <symphonic/midi/midi.hpp>
 
 #include "note_properties.hpp"
+#include "score_properties.hpp"
 
 namespace symphonic_fuzz {
 
@@ -46,6 +49,11 @@ inline std::string check_read_properties(const std::uint8_t* data, std::size_t s
   } catch (const midi::ParseError& e) {
     if (e.byte_offset() > size) return "strict error offset past the input";
   }
+  for (const bool strict : {false, true})
+    for (const midi::Pairing pairing : {midi::Pairing::fifo, midi::Pairing::lifo}) {
+      const std::string differs = check_score_agrees(data, size, strict, pairing);
+      if (!differs.empty()) return "read_score: " + differs;
+    }
   if (!tolerant_ok) return "";
   for (const midi::Warning& w : warnings)
     if (w.byte_offset > size) return "warning offset past the input";

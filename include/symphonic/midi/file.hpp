@@ -200,13 +200,18 @@ struct Track {
   friend bool operator!=(const Track& a, const Track& b) { return !(a == b); }
 };
 
-/// Microseconds per quarter note of a tempo meta event's payload, or 0 when the payload is not
-/// 3 bytes long or is zero.
-inline std::uint32_t tempo_of(const Track& track, const Event& event) {
-  const Bytes bytes = track.payload(event);
-  if (!event.is_meta(meta::tempo) || bytes.size < 3) return 0;
+/// Microseconds per quarter note of a tempo meta's payload bytes, or 0 when they are fewer than
+/// 3 or zero.
+inline std::uint32_t tempo_from(Bytes bytes) {
+  if (bytes.size < 3) return 0;
   return static_cast<std::uint32_t>(bytes[0]) << 16 | static_cast<std::uint32_t>(bytes[1]) << 8 |
          bytes[2];
+}
+
+/// Microseconds per quarter note of a tempo meta event, or 0 when `event` is not one, or its
+/// payload is not 3 bytes long or is zero.
+inline std::uint32_t tempo_of(const Track& track, const Event& event) {
+  return event.is_meta(meta::tempo) ? tempo_from(track.payload(event)) : 0;
 }
 
 /// A time signature meta event (FF 58 04 nn dd cc bb) decoded.
@@ -229,20 +234,29 @@ struct SmpteOffset {
   int frames_per_second = 0;  ///< from the top bits of the hour byte: 24, 25, 29 or 30
 };
 
-/// Decodes a time signature meta; false when `event` is not one or its payload is short.
-inline bool time_signature_of(const Track& track, const Event& event, TimeSignature& out) {
-  const Bytes b = track.payload(event);
-  if (!event.is_meta(meta::time_signature) || b.size < 4 || b[1] > 30) return false;
+/// Decodes a time signature meta's payload; false when it is short or its denominator's
+/// exponent is over 30.
+inline bool time_signature_from(Bytes b, TimeSignature& out) {
+  if (b.size < 4 || b[1] > 30) return false;
   out = TimeSignature{b[0], 1 << b[1], b[2], b[3]};
   return true;
 }
 
-/// Decodes a key signature meta; false when `event` is not one or its payload is short.
-inline bool key_signature_of(const Track& track, const Event& event, KeySignature& out) {
-  const Bytes b = track.payload(event);
-  if (!event.is_meta(meta::key_signature) || b.size < 2) return false;
+/// Decodes a key signature meta's payload; false when it is short.
+inline bool key_signature_from(Bytes b, KeySignature& out) {
+  if (b.size < 2) return false;
   out = KeySignature{static_cast<std::int8_t>(b[0]), b[1] != 0};
   return true;
+}
+
+/// Decodes a time signature meta; false when `event` is not one or its payload is short.
+inline bool time_signature_of(const Track& track, const Event& event, TimeSignature& out) {
+  return event.is_meta(meta::time_signature) && time_signature_from(track.payload(event), out);
+}
+
+/// Decodes a key signature meta; false when `event` is not one or its payload is short.
+inline bool key_signature_of(const Track& track, const Event& event, KeySignature& out) {
+  return event.is_meta(meta::key_signature) && key_signature_from(track.payload(event), out);
 }
 
 /// Decodes an SMPTE offset meta; false when `event` is not one or its payload is short.

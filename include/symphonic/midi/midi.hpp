@@ -8,6 +8,7 @@
 //   midi/tempo_map.hpp      midi::TempoMap (tick -> seconds)
 //   midi/notes.hpp          midi::extract_notes, NoteOptions, Pairing
 //   midi/notes_to_file.hpp  midi::notes_to_file, NotesToFileOptions
+//   midi/score.hpp          midi::read_score: bytes straight to each track's notes in ticks
 #pragma once
 
 #include "symphonic/midi/event.hpp"
@@ -16,5 +17,6 @@
 #include "symphonic/midi/notes.hpp"
 #include "symphonic/midi/notes_to_file.hpp"
 #include "symphonic/midi/read.hpp"
+#include "symphonic/midi/score.hpp"
 #include "symphonic/midi/tempo_map.hpp"
 #include "symphonic/midi/write.hpp"

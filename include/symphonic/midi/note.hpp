@@ -34,6 +34,12 @@ struct Note {
   friend bool operator!=(const Note& a, const Note& b) { return !(a == b); }
 };
 
+/// How overlapping notes of one key are paired with their note-offs.
+enum class Pairing {
+  fifo,  ///< the oldest sounding note ends first (what most sequencers do)
+  lifo,  ///< the newest sounding note ends first
+};
+
 /// The notes of one piece together with the grid they were read on. Encoders that think in
 /// quarter notes (the recipe's chord encoder) use ticks_per_quarter; those that think in seconds
 /// (the event encoder) use start_s / end_s.

@@ -39,12 +39,6 @@
 SYMPHONIC_NAMESPACE_BEGIN
 namespace midi {
 
-/// How overlapping notes of one key are paired with their note-offs.
-enum class Pairing {
-  fifo,  ///< the oldest sounding note ends first (what most sequencers do)
-  lifo,  ///< the newest sounding note ends first
-};
-
 struct NoteOptions {
   Pairing pairing = Pairing::fifo;
   bool sustain_pedal = false;  ///< extend notes released under CC 64 until the pedal lifts
