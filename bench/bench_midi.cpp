@@ -209,6 +209,16 @@ void BM_Midi_ReadInto_Synthetic(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * s.notes));
 }
 
+void BM_Midi_ReadScore_Synthetic(benchmark::State& state) {
+  const Synthetic& s = synthetic();
+  for (auto _ : state) {
+    midi::Score score = midi::read_score(s.bytes);
+    benchmark::DoNotOptimize(score.tracks.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * s.bytes.size()));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * s.notes));
+}
+
 void BM_Midi_Extract_Synthetic(benchmark::State& state) {
   const Synthetic& s = synthetic();
   for (auto _ : state) {
@@ -238,5 +248,6 @@ BENCHMARK(BM_Midi_ReadScore_Corpus)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Midi_Write_Corpus)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Midi_Read_Synthetic)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Midi_ReadInto_Synthetic)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Midi_ReadScore_Synthetic)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Midi_Extract_Synthetic)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Midi_Write_Synthetic)->Unit(benchmark::kMillisecond);
