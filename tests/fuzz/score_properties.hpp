@@ -6,7 +6,8 @@
 // both give the same warnings, format, division and tracks; each track's notes, sorted by
 // (start_tick, pitch, channel), are that track's notes from extract_notes without the pedal;
 // its programs, controls, pitch bends, name and last tick are its events'; the tempos and
-// signatures are every track's, by tick, ties in track order.
+// signatures are every track's, by tick, ties in track order; and tempo_map(score, track) is
+// TempoMap(file, track), for the whole file and for each track.
 #pragma once
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include <symphonic/midi/notes.hpp>
 #include <symphonic/midi/read.hpp>
 #include <symphonic/midi/score.hpp>
+#include <symphonic/midi/tempo_map.hpp>
 
 namespace symphonic_fuzz {
 
@@ -156,6 +158,18 @@ inline std::string check_score_agrees(const std::uint8_t* data, std::size_t size
         return std::make_tuple(c.signature.sharps, c.signature.minor);
       }))
     return "key signatures differ";
+  for (int track = -1; track < static_cast<int>(file.tracks.size()); ++track) {
+    const midi::TempoMap got_map = midi::tempo_map(score, track);
+    const midi::TempoMap want_map(file, track);
+    const auto& got = got_map.segments();
+    const auto& want = want_map.segments();
+    if (got.size() != want.size()) return "tempo map " + std::to_string(track) + " differs";
+    for (std::size_t i = 0; i < got.size(); ++i)
+      if (got[i].tick != want[i].tick || got[i].seconds != want[i].seconds ||
+          got[i].seconds_per_tick != want[i].seconds_per_tick ||
+          got[i].microseconds_per_quarter != want[i].microseconds_per_quarter)
+        return "tempo map " + std::to_string(track) + " differs";
+  }
   return "";
 }
 

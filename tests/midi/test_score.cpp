@@ -4,12 +4,14 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <random>
 #include <string>
 #include <vector>
 
 #include <symphonic/detail/file_io.hpp>
+#include <symphonic/midi/notes.hpp>
 #include <symphonic/midi/score.hpp>
 #include <symphonic/midi/write.hpp>
 
@@ -17,6 +19,7 @@
 #include "midi/fixtures.hpp"
 #include "midi/random_file.hpp"
 #include "support/skip.hpp"
+#include "support/temp_path.hpp"
 
 using namespace symphonic;
 using namespace midi_fixtures;
@@ -247,8 +250,41 @@ TEST_CASE("score: the corpus reads as read() then extract_notes() read it") {
   CHECK(notes > 300000);
 }
 
-TEST_CASE("score: a missing file is an io::FileError") {
+TEST_CASE("score: read_score_file reads what read_score reads; a missing file is an io::FileError") {
+  std::mt19937 rng(2030);
+  Bytes bytes;
+  while (bytes.empty()) {
+    try {
+      bytes = midi::write(random_file(rng));
+    } catch (const midi::WriteError&) {
+    }
+  }
+  const std::string path = symphonic_test::temp_path("score") + ".mid";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  }
+  const midi::Score from_file = midi::read_score_file(path);
+  std::remove(path.c_str());
+  const midi::Score from_bytes = midi::read_score(bytes);
+  REQUIRE(from_file.tracks.size() == from_bytes.tracks.size());
+  for (std::size_t t = 0; t < from_file.tracks.size(); ++t)
+    CHECK(from_file.tracks[t].notes == from_bytes.tracks[t].notes);
   CHECK_THROWS_AS(midi::read_score_file("no-such-file.mid"), io::FileError);
+}
+
+TEST_CASE("score: tempo_map gives a note's seconds as extract_notes does") {
+  const Bytes bytes = smf(1, 96, {with_eot({0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20,    // 120 bpm
+                                            0x60, 0xFF, 0x51, 0x03, 0x0F, 0x42, 0x40}),  // 60 bpm
+                                  with_eot({0x00, 0x90, 60, 100, 0x81, 0x40, 0x80, 60, 0})});
+  const midi::Score score = midi::read_score(bytes);
+  const midi::TempoMap tempo = midi::tempo_map(score);
+  const midi::TickNote& n = score.tracks.at(1).notes.at(0);
+  CHECK(n.end_tick == 192);
+  CHECK(tempo.seconds(n.start_tick) == 0.0);
+  CHECK(tempo.seconds(n.end_tick) == doctest::Approx(0.5 + 1.0));  // a beat at 120, one at 60
+  const midi::NoteList notes = midi::extract_notes(midi::read(bytes));
+  CHECK(tempo.seconds(n.end_tick) == notes.notes.at(0).end_s);
 }
 
 }  // TEST_SUITE

@@ -3,8 +3,9 @@
 // file's tempos, time and key signatures.
 //
 //   midi::Score score = midi::read_score_file("song.mid");
+//   midi::TempoMap tempo = midi::tempo_map(score);     // seconds, when they are wanted
 //   for (const midi::ScoreTrack& track : score.tracks)
-//     for (const midi::TickNote& n : track.notes) use(n.pitch, n.start_tick, n.end_tick);
+//     for (const midi::TickNote& n : track.notes) use(n.pitch, tempo.seconds(n.start_tick));
 //
 // This is one pass from bytes to notes, with no midi::File in between: for callers that think in
 // ticks per track, it skips what costs most in read() then extract_notes() (16-byte Events for
@@ -23,6 +24,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "symphonic/config.hpp"
@@ -31,6 +33,7 @@
 #include "symphonic/midi/file.hpp"
 #include "symphonic/midi/note.hpp"
 #include "symphonic/midi/read.hpp"
+#include "symphonic/midi/tempo_map.hpp"
 
 SYMPHONIC_NAMESPACE_BEGIN
 namespace midi {
@@ -323,6 +326,18 @@ class ScoreSink {
 };
 
 }  // namespace detail
+
+/// Tick -> seconds for `score`, as TempoMap(file, track) gives for the file it was read from:
+/// every track's tempos (format 0 and 1), or only track `track`'s when `track` >= 0; a format 2
+/// score with a negative `track` uses track 0's.
+inline TempoMap tempo_map(const Score& score, int track = -1) {
+  if (score.format == 2 && track < 0) track = 0;
+  std::vector<std::pair<std::int64_t, std::uint32_t>> changes;
+  changes.reserve(score.tempos.size());
+  for (const TempoChange& c : score.tempos)
+    if (track < 0 || c.track == track) changes.emplace_back(c.tick, c.microseconds_per_quarter);
+  return TempoMap(score.division, changes);
+}
 
 /// Reads a Standard MIDI File (or RIFF RMID) from `size` bytes at `data` into a Score, in one
 /// pass: repairs, warnings and errors as read() (tolerant unless `options.strict`; throws
