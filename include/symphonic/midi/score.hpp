@@ -169,8 +169,8 @@ class ScoreSink {
     state_.last_tick = 0;
     state_.sounding = 0;
     state_.named = false;
-    // A note takes at least 6 bytes (two events of a delta and two data bytes under running
-    // status); capacity never touched costs nothing.
+    // A note usually takes 6 bytes or more (two events of a delta and two data bytes under
+    // running status): a hint, grown past when wrong; capacity never touched costs nothing.
     track_->notes.reserve(chunk_bytes / 6 + 1);
   }
 
