@@ -173,10 +173,10 @@ inline void to_bf16_columns(Index rows, Index n, const float* src, Index lds, bf
 }
 
 
-/// dst (column-major, ldd = bf16_ldb(n)) = src^T in bf16, src rows x n column-major (lds): column
-/// r of dst is row r of src. Padding as in to_bf16_columns (dst has rows rounded to 32 columns).
-inline void to_bf16_transposed(Index rows, Index n, const float* src, Index lds, bf16* dst, Index ldd) {
-  const Index rp = round_up(rows, 2 * kTileN);
+/// dst[i ldd + j] = src(i, j) in bf16 for i < rows, j < n (src column-major, lds): the transpose
+/// of a block, written into rows of dst with nothing around it touched (no padding), so that parts
+/// of one transposed operand can be written one block of columns at a time.
+inline void to_bf16_transposed_block(Index rows, Index n, const float* src, Index lds, bf16* dst, Index ldd) {
   Index i0 = 0;
 #if SYMPHONIC_HAVE_BF16_VECTOR
   // 16 rows by 32 columns at a time: two 16 x 16 transposes give whole 64-byte rows of dst
@@ -201,7 +201,20 @@ inline void to_bf16_transposed(Index rows, Index n, const float* src, Index lds,
 #endif
   for (Index i = i0; i < rows; ++i)
     for (Index j = 0; j < n; ++j) dst[i * ldd + j] = to_bf16(src[j * lds + i]);
+}
+
+/// Zeroes the padding of a transposed operand whose first `rows` columns hold n values each:
+/// in those columns the rows n..ldd, and whole columns up to rows rounded to 32.
+inline void zero_transposed_padding(Index rows, Index n, bf16* dst, Index ldd) {
+  const Index rp = round_up(rows, 2 * kTileN);
   for (Index i = 0; i < rp; ++i) std::fill(dst + i * ldd + (i < rows ? n : 0), dst + (i + 1) * ldd, bf16(0));
+}
+
+/// dst (column-major, ldd = bf16_ldb(n)) = src^T in bf16, src rows x n column-major (lds): column
+/// r of dst is row r of src. Padding as in to_bf16_columns (dst has rows rounded to 32 columns).
+inline void to_bf16_transposed(Index rows, Index n, const float* src, Index lds, bf16* dst, Index ldd) {
+  to_bf16_transposed_block(rows, n, src, lds, dst, ldd);
+  zero_transposed_padding(rows, n, dst, ldd);
 }
 
 }  // namespace cpu

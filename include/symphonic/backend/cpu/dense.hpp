@@ -61,12 +61,24 @@ void dense_forward(ThreadPool& pool, Index in, Index out, Index n, const Scalar*
       });
 }
 
+/// dx = W^T dy: dense_backward's gradient of the input alone (W out x in row-major, dy out x n).
+template <class Scalar>
+void dense_input_gradient(ThreadPool& pool, Index in, Index out, Index n, const Scalar* w, const Scalar* dy,
+                          Scalar* dx) {
+  ConstRowMajorMap<Scalar> W(w, out, in);
+  ConstMatMap<Scalar> dY(dy, out, n);
+  MatMap<Scalar> dX(dx, in, n);
+  cut_product(
+      pool, in, n, 64,
+      [&](Range r) { dX.middleCols(r.begin, r.size()).noalias() = W.transpose() * dY.middleCols(r.begin, r.size()); },
+      [&](Range r) { dX.middleRows(r.begin, r.size()).noalias() = W.middleCols(r.begin, r.size()).transpose() * dY; });
+}
+
 /// Adds into dw and db; writes dx (in x n) unless it is null.
 template <class Scalar>
 void dense_backward(ThreadPool& pool, Index in, Index out, Index n, const Scalar* w, const Scalar* x, const Scalar* dy,
                     Scalar* dw, Scalar* db, Scalar* dx) {
-  ConstMatMap<Scalar> X(x, in, n), dY(dy, out, n);
-  RowMajorMap<Scalar> dW(dw, out, in);
+  ConstMatMap<Scalar> dY(dy, out, n);
   VecMap<Scalar> dB(db, out);
   const Index row_parts = std::max<Index>(1, std::min<Index>(pool.size(), out / kRowAlign));
   pool.run(row_parts, [&](Index p) {
@@ -74,13 +86,7 @@ void dense_backward(ThreadPool& pool, Index in, Index out, Index n, const Scalar
     weight_gradient(in, r.size(), n, x, dy + r.begin, out, dw + r.begin * in);
     dB.segment(r.begin, r.size()) += dY.middleRows(r.begin, r.size()).rowwise().sum();
   });
-  if (!dx) return;
-  ConstRowMajorMap<Scalar> W(w, out, in);
-  MatMap<Scalar> dX(dx, in, n);
-  cut_product(
-      pool, in, n, 64,
-      [&](Range r) { dX.middleCols(r.begin, r.size()).noalias() = W.transpose() * dY.middleCols(r.begin, r.size()); },
-      [&](Range r) { dX.middleRows(r.begin, r.size()).noalias() = W.middleCols(r.begin, r.size()).transpose() * dY; });
+  if (dx) dense_input_gradient(pool, in, out, n, w, dy, dx);
 }
 
 }  // namespace cpu

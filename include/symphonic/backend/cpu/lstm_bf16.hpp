@@ -131,10 +131,16 @@ inline void lstm_backward_bf16(ThreadPool& pool, Index I, Index H, Index T, Inde
 
   // W_hh^T (H x 4H): element (i, k) is w_hh[k H + i]
   detail::bf16_pack_a_parallel(pool, H, 4 * H, w.w_hh, 1, H, wpack);
+  // dA in bf16 twice, both written step by step while da_t is in cache: column-major (the B of dX)
+  // and transposed (the B of the weight gradients).
+  const Index ldn = bf16_ldb(N);
   pool.run(parts, [&](Index p) {
     const Range r = split(B, parts, p);
     const Index nb = r.size();
-    bf16* dab = step + p * bf16_b_size(4 * H, (B + parts - 1) / parts);
+    // A part of whole 32-column blocks converts da_t straight into dgates, where its product
+    // reads it; otherwise into the part's own padded block, then copied.
+    const bool in_place = nb % (2 * kTileN) == 0;
+    bf16* own = step + p * bf16_b_size(4 * H, (B + parts - 1) / parts);
     MatMap<float> dh(scratch.dh + r.begin * H, H, nb), dh_next(scratch.dh_next + r.begin * H, H, nb);
     MatMap<float> dc_next(scratch.dc_next + r.begin * H, H, nb);
     dh_next.setZero();
@@ -145,37 +151,41 @@ inline void lstm_backward_bf16(ThreadPool& pool, Index I, Index H, Index T, Inde
       float* da = scratch.da + col * 4 * H;
       lstm_cell_backward(H, nb, tr.gates + col * 4 * H, t == 0 ? c0 + r.begin * H : tr.c + (col - B) * H,
                          tr.tanh_c + col * H, dh.data(), dc_next.data(), da);
+      bf16* dab = in_place ? dgates + col * ld4 : own;
       to_bf16_columns(4 * H, nb, da, 4 * H, dab, ld4);
+      to_bf16_transposed_block(4 * H, nb, da, 4 * H, dgates_t + col, ldn);
       bf16_gemm(H, nb, 4 * H, wpack, dab, ld4, dh_next.data(), H, false);  // dh_next = W_hh^T da_t
+      if (!in_place) std::copy(own, own + nb * ld4, dgates + col * ld4);
       if (mask) dh_next.array() *= ConstMatMap<float>(mask + r.begin * H, H, nb).array();
     }
     if (dh0) MatMap<float>(dh0 + r.begin * H, H, nb) = dh_next;
     if (dc0) MatMap<float>(dc0 + r.begin * H, H, nb) = dc_next;
   });
 
-  // dA in bf16 twice: column-major (the B of dX) and transposed (the B of the weight gradients).
-  const Index ldn = bf16_ldb(N);
-  detail::bf16_columns(pool, N, [&](Range r) {
-    to_bf16_columns(4 * H, r.size(), scratch.da + r.begin * 4 * H, 4 * H, dgates + r.begin * ld4, ld4);
-  });
-  detail::bf16_columns(pool, 4 * H, [&](Range r) {
-    to_bf16_transposed(r.size(), N, scratch.da + r.begin, 4 * H, dgates_t + r.begin * ldn, ldn);
-  });
+  std::fill(dgates + N * ld4, dgates + round_up(N, 2 * kTileN) * ld4, bf16(0));  // padding columns
+  zero_transposed_padding(4 * H, N, dgates_t, ldn);
   // dW_hh^T (H x 4H, column-major: the row-major gradient) += (H_prev * m) dA^T; the same for dW_ih.
   detail::bf16_pack_a_parallel(pool, H, N, tr.h_prev, 1, H, factor);
   detail::bf16_gemm_parallel(pool, H, 4 * H, N, factor, dgates_t, ldn, grad.w_hh, H, true);
-  // db = dA 1, summed column after column (contiguous) over each part's band of gate rows
-  const bool small_input = I < kTileK;  // as in the forward: W_ih's products in float
+  // db = dA 1, summed column after column (contiguous) over each part's band of gate rows; for a
+  // small input (W_ih's products in float, as in the forward) dW_ih += dA X^T in the same pass.
+  const bool small_input = I < kTileK;
   const Index row_parts = std::min<Index>(pool.size(), std::max<Index>(1, 4 * H / kRowAlign));
   pool.run(row_parts, [&](Index p) {
     const Range r = split(4 * H, row_parts, p, kRowAlign);
     Vec<float> db = Vec<float>::Zero(r.size());
-    for (Index j = 0; j < N; ++j) db += ConstVecMap<float>(scratch.da + j * 4 * H + r.begin, r.size());
-    if (!small_input) VecMap<float>(grad.b_ih + r.begin, r.size()) += db;
+    Mat<float> dw = Mat<float>::Zero(r.size(), small_input ? I : 0);
+    for (Index j = 0; j < N; ++j) {
+      const ConstVecMap<float> da(scratch.da + j * 4 * H + r.begin, r.size());
+      db += da;
+      for (Index i = 0; i < dw.cols(); ++i) dw.col(i) += x[j * I + i] * da;
+    }
+    VecMap<float>(grad.b_ih + r.begin, r.size()) += db;
     VecMap<float>(grad.b_hh + r.begin, r.size()) += db;
+    if (small_input) RowMajorMap<float>(grad.w_ih + r.begin * I, r.size(), I) += dw;
   });
-  if (small_input) {  // dW_ih += dA X^T, db_ih += dA 1, dX = W_ih^T dA
-    dense_backward(pool, I, 4 * H, N, w.w_ih, x, scratch.da, grad.w_ih, grad.b_ih, dx);
+  if (small_input) {
+    if (dx) dense_input_gradient(pool, I, 4 * H, N, w.w_ih, scratch.da, dx);  // dX = W_ih^T dA
     return;
   }
   detail::bf16_pack_a_parallel(pool, I, N, x, 1, I, factor);
