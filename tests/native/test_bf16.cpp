@@ -180,9 +180,15 @@ TEST_CASE("generation step in bf16: close to fp32, on 1 and 2 threads, and never
 TEST_CASE("lstm sweep in bf16 against float: forward, every gradient, the same on 1 and 2 threads") {
   if (!backend::cpu::bf16_products_available()) SYMPHONIC_SKIP_TEST("no bf16 kernels in this build");
   CAPTURE(backend::cpu::bf16_kernel_name());
-  for (const Index I : {Index(7), Index(40)}) {  // below one tile of k (float input products), and above
+  // I below one tile of k (float input products) and above; a batch whose parts are not whole
+  // 32-column blocks (dA rounded into each part's own block) and one whose parts are (in place),
+  // with 4H a multiple of 16 rows and not.
+  const Index shapes[][3] = {{7, 80, 9}, {40, 80, 9}, {7, 81, 64}, {40, 81, 64}};
+  for (const auto& shape : shapes) {
+    const Index I = shape[0], H = shape[1], B = shape[2], T = 6;
     CAPTURE(I);
-    const Index H = 80, T = 6, B = 9;
+    CAPTURE(H);
+    CAPTURE(B);
     const Index N = T * B;
     using M = Eigen::MatrixXf;
     using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;

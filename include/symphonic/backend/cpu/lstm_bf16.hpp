@@ -131,9 +131,11 @@ inline void lstm_backward_bf16(ThreadPool& pool, Index I, Index H, Index T, Inde
 
   // W_hh^T (H x 4H): element (i, k) is w_hh[k H + i]
   detail::bf16_pack_a_parallel(pool, H, 4 * H, w.w_hh, 1, H, wpack);
-  // dA in bf16 twice, both written step by step while da_t is in cache: column-major (the B of dX)
-  // and transposed (the B of the weight gradients).
+  // dA in bf16 twice, both written step by step while da_t is in cache: column-major (the B of dX,
+  // kept when dX is wanted from bf16 products) and transposed (the B of the weight gradients).
   const Index ldn = bf16_ldb(N);
+  const bool small_input = I < kTileK;  // as in the forward: W_ih's products in float
+  const bool keep_columns = dx && !small_input;
   pool.run(parts, [&](Index p) {
     const Range r = split(B, parts, p);
     const Index nb = r.size();
@@ -155,21 +157,20 @@ inline void lstm_backward_bf16(ThreadPool& pool, Index I, Index H, Index T, Inde
       to_bf16_columns(4 * H, nb, da, 4 * H, dab, ld4);
       to_bf16_transposed_block(4 * H, nb, da, 4 * H, dgates_t + col, ldn);
       bf16_gemm(H, nb, 4 * H, wpack, dab, ld4, dh_next.data(), H, false);  // dh_next = W_hh^T da_t
-      if (!in_place) std::copy(own, own + nb * ld4, dgates + col * ld4);
+      if (!in_place && keep_columns) std::copy(own, own + nb * ld4, dgates + col * ld4);
       if (mask) dh_next.array() *= ConstMatMap<float>(mask + r.begin * H, H, nb).array();
     }
     if (dh0) MatMap<float>(dh0 + r.begin * H, H, nb) = dh_next;
     if (dc0) MatMap<float>(dc0 + r.begin * H, H, nb) = dc_next;
   });
 
-  std::fill(dgates + N * ld4, dgates + round_up(N, 2 * kTileN) * ld4, bf16(0));  // padding columns
+  if (keep_columns) std::fill(dgates + N * ld4, dgates + round_up(N, 2 * kTileN) * ld4, bf16(0));  // padding
   zero_transposed_padding(4 * H, N, dgates_t, ldn);
   // dW_hh^T (H x 4H, column-major: the row-major gradient) += (H_prev * m) dA^T; the same for dW_ih.
   detail::bf16_pack_a_parallel(pool, H, N, tr.h_prev, 1, H, factor);
   detail::bf16_gemm_parallel(pool, H, 4 * H, N, factor, dgates_t, ldn, grad.w_hh, H, true);
   // db = dA 1, summed column after column (contiguous) over each part's band of gate rows; for a
-  // small input (W_ih's products in float, as in the forward) dW_ih += dA X^T in the same pass.
-  const bool small_input = I < kTileK;
+  // small input dW_ih += dA X^T in the same pass.
   const Index row_parts = std::min<Index>(pool.size(), std::max<Index>(1, 4 * H / kRowAlign));
   pool.run(row_parts, [&](Index p) {
     const Range r = split(4 * H, row_parts, p, kRowAlign);
