@@ -209,7 +209,7 @@ inline std::uint32_t tempo_from(Bytes bytes) {
 }
 
 /// Microseconds per quarter note of a tempo meta event, or 0 when `event` is not one, or its
-/// payload is not 3 bytes long or is zero.
+/// payload is shorter than 3 bytes or zero.
 inline std::uint32_t tempo_of(const Track& track, const Event& event) {
   return event.is_meta(meta::tempo) ? tempo_from(track.payload(event)) : 0;
 }

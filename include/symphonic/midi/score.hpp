@@ -177,7 +177,7 @@ class ScoreSink {
   // Handles one track's events; the reader keeps it in a local (see FileSink::Writer).
   class Writer {
    public:
-    Writer(ScoreSink& sink) : sink_(sink), s_(sink.state_), track_(*sink.track_),
+    explicit Writer(ScoreSink& sink) : sink_(sink), s_(sink.state_), track_(*sink.track_),
                               fifo_(sink.pairing_ == Pairing::fifo) {}
 
     void channel(std::int64_t tick, std::uint8_t status_byte, std::uint8_t data1,
