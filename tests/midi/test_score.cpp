@@ -38,6 +38,16 @@ std::string agrees(const Bytes& bytes) {
   return "";
 }
 
+// The bytes of a random file, or none when it has a hand-made track whose ticks go backwards
+// (no file can hold it: write() refuses it). A written file is never empty.
+Bytes written(const midi::File& file) {
+  try {
+    return midi::write(file);
+  } catch (const midi::WriteError&) {
+    return {};
+  }
+}
+
 std::vector<std::string> midi_files_under(const std::string& dir) {
   std::vector<std::string> paths;
   std::ifstream manifest(dir + "/MANIFEST.tsv");
@@ -121,13 +131,8 @@ TEST_CASE("score: equals read() then extract_notes() on random files") {
   int files = 0;
   std::size_t notes = 0;
   for (int trial = 0; trial < 2000; ++trial) {
-    const midi::File file = random_file(rng);
-    Bytes bytes;
-    try {
-      bytes = midi::write(file);
-    } catch (const midi::WriteError&) {
-      continue;  // a hand-made track whose ticks go backwards: no file holds it
-    }
+    const Bytes bytes = written(random_file(rng));
+    if (bytes.empty()) continue;
     INFO("trial " << trial);
     REQUIRE(agrees(bytes) == "");
     notes += midi::read_score(bytes).note_count();
@@ -144,12 +149,8 @@ TEST_CASE("score: damaged files give read()'s errors and repairs, and the same n
   const auto pick = [&rng](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
   int errors = 0, repaired = 0;
   for (int trial = 0; trial < 3000; ++trial) {
-    Bytes bytes;
-    try {
-      bytes = midi::write(random_file(rng));
-    } catch (const midi::WriteError&) {
-      continue;
-    }
+    Bytes bytes = written(random_file(rng));
+    if (bytes.empty()) continue;
     switch (trial % 4) {
       case 0: bytes.resize(pick(bytes.size() + 1)); break;
       case 1:
@@ -213,12 +214,8 @@ TEST_CASE("score: read_score_into reuses a Score and gives what a fresh read giv
   midi::Score reused;
   int files = 0;
   for (int trial = 0; trial < 300; ++trial) {
-    Bytes bytes;
-    try {
-      bytes = midi::write(random_file(rng));
-    } catch (const midi::WriteError&) {
-      continue;
-    }
+    Bytes bytes = written(random_file(rng));
+    if (bytes.empty()) continue;
     midi::read_score_into(reused, bytes.data(), bytes.size());
     const midi::Score fresh = midi::read_score(bytes);
     REQUIRE(reused.tracks.size() == fresh.tracks.size());
@@ -253,12 +250,7 @@ TEST_CASE("score: the corpus reads as read() then extract_notes() read it") {
 TEST_CASE("score: read_score_file reads what read_score reads; a missing file is an io::FileError") {
   std::mt19937 rng(2030);
   Bytes bytes;
-  while (bytes.empty()) {
-    try {
-      bytes = midi::write(random_file(rng));
-    } catch (const midi::WriteError&) {
-    }
-  }
+  while (bytes.empty()) bytes = written(random_file(rng));
   const std::string path = symphonic_test::temp_path("score") + ".mid";
   {
     std::ofstream out(path, std::ios::binary);
