@@ -35,7 +35,7 @@ Eigen::MatrixXd rounded(const Eigen::MatrixXf& m) {
 }
 
 // The bf16 GEMMs this build and CPU can run, each with amx_gemm's contract.
-using Gemm = void (*)(Index, Index, Index, const bf16*, const bf16*, Index, float*, Index, bool, const float*);
+using Gemm = void (*)(Index, Index, Index, const bf16*, const bf16*, float*, Index, bool, const float*);
 struct Engine {
   const char* name;
   Gemm gemm;
@@ -73,14 +73,55 @@ TEST_CASE("bf16 rounding: nearest, ties to even, NaN and infinity kept; the vect
   CHECK(same);
 }
 
-TEST_CASE("bf16 gemm: C (+)= A B (+ bias) on whole and edge blocks, A packed from either layout, B direct or "
-          "transposed, on every engine here") {
+TEST_CASE("bf16 packing: parts written apart, by columns and by any rows of B, make the whole packed operand") {
+  // B, 75 x 70 (padding rows and columns in the last tile and panel), packed whole and in pieces:
+  // bands of 16 columns by rows cut at odd places, over a buffer of junk that every element of the
+  // layout must overwrite; from both layouts of B (contiguous columns, contiguous rows).
+  const Index k = 75, n = 70;
+  const Eigen::MatrixXf b = random_matrix(k, n, 12).cast<float>();
+  const Eigen::MatrixXf bt = b.transpose();  // B(i, j) = bt[j + i n]
+  const std::size_t size = static_cast<std::size_t>(backend::cpu::bf16_packed_b_size(k, n));
+  std::vector<bf16> whole(size, 0xffff);
+  backend::cpu::bf16_pack_b(k, n, b.data(), Index(1), k, whole.data());
+  CHECK(whole[static_cast<std::size_t>((1 * 3 + 1) * 512 + 2 * 32 + 7)] == backend::cpu::to_bf16(b(39, 18)));
+  const std::size_t last = (4 * 3 + 2) * 512;                                                 // tile (4, 2)
+  CHECK(whole[last + 5 * 32 + 10] == backend::cpu::to_bf16(b(74, 69)));                        // the last element
+  CHECK(whole[last + 5 * 32 + 11] == 0);                                                       // row 75: past K
+  CHECK(whole[last + 6 * 32 + 10] == 0);                                                       // column 70: past N
+  for (bool rows_contiguous : {false, true}) {
+    CAPTURE(rows_contiguous);
+    std::vector<bf16> pieces(size, 0xffff);
+    const Index col_cuts[] = {0, 16, 48, n}, row_cuts[] = {0, 1, 30, 33, 64, 65, k};
+    for (Index ci = 0; ci + 1 < 4; ++ci)
+      for (Index ri = 0; ri + 1 < 7; ++ri) {
+        if (rows_contiguous)
+          backend::cpu::bf16_pack_b_part(k, n, row_cuts[ri], row_cuts[ri + 1], col_cuts[ci], col_cuts[ci + 1],
+                                         bt.data(), n, Index(1), pieces.data());
+        else
+          backend::cpu::bf16_pack_b_part(k, n, row_cuts[ri], row_cuts[ri + 1], col_cuts[ci], col_cuts[ci + 1],
+                                         b.data(), Index(1), k, pieces.data());
+      }
+    CHECK(pieces == whole);
+    // one piece leaves everything else as it was
+    std::vector<bf16> one(size, 0xffff);
+    if (rows_contiguous)
+      backend::cpu::bf16_pack_b_part(k, n, 31, 34, 16, 48, bt.data(), n, Index(1), one.data());
+    else
+      backend::cpu::bf16_pack_b_part(k, n, 31, 34, 16, 48, b.data(), Index(1), k, one.data());
+    Index written = 0;
+    for (std::size_t i = 0; i < size; ++i) written += one[i] != 0xffff;
+    CHECK(written == 32 * 3);
+  }
+}
+
+TEST_CASE("bf16 gemm: C (+)= A B (+ bias) on whole and edge blocks, A and B packed from either layout, on every "
+          "engine here") {
   const std::vector<Engine> engines = bf16_engines();
   if (engines.empty()) SYMPHONIC_SKIP_TEST("no bf16 kernels in this build");
   struct Shape { Index m, n, k; };
   for (const Shape& s : {Shape{32, 32, 32}, Shape{5, 3, 7}, Shape{33, 17, 33}, Shape{64, 16, 64}, Shape{2048, 40, 600},
                          Shape{100, 50, 70}, Shape{512, 1, 2048}, Shape{16, 48, 1100}, Shape{300, 70, 1},
-                         Shape{64, 801, 300}, Shape{45, 390, 260}}) {
+                         Shape{64, 801, 300}, Shape{45, 390, 260}, Shape{40, 24, 2100}}) {
     CAPTURE(s.m);
     CAPTURE(s.n);
     CAPTURE(s.k);
@@ -88,12 +129,11 @@ TEST_CASE("bf16 gemm: C (+)= A B (+ bias) on whole and edge blocks, A packed fro
     const Eigen::MatrixXf c0 = random_matrix(s.m, s.n, 3).cast<float>();
     const Eigen::VectorXf bias = random_matrix(s.m, 1, 4).cast<float>();
     const Eigen::MatrixXd product = rounded(a) * rounded(b);
-    const Index ldb = backend::cpu::bf16_ldb(s.k);
-    std::vector<bf16> bp(static_cast<std::size_t>(backend::cpu::bf16_b_size(s.k, s.n)));
+    std::vector<bf16> bp(static_cast<std::size_t>(backend::cpu::bf16_packed_b_size(s.k, s.n)));
     std::vector<bf16> bt(bp.size(), 0xffff);
-    backend::cpu::to_bf16_columns(s.k, s.n, b.data(), s.k, bp.data(), ldb);
-    const Eigen::MatrixXf b_transposed = b.transpose();  // n x k: column r of bt is its row r
-    backend::cpu::to_bf16_transposed(s.n, s.k, b_transposed.data(), s.n, bt.data(), ldb);
+    backend::cpu::bf16_pack_b(s.k, s.n, b.data(), Index(1), s.k, bp.data());
+    const Eigen::MatrixXf b_transposed = b.transpose();  // n x k: B(k, j) = b_transposed[j + k n]
+    backend::cpu::bf16_pack_b(s.k, s.n, b_transposed.data(), s.n, Index(1), bt.data());
     CHECK(bt == bp);
     std::vector<bf16> ap(static_cast<std::size_t>(backend::cpu::bf16_packed_a_size(s.m, s.k)));
     for (bool row_major : {false, true}) {
@@ -108,7 +148,7 @@ TEST_CASE("bf16 gemm: C (+)= A B (+ bias) on whole and edge blocks, A packed fro
           CAPTURE(engine.name);
           CAPTURE(start);
           Eigen::MatrixXf c = c0;
-          engine.gemm(s.m, s.n, s.k, ap.data(), bp.data(), ldb, c.data(), s.m, start == 1,
+          engine.gemm(s.m, s.n, s.k, ap.data(), bp.data(), c.data(), s.m, start == 1,
                       start == 2 ? bias.data() : nullptr);
           Eigen::MatrixXd expected = product;
           if (start == 1) expected += c0.cast<double>();
@@ -180,10 +220,11 @@ TEST_CASE("generation step in bf16: close to fp32, on 1 and 2 threads, and never
 TEST_CASE("lstm sweep in bf16 against float: forward, every gradient, the same on 1 and 2 threads") {
   if (!backend::cpu::bf16_products_available()) SYMPHONIC_SKIP_TEST("no bf16 kernels in this build");
   CAPTURE(backend::cpu::bf16_kernel_name());
-  // I below one tile of k (float input products) and above; a batch whose parts are not whole
-  // 32-column blocks (dA rounded into each part's own block) and one whose parts are (in place),
-  // with 4H a multiple of 16 rows and not.
-  const Index shapes[][3] = {{7, 80, 9}, {40, 80, 9}, {7, 81, 64}, {40, 81, 64}};
+  // I below one tile of k (float input products) and above; a batch whose parts do not start at
+  // panels of 16 columns (dA packed into each part's own block; pairs of columns split between
+  // steps and parts) and ones whose parts do (in place; one of them a single panel a part), with
+  // 4H a multiple of 32 rows and not.
+  const Index shapes[][3] = {{7, 80, 9}, {40, 80, 9}, {7, 81, 64}, {40, 81, 64}, {40, 81, 32}};
   for (const auto& shape : shapes) {
     const Index I = shape[0], H = shape[1], B = shape[2], T = 6;
     CAPTURE(I);

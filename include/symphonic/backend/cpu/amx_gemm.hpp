@@ -3,8 +3,8 @@
 //
 // AMX multiplies 16 x 32 bf16 tiles into 16 x 16 float tiles (TDPBF16PS):
 //   T[n, m] += sum_k S1[n, k] S2[k / 2, m, k % 2]
-// C is column-major, so one row n of a float tile is 16 consecutive rows m of column n of C; S1
-// rows are columns of B (K contiguous, which is how activations lie); S2 is a tile of the packed A.
+// C is column-major, so one row n of a float tile is 16 consecutive rows m of column n of C; S1 is
+// a tile of the packed B (rows: columns of B, 32 k each), S2 a tile of the packed A.
 //
 // Compiled with AMX-TILE, AMX-BF16, AVX-512F and AVX512-BF16 (-march=native on such a CPU);
 // amx_usable() also asks Linux for the tile state (arch_prctl ARCH_REQ_XCOMP_PERM) once per process.
@@ -62,12 +62,13 @@ inline void amx_configure() {
   _tile_loadconfig(&config);
 }
 
-// One 32 x 32 block of C (or 16 x 32 when `two_n` is false) over all of K. The C tiles come from
-// and go to `c` (stride ldc floats) directly, or through the scratch block `edge` for blocks that
-// stick out of C.
-inline void amx_block(bool two_n, Index kb, const bf16* a0, const bf16* a1, const bf16* b, Index ldb, float* c,
+// One 32 x 32 block of C (or 32 x 16 when `two_n` is false) over kb tiles of k: A panels a0, a1,
+// B panels b0, b1. The C tiles come from and go to `c` (stride ldc floats) directly, or through the
+// scratch block `edge` for blocks that stick out of C.
+inline void amx_block(bool two_n, Index kb, const bf16* a0, const bf16* a1, const bf16* b0, const bf16* b1, float* c,
                       Index ldc, bool accumulate, const float* bias) {
-  const Index bstride = ldb * 2, cstride = ldc * 4;
+  constexpr Index kTile = kTileM * kTileK, kLine = 64;  // bf16 elements and bytes: a tile, a tile row
+  const Index cstride = ldc * 4;
   if (bias) {  // every row of a C tile (a column of C) starts as the same 16 biases: stride 0
     _tile_loadd(0, bias, 0);
     _tile_loadd(1, bias + kTileM, 0);
@@ -86,16 +87,15 @@ inline void amx_block(bool two_n, Index kb, const bf16* a0, const bf16* a1, cons
     _tile_zero(2);
     _tile_zero(3);
   }
-  const bf16* b1 = b + kTileN * ldb;
   for (Index q = 0; q < kb; ++q) {
     // each load is placed just before the first product that needs it, so loads overlap products
-    _tile_loadd(4, b + q * kTileK, bstride);
-    _tile_loadd(6, a0 + q * kTileM * kTileK, 64);
+    _tile_loadd(4, b0 + q * kTile, kLine);
+    _tile_loadd(6, a0 + q * kTile, kLine);
     _tile_dpbf16ps(0, 4, 6);
-    _tile_loadd(7, a1 + q * kTileM * kTileK, 64);
+    _tile_loadd(7, a1 + q * kTile, kLine);
     _tile_dpbf16ps(1, 4, 7);
     if (two_n) {
-      _tile_loadd(5, b1 + q * kTileK, bstride);
+      _tile_loadd(5, b1 + q * kTile, kLine);
       _tile_dpbf16ps(2, 5, 6);
       _tile_dpbf16ps(3, 5, 7);
     }
@@ -111,15 +111,17 @@ inline void amx_block(bool two_n, Index kb, const bf16* a0, const bf16* a1, cons
 #endif
 
 /// C (m x n, column-major, ldc) = A B, or += when `accumulate`, or = bias 1^T + A B when `bias`
-/// (m floats) is given; A packed by bf16_pack_a (m, k), B as in the file comment. Requires amx_usable().
-inline void amx_gemm(Index m, Index n, Index k, const bf16* ap, const bf16* b, Index ldb, float* c, Index ldc,
-                     bool accumulate, const float* bias = nullptr) {
+/// (m floats) is given; A packed by bf16_pack_a (m, k), B by bf16_pack_b (k, n); only the panels of
+/// B up to column n rounded to 16 are read. Requires amx_usable().
+inline void amx_gemm(Index m, Index n, Index k, const bf16* ap, const bf16* bp, float* c, Index ldc, bool accumulate,
+                     const float* bias = nullptr) {
 #if SYMPHONIC_HAVE_AMX
   detail::amx_configure();
-  const Index kb = round_up(k, kTileK) / kTileK, mp = round_up(m, 2 * kTileM);
+  const Index kb = round_up(k, kTileK) / kTileK, mp = round_up(m, 2 * kTileM), panel = kb * kTileM * kTileK;
   alignas(64) float edge[2 * kTileN * 2 * kTileM];
-  // Blocked so that a kKc x kMc slice of the packed A stays in L2 while every column of B passes.
-  constexpr Index kKc = 16, kMc = 256;  // in tiles of k (16 x 32 = 512) and in rows of C
+  // Blocked so that a kKc-tile slice of kMc rows of the packed A stays in L2 while every column of
+  // B passes, and the slice of two B panels (2 x 32 KiB) is read from L1 by each A block after the first.
+  constexpr Index kKc = 32, kMc = 256;  // in tiles of k (32 x 32 = 1024) and in rows of C
   for (Index q0 = 0; q0 < kb; q0 += kKc) {
     const Index qn = std::min(kKc, kb - q0);
     const bool add = accumulate || q0 > 0;
@@ -127,14 +129,15 @@ inline void amx_gemm(Index m, Index n, Index k, const bf16* ap, const bf16* b, I
       for (Index j0 = 0; j0 < n; j0 += 2 * kTileN) {
         const Index cols = std::min(2 * kTileN, n - j0);
         const bool two_n = cols > kTileN;
-        const bf16* bj = b + j0 * ldb + q0 * kTileK;
+        const bf16* b0 = bp + (j0 / kTileN) * panel + q0 * kTileM * kTileK;
+        const bf16* b1 = two_n ? b0 + panel : b0;
         for (Index i0 = ii; i0 < std::min(mp, ii + kMc); i0 += 2 * kTileM) {
-          const bf16* a0 = ap + ((i0 / kTileM) * kb + q0) * kTileM * kTileK;
-          const bf16* a1 = a0 + kb * kTileM * kTileK;
+          const bf16* a0 = ap + (i0 / kTileM) * panel + q0 * kTileM * kTileK;
+          const bf16* a1 = a0 + panel;
           const Index rows = std::min(2 * kTileM, m - i0);
           const float* start = bias && q0 == 0 ? bias + i0 : nullptr;
           if (rows == 2 * kTileM && (cols == 2 * kTileN || cols == kTileN)) {
-            detail::amx_block(two_n, qn, a0, a1, bj, ldb, c + j0 * ldc + i0, ldc, add || bias, start);
+            detail::amx_block(two_n, qn, a0, a1, b0, b1, c + j0 * ldc + i0, ldc, add || bias, start);
             continue;
           }
           // a block that sticks out of C: through `edge` (32 x 32, ld 32)
@@ -144,7 +147,7 @@ inline void amx_gemm(Index m, Index n, Index k, const bf16* ap, const bf16* b, I
                                         : start                          ? start[i]
                                         : add                            ? c[(j0 + j) * ldc + i0 + i]
                                                                          : 0.0f;
-          detail::amx_block(two_n, qn, a0, a1, bj, ldb, edge, 2 * kTileM, true, nullptr);
+          detail::amx_block(two_n, qn, a0, a1, b0, b1, edge, 2 * kTileM, true, nullptr);
           for (Index j = 0; j < cols; ++j)
             for (Index i = 0; i < rows; ++i) c[(j0 + j) * ldc + i0 + i] = edge[j * 2 * kTileM + i];
         }
@@ -152,7 +155,7 @@ inline void amx_gemm(Index m, Index n, Index k, const bf16* ap, const bf16* b, I
   }
   _tile_release();
 #else
-  (void)m, (void)n, (void)k, (void)ap, (void)b, (void)ldb, (void)c, (void)ldc, (void)accumulate, (void)bias;
+  (void)m, (void)n, (void)k, (void)ap, (void)bp, (void)c, (void)ldc, (void)accumulate, (void)bias;
   SYMPHONIC_ASSERT(false && "amx_gemm without AMX");
 #endif
 }

@@ -7,9 +7,13 @@
 //   holds A(16 p + m', 32 q + 2 r + e), zero past M and K (KB = K rounded up to 32, over 32).
 // So the 16 rows of panel p lie contiguous over all of K, one 64-byte line per pair of k: line r of
 // a tile is what an AMX tile row and an AVX-512 register both hold (16 rows, a pair of k each).
-// B (K x N, bf16) is column-major with ldb >= K rounded up to 32; rows K..ldb and, up to N rounded
-// up to 32, whole columns past N must be allocated and zero (bf16_b_size, to_bf16_columns and
-// to_bf16_transposed write them so). Rounding to bf16 is to nearest, ties to even, NaN kept.
+// B (K x N) is packed in tiles too (bf16_pack_b), 16 columns by 32 k, in plain order:
+//   tile (g, q) of the packed B at ((g KB + q) 16 + j) 32 + r holds B(32 q + r, 16 g + j),
+// zero past K and N (N rounded up to 32). A tile row is 32 k of one column (the rows of AMX's first
+// operand, with a pair of k adjacent for the vector kernel's broadcasts), and the 16 columns of
+// panel g lie contiguous over all of K, so a tile is one 1 KiB block and no load crosses pages.
+// The few columns of a one-token step (bf16_matvec) are column-major instead: ld = K rounded up to
+// 32, zero past K (to_bf16_columns). Rounding to bf16 is to nearest, ties to even, NaN kept.
 //
 // The vector paths need AVX-512F and AVX512-BF16 (SYMPHONIC_HAVE_BF16_VECTOR: -march=native on a
 // CPU that has them: Intel Cooper Lake and later, AMD Zen 4 and later); the scalar ones run anywhere.
@@ -72,12 +76,25 @@ inline __m512i round_bf16_lanes(__m512 v) {
 inline __m512 load_or_zero(const float* p, Index n) {
   return n >= 16 ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1u), p);
 }
+// p[lo..hi) of 32 floats (zero elsewhere, nothing else read) -> 32 bf16, in order.
+inline __m512i round_bf16_row(const float* p, Index lo, Index hi) {
+  const std::uint32_t bits = (hi >= 32 ? ~0u : (1u << hi) - 1u) & ~((1u << lo) - 1u);
+  const __m512 first = _mm512_maskz_loadu_ps(static_cast<__mmask16>(bits), p);
+  const __m512 second = _mm512_maskz_loadu_ps(static_cast<__mmask16>(bits >> 16), p + 16);
+  const __m256i a = _mm512_cvtepi32_epi16(round_bf16_lanes(first)), b = _mm512_cvtepi32_epi16(round_bf16_lanes(second));
+  return _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1);
+}
 }  // namespace detail
 #endif
 
 #if SYMPHONIC_HAVE_BF16_VECTOR
 namespace detail {
 // r[i] lane j <- r[j] lane i: a 16 x 16 transpose of 32-bit lanes in four rounds of shuffles.
+// (g++ 12 warns of the unused source that its own shuffle intrinsics leave undefined: bug 105593)
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 inline void transpose16(__m512i r[16]) {
   __m512i t[16], u[16];
   for (int k = 0; k < 8; ++k) {
@@ -100,31 +117,29 @@ inline void transpose16(__m512i r[16]) {
     r[8 + l] = _mm512_shuffle_i32x4(t[l], t[8 + l], 0xdd);
   }
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 }  // namespace detail
 #endif
 
-/// Packs A (M x K), A(i, k) = a[i rs + k cs], into the tile order above.
-inline void bf16_pack_a(Index m, Index k, const float* a, Index rs, Index cs, bf16* out) {
-  const Index mp = round_up(m, 2 * kTileM), kb = round_up(k, kTileK) / kTileK;
+/// Packs rows r0..r1 of A (M x K), A(i, k) = a[i rs + k cs], into their places in the packed A
+/// of all of A, so that threads can pack bands of one operand at once: r0 is a multiple of 16, r1
+/// one too or M (then the zero rows up to M rounded to 32 are written too).
+inline void bf16_pack_a_rows(Index m, Index k, Index r0, Index r1, const float* a, Index rs, Index cs, bf16* out) {
+  SYMPHONIC_ASSERT(r0 % kTileM == 0 && (r1 % kTileM == 0 || r1 == m) && r0 <= r1 && r1 <= m);
+  const Index kb = round_up(k, kTileK) / kTileK;
+  const Index p1 = (r1 == m ? round_up(m, 2 * kTileM) : r1) / kTileM;
   for (Index q = 0; q < kb; ++q)  // k outermost: rows of a column-major A are read in order
-    for (Index p = 0; p < mp / kTileM; ++p) {
+    for (Index p = r0 / kTileM; p < p1; ++p) {
       std::uint32_t* tile = reinterpret_cast<std::uint32_t*>(out + (p * kb + q) * kTileM * kTileK);
       const Index m0 = p * kTileM, rows = std::max<Index>(0, std::min(kTileM, m - m0));
 #if SYMPHONIC_HAVE_BF16_VECTOR
       if (cs == 1) {  // a row-major A: 32 consecutive k of one row are the 16 pairs of one tile column
         const Index k0 = q * kTileK, kn = std::max<Index>(0, std::min(kTileK, k - k0));
         __m512i v[16];
-        for (Index i = 0; i < kTileM; ++i) {
-          if (i >= rows) {
-            v[i] = _mm512_setzero_si512();
-            continue;
-          }
-          const float* row = a + (m0 + i) * rs + k0;
-          const __m256i lo = _mm512_cvtepi32_epi16(detail::round_bf16_lanes(detail::load_or_zero(row, kn)));
-          const __m256i hi = _mm512_cvtepi32_epi16(
-              detail::round_bf16_lanes(kn > 16 ? detail::load_or_zero(row + 16, kn - 16) : _mm512_setzero_ps()));
-          v[i] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);  // lane r: the pair (2r, 2r + 1)
-        }
+        for (Index i = 0; i < kTileM; ++i)
+          v[i] = i < rows ? detail::round_bf16_row(a + (m0 + i) * rs + k0, 0, kn) : _mm512_setzero_si512();
         detail::transpose16(v);  // v[r] lane i: pair r of row i, a row of the tile
         for (Index r = 0; r < kTileK / 2; ++r) _mm512_storeu_si512(tile + r * kTileM, v[r]);
         continue;
@@ -152,6 +167,74 @@ inline void bf16_pack_a(Index m, Index k, const float* a, Index rs, Index cs, bf
     }
 }
 
+/// Packs A (M x K), A(i, k) = a[i rs + k cs], into the tile order above (all of it, padding zero).
+inline void bf16_pack_a(Index m, Index k, const float* a, Index rs, Index cs, bf16* out) {
+  bf16_pack_a_rows(m, k, 0, m, a, rs, cs, out);
+}
+
+/// bf16 elements of B (K x N) once packed: N rounded up to 32 (two panels), K up to 32.
+inline Index bf16_packed_b_size(Index k, Index n) { return round_up(n, 2 * kTileN) * round_up(k, kTileK); }
+/// Offset of column j (a multiple of 16) in a packed B of K rows: where its panel starts.
+inline Index bf16_packed_b_offset(Index k, Index j) { return j * round_up(k, kTileK); }
+
+/// Packs columns j0..j1 and rows k0..k1 of B (K x N), B(k, j) = b[k rs + j cs], into their places in
+/// the packed B of all of B, leaving every other element there as it was, so that parts of one
+/// operand can be written apart, even at once by several threads: j0 is a multiple of 16 and j1
+/// one too or N (then the zero columns up to N rounded to 32 are written too); k0, k1 are any rows
+/// (when k1 = K the zero rows up to K rounded to 32 are written too).
+inline void bf16_pack_b_part(Index k, Index n, Index k0, Index k1, Index j0, Index j1, const float* b, Index rs,
+                             Index cs, bf16* out) {
+  SYMPHONIC_ASSERT(j0 % kTileN == 0 && (j1 % kTileN == 0 || j1 == n) && j0 <= j1 && j1 <= n);
+  SYMPHONIC_ASSERT(0 <= k0 && k0 <= k1 && k1 <= k);
+  const Index kb = round_up(k, kTileK) / kTileK;
+  const Index g1 = (j1 == n ? round_up(n, 2 * kTileN) : j1) / kTileN;  // panels written
+  const Index k_end = k1 == k ? kb * kTileK : k1;                       // rows written (zero past K)
+  if (k0 >= k_end) return;
+  for (Index g = j0 / kTileN; g < g1; ++g)
+    for (Index q = k0 / kTileK; q < round_up(k_end, kTileK) / kTileK; ++q) {
+      bf16* tile = out + (g * kb + q) * kTileN * kTileK;  // row j: B(32 q.., 16 g + j)
+      const Index kq = q * kTileK, cols = std::max<Index>(0, std::min(kTileN, n - g * kTileN));
+      const Index kn = std::max<Index>(0, std::min(kTileK, k - kq));                  // rows of B that exist
+      const Index lo = std::max(k0, kq) - kq, hi = std::min(k_end, kq + kTileK) - kq;  // rows this call writes
+#if SYMPHONIC_HAVE_BF16_VECTOR
+      const __mmask32 mine = static_cast<__mmask32>((hi == 32 ? ~0u : (1u << hi) - 1u) & ~((1u << lo) - 1u));
+      if (rs == 1) {  // columns of B contiguous: 32 consecutive k of column j are row j of the tile
+        for (Index j = 0; j < kTileN; ++j) {
+          const __m512i row = j < cols ? detail::round_bf16_row(b + (g * kTileN + j) * cs + kq, lo, std::min(hi, kn))
+                                       : _mm512_setzero_si512();
+          _mm512_mask_storeu_epi16(tile + j * kTileK, mine, row);
+        }
+        continue;
+      }
+      if (cs == 1) {  // rows of B contiguous: 16 columns at each k, transposed in two 16 x 16 blocks
+        __m512i r[16], s[16];
+        for (Index i = 0; i < 16; ++i) {
+          r[i] = i >= lo && i < hi && i < kn ? detail::round_bf16_lanes(detail::load_or_zero(b + (kq + i) * rs + g * kTileN, cols))
+                                             : _mm512_setzero_si512();
+          s[i] = i + 16 >= lo && i + 16 < hi && i + 16 < kn
+                     ? detail::round_bf16_lanes(detail::load_or_zero(b + (kq + 16 + i) * rs + g * kTileN, cols))
+                     : _mm512_setzero_si512();
+        }
+        detail::transpose16(r);  // r[j] lane i: B(kq + i, 16 g + j)
+        detail::transpose16(s);
+        for (Index j = 0; j < kTileN; ++j)
+          _mm512_mask_storeu_epi16(tile + j * kTileK, mine,
+                                   _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(r[j])),
+                                                      _mm512_cvtepi32_epi16(s[j]), 1));
+        continue;
+      }
+#endif
+      for (Index j = 0; j < kTileN; ++j)
+        for (Index i = lo; i < hi; ++i)
+          tile[j * kTileK + i] = j < cols && i < kn ? to_bf16(b[(kq + i) * rs + (g * kTileN + j) * cs]) : bf16(0);
+    }
+}
+
+/// Packs B (K x N), B(k, j) = b[k rs + j cs], into the tile order above (all of it, padding zero).
+inline void bf16_pack_b(Index k, Index n, const float* b, Index rs, Index cs, bf16* out) {
+  bf16_pack_b_part(k, n, 0, k, 0, n, b, rs, cs, out);
+}
+
 /// dst (column-major, ldd = bf16_ldb(rows)) = src (rows x n, column-major, lds) in bf16, with the
 /// padding rows and, up to n rounded to 32, padding columns zero.
 inline void to_bf16_columns(Index rows, Index n, const float* src, Index lds, bf16* dst, Index ldd) {
@@ -170,51 +253,6 @@ inline void to_bf16_columns(Index rows, Index n, const float* src, Index lds, bf
     }
     std::fill(d + i, d + ldd, bf16(0));
   }
-}
-
-
-/// dst[i ldd + j] = src(i, j) in bf16 for i < rows, j < n (src column-major, lds): the transpose
-/// of a block, written into rows of dst with nothing around it touched (no padding), so that parts
-/// of one transposed operand can be written one block of columns at a time.
-inline void to_bf16_transposed_block(Index rows, Index n, const float* src, Index lds, bf16* dst, Index ldd) {
-  Index i0 = 0;
-#if SYMPHONIC_HAVE_BF16_VECTOR
-  // 16 rows by 32 columns at a time: two 16 x 16 transposes give whole 64-byte rows of dst
-  for (; i0 + 16 <= rows; i0 += 16) {
-    Index j0 = 0;
-    for (; j0 + 32 <= n; j0 += 32) {
-      __m512i r[16], s[16];
-      for (int j = 0; j < 16; ++j) {
-        r[j] = detail::round_bf16_lanes(_mm512_loadu_ps(src + (j0 + j) * lds + i0));
-        s[j] = detail::round_bf16_lanes(_mm512_loadu_ps(src + (j0 + 16 + j) * lds + i0));
-      }
-      detail::transpose16(r);
-      detail::transpose16(s);
-      for (int x = 0; x < 16; ++x)
-        _mm512_storeu_si512(dst + (i0 + x) * ldd + j0,
-                            _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(r[x])),
-                                               _mm512_cvtepi32_epi16(s[x]), 1));
-    }
-    for (Index i = i0; i < i0 + 16; ++i)
-      for (Index j = j0; j < n; ++j) dst[i * ldd + j] = to_bf16(src[j * lds + i]);
-  }
-#endif
-  for (Index i = i0; i < rows; ++i)
-    for (Index j = 0; j < n; ++j) dst[i * ldd + j] = to_bf16(src[j * lds + i]);
-}
-
-/// Zeroes the padding of a transposed operand whose first `rows` columns hold n values each:
-/// in those columns the rows n..ldd, and whole columns up to rows rounded to 32.
-inline void zero_transposed_padding(Index rows, Index n, bf16* dst, Index ldd) {
-  const Index rp = round_up(rows, 2 * kTileN);
-  for (Index i = 0; i < rp; ++i) std::fill(dst + i * ldd + (i < rows ? n : 0), dst + (i + 1) * ldd, bf16(0));
-}
-
-/// dst (column-major, ldd = bf16_ldb(n)) = src^T in bf16, src rows x n column-major (lds): column
-/// r of dst is row r of src. Padding as in to_bf16_columns (dst has rows rounded to 32 columns).
-inline void to_bf16_transposed(Index rows, Index n, const float* src, Index lds, bf16* dst, Index ldd) {
-  to_bf16_transposed_block(rows, n, src, lds, dst, ldd);
-  zero_transposed_padding(rows, n, dst, ldd);
 }
 
 }  // namespace cpu

@@ -6,9 +6,9 @@
 // The vector kernel: VDPBF16PS multiplies 16 pairs of bf16 and adds both products to 16 floats,
 //   c[i] += a[i, 0] b[0] + a[i, 1] b[1]
 // One 64-byte line of the packed A is 16 rows' pair of k; a pair of one column of B (two adjacent
-// bf16, column-major) is broadcast, so a 32 x NR tile of C lives in 2 NR registers and each line
-// pair costs 2 loads, NR broadcasts and 2 NR products over two k. Blocked so that a k-slice of two
-// A panels (kLines lines of 64 bytes) stays in L1 while kNc columns of B pass from L2.
+// bf16 of a tile row of the packed B) is broadcast, so a 32 x 8 tile of C lives in 16 registers
+// and each line pair costs 2 loads, 8 broadcasts and 16 products over two k. Blocked so that a k-slice of two A panels (kLines lines of 64 bytes) stays in L1
+// while kNc columns of B pass from L2.
 #pragma once
 
 #include <algorithm>
@@ -26,14 +26,15 @@ namespace cpu {
 namespace detail {
 enum class TileStart { zero, accumulate, bias };
 
-// tile (32 x NR, column-major, ldc) = start + two panels of A (`lines` pairs of k) times NR columns
-// of B, column j's pairs at b[j ldbp + l]. The start is zero, the tile itself, or the 32 biases.
-template <int NR>
-void bf16_micro_kernel(Index lines, const __m512i* a0, const __m512i* a1, const std::uint32_t* b, Index ldbp,
-                       float* c, Index ldc, TileStart start, const float* bias) {
-  __m512 c0[NR], c1[NR];
-#pragma GCC unroll 12
-  for (int j = 0; j < NR; ++j) {
+// tile (32 x 8, column-major, ldc) = start + two panels of A (`lines` pairs of k, a multiple of
+// 16 or the rest of K) times 8 columns of B: pair l of column j at b[256 (l / 16) + 16 j + l % 16]
+// (tiles of the packed B as 32-bit pairs). The start is zero, the tile itself, or the 32 biases.
+inline void bf16_micro_kernel(Index lines, const __m512i* a0, const __m512i* a1, const std::uint32_t* b, float* c,
+                              Index ldc, TileStart start, const float* bias) {
+  constexpr int kNr = 8;
+  __m512 c0[kNr], c1[kNr];
+#pragma GCC unroll 8
+  for (int j = 0; j < kNr; ++j) {
     if (start == TileStart::bias) {
       c0[j] = _mm512_loadu_ps(bias);
       c1[j] = _mm512_loadu_ps(bias + 16);
@@ -47,44 +48,36 @@ void bf16_micro_kernel(Index lines, const __m512i* a0, const __m512i* a1, const 
   for (Index l = 0; l < lines; ++l) {
     const __m512bh x0 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(a0 + l));
     const __m512bh x1 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(a1 + l));
-#pragma GCC unroll 12
-    for (int j = 0; j < NR; ++j) {  // rows i: c += A(i, 2l) B(2l, j) + A(i, 2l + 1) B(2l + 1, j)
-      const __m512bh pair = reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(b[j * ldbp + l])));
+#pragma GCC unroll 8
+    for (int j = 0; j < kNr; ++j) {  // rows i: c += A(i, 2l) B(2l, j) + A(i, 2l + 1) B(2l + 1, j)
+      const std::uint32_t bits = b[(l / kTileN) * kTileN * kTileN + j * kTileN + l % kTileN];
+      const __m512bh pair = reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(bits)));
       c0[j] = _mm512_dpbf16_ps(c0[j], x0, pair);
       c1[j] = _mm512_dpbf16_ps(c1[j], x1, pair);
     }
   }
-#pragma GCC unroll 12
-  for (int j = 0; j < NR; ++j) {
+#pragma GCC unroll 8
+  for (int j = 0; j < kNr; ++j) {
     _mm512_storeu_ps(c + j * ldc, c0[j]);
     _mm512_storeu_ps(c + j * ldc + 16, c1[j]);
   }
-}
-
-inline void bf16_micro_kernel(Index width, Index lines, const __m512i* a0, const __m512i* a1, const std::uint32_t* b,
-                              Index ldbp, float* c, Index ldc, TileStart start, const float* bias) {
-  if (width == 12)
-    bf16_micro_kernel<12>(lines, a0, a1, b, ldbp, c, ldc, start, bias);
-  else if (width == 8)
-    bf16_micro_kernel<8>(lines, a0, a1, b, ldbp, c, ldc, start, bias);
-  else
-    bf16_micro_kernel<4>(lines, a0, a1, b, ldbp, c, ldc, start, bias);
 }
 }  // namespace detail
 #endif
 
 /// amx_gemm's contract (amx_gemm.hpp) on AVX512-BF16 vector products: C (m x n, column-major,
-/// ldc) = A B, or += when `accumulate`, or = bias 1^T + A B when `bias` (m floats) is given.
-/// Requires SYMPHONIC_HAVE_BF16_VECTOR.
-inline void bf16_vector_gemm(Index m, Index n, Index k, const bf16* ap, const bf16* b, Index ldb, float* c, Index ldc,
+/// ldc) = A B, or += when `accumulate`, or = bias 1^T + A B when `bias` (m floats) is given; A and
+/// B packed. Requires SYMPHONIC_HAVE_BF16_VECTOR.
+inline void bf16_vector_gemm(Index m, Index n, Index k, const bf16* ap, const bf16* bp, float* c, Index ldc,
                              bool accumulate, const float* bias = nullptr) {
 #if SYMPHONIC_HAVE_BF16_VECTOR
   using detail::TileStart;
   constexpr Index kLines = 128;  // pairs of k per slice: two panels' slice is 16 KiB, in L1
   constexpr Index kNc = 384;     // columns of B per block: a slice of them is 192 KiB, in L2
-  constexpr Index kNr = 12;      // columns per micro-kernel
-  // a panel (16 rows of A) is panel_lines lines of 64 bytes, one per pair of k; B has ldb / 2 pairs per column
-  const Index panel_lines = round_up(k, kTileK) / 2, mp = round_up(m, 2 * kTileM), ldbp = ldb / 2;
+  constexpr Index kNr = 8;       // columns per micro-kernel: half a panel of B
+  // a panel (16 rows of A, or 16 columns of B) is panel_lines lines of 64 bytes, one per pair of k
+  const Index panel_lines = round_up(k, kTileK) / 2, mp = round_up(m, 2 * kTileM);
+  const std::uint32_t* b_pairs = reinterpret_cast<const std::uint32_t*>(bp);
   alignas(64) float edge[2 * kTileM * kNr];
   for (Index l0 = 0; l0 < panel_lines; l0 += kLines) {
     const Index lines = std::min(kLines, panel_lines - l0);
@@ -96,29 +89,30 @@ inline void bf16_vector_gemm(Index m, Index n, Index k, const bf16* ap, const bf
         const Index rows = std::min(2 * kTileM, m - i0);
         const float* tile_bias = start == TileStart::bias ? bias + i0 : nullptr;
         for (Index j0 = jj; j0 < std::min(n, jj + kNc); j0 += kNr) {
-          const Index cols = std::min(kNr, n - j0), width = round_up(cols, 4);
-          const std::uint32_t* bj = reinterpret_cast<const std::uint32_t*>(b + j0 * ldb) + l0;
+          const Index cols = std::min(kNr, n - j0);
+          // columns j0.. of panel j0 / 16 (kNr divides 16), from pair l0 on (l0: whole tiles)
+          const std::uint32_t* bj = b_pairs + ((j0 / kTileN) * panel_lines + l0) * kTileN + (j0 % kTileN) * kTileN;
           float* cj = c + j0 * ldc + i0;
-          if (rows == 2 * kTileM && cols == width) {
-            detail::bf16_micro_kernel(width, lines, a0, a1, bj, ldbp, cj, ldc, start, tile_bias);
+          if (rows == 2 * kTileM && cols == kNr) {
+            detail::bf16_micro_kernel(lines, a0, a1, bj, cj, ldc, start, tile_bias);
             continue;
           }
-          // a tile that sticks out of C: computed whole in `edge`; its columns past n read B's
-          // zero padding (or columns past this call's n) and are never written back
-          for (Index j = 0; j < width; ++j)
+          // a tile that sticks out of C: computed whole in `edge`; its columns past n read the
+          // padding of B's last panel and are never written back
+          for (Index j = 0; j < kNr; ++j)
             for (Index i = 0; i < 2 * kTileM; ++i)
               edge[j * 2 * kTileM + i] = i >= rows || j >= cols          ? 0.0f
                                          : start == TileStart::bias       ? tile_bias[i]
                                          : start == TileStart::accumulate ? cj[j * ldc + i]
                                                                           : 0.0f;
-          detail::bf16_micro_kernel(width, lines, a0, a1, bj, ldbp, edge, 2 * kTileM, TileStart::accumulate, nullptr);
+          detail::bf16_micro_kernel(lines, a0, a1, bj, edge, 2 * kTileM, TileStart::accumulate, nullptr);
           for (Index j = 0; j < cols; ++j)
             for (Index i = 0; i < rows; ++i) cj[j * ldc + i] = edge[j * 2 * kTileM + i];
         }
       }
   }
 #else
-  (void)m, (void)n, (void)k, (void)ap, (void)b, (void)ldb, (void)c, (void)ldc, (void)accumulate, (void)bias;
+  (void)m, (void)n, (void)k, (void)ap, (void)bp, (void)c, (void)ldc, (void)accumulate, (void)bias;
   SYMPHONIC_ASSERT(false && "bf16_vector_gemm without AVX512-BF16");
 #endif
 }
@@ -195,12 +189,12 @@ inline const char* bf16_kernel_name() {
 
 /// C (+)= A B as amx_gemm, on AMX tiles where usable, else on AVX512-BF16 vector products.
 /// Requires bf16_products_available().
-inline void bf16_gemm(Index m, Index n, Index k, const bf16* ap, const bf16* b, Index ldb, float* c, Index ldc,
-                      bool accumulate, const float* bias = nullptr) {
+inline void bf16_gemm(Index m, Index n, Index k, const bf16* ap, const bf16* bp, float* c, Index ldc, bool accumulate,
+                      const float* bias = nullptr) {
   if (amx_usable())
-    amx_gemm(m, n, k, ap, b, ldb, c, ldc, accumulate, bias);
+    amx_gemm(m, n, k, ap, bp, c, ldc, accumulate, bias);
   else
-    bf16_vector_gemm(m, n, k, ap, b, ldb, c, ldc, accumulate, bias);
+    bf16_vector_gemm(m, n, k, ap, bp, c, ldc, accumulate, bias);
 }
 
 }  // namespace cpu

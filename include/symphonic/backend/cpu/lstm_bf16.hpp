@@ -37,10 +37,10 @@ struct LstmBf16Layout {
     const Index N = T * B;
     weights = std::max({bf16_packed_a_size(4 * H, I), bf16_packed_a_size(4 * H, H), bf16_packed_a_size(H, 4 * H),
                         bf16_packed_a_size(I, 4 * H)});
-    input = bf16_b_size(I, N);                            // x as the B of the input projection
-    step = parts * bf16_b_size(4 * H, (B + parts - 1) / parts);  // per part: h_{t-1} * m or da_t
-    dgates = bf16_b_size(4 * H, N);                       // dA, column-major
-    dgates_t = bf16_b_size(N, 4 * H);                     // dA^T
+    input = bf16_packed_b_size(I, N);                                   // x as the B of the input projection
+    step = parts * bf16_packed_b_size(4 * H, (B + parts - 1) / parts);  // per part: h_{t-1} * m or da_t
+    dgates = bf16_packed_b_size(4 * H, N);                              // dA as the B of dX
+    dgates_t = bf16_packed_b_size(N, 4 * H);                            // dA^T as the B of the weight gradients
     factor = std::max(bf16_packed_a_size(H, N), bf16_packed_a_size(I, N));  // H_prev * m or X, packed
   }
   Index total() const { return std::max(weights + input + step, weights + step + dgates + dgates_t + factor); }
@@ -55,16 +55,14 @@ void bf16_columns(ThreadPool& pool, Index n, Fn&& fn) {
 
 // bf16_pack_a cut by bands of 32 rows of A.
 inline void bf16_pack_a_parallel(ThreadPool& pool, Index m, Index k, const float* a, Index rs, Index cs, bf16* out) {
-  bf16_columns(pool, m, [&](Range r) {
-    bf16_pack_a(r.size(), k, a + r.begin * rs, rs, cs, out + bf16_packed_a_size(r.begin, k));
-  });
+  bf16_columns(pool, m, [&](Range r) { bf16_pack_a_rows(m, k, r.begin, r.end, a, rs, cs, out); });
 }
 
 // C (m x n, ldc) (+)= A B with the columns of C cut across the pool.
-inline void bf16_gemm_parallel(ThreadPool& pool, Index m, Index n, Index k, const bf16* ap, const bf16* b, Index ldb,
-                              float* c, Index ldc, bool accumulate) {
+inline void bf16_gemm_parallel(ThreadPool& pool, Index m, Index n, Index k, const bf16* ap, const bf16* bp, float* c,
+                               Index ldc, bool accumulate) {
   bf16_columns(pool, n, [&](Range r) {
-    bf16_gemm(m, r.size(), k, ap, b + r.begin * ldb, ldb, c + r.begin * ldc, ldc, accumulate);
+    bf16_gemm(m, r.size(), k, ap, bp + bf16_packed_b_offset(k, r.begin), c + r.begin * ldc, ldc, accumulate);
   });
 }
 }  // namespace detail
@@ -91,24 +89,23 @@ inline void lstm_forward_bf16(ThreadPool& pool, Index I, Index H, Index T, Index
     const Vec<float> bias = ConstVecMap<float>(w.b_ih, 4 * H) + ConstVecMap<float>(w.b_hh, 4 * H);
     detail::bf16_pack_a_parallel(pool, 4 * H, I, w.w_ih, I, 1, wpack);
     detail::bf16_columns(pool, N, [&](Range r) {
-      to_bf16_columns(I, r.size(), x + r.begin * I, I, input + r.begin * bf16_ldb(I), bf16_ldb(I));
-      bf16_gemm(4 * H, r.size(), I, wpack, input + r.begin * bf16_ldb(I), bf16_ldb(I), tr.gates + r.begin * 4 * H,
+      bf16_pack_b_part(I, N, 0, I, r.begin, r.end, x, 1, I, input);
+      bf16_gemm(4 * H, r.size(), I, wpack, input + bf16_packed_b_offset(I, r.begin), tr.gates + r.begin * 4 * H,
                 4 * H, false, bias.data());
     });
   }
   detail::bf16_pack_a_parallel(pool, 4 * H, H, w.w_hh, H, 1, wpack);
-  const Index ldh = bf16_ldb(H);
   pool.run(parts, [&](Index p) {
     const Range r = split(B, parts, p);
     const Index nb = r.size();
-    bf16* hb = step + p * bf16_b_size(4 * H, (B + parts - 1) / parts);
+    bf16* hb = step + p * bf16_packed_b_size(4 * H, (B + parts - 1) / parts);
     for (Index t = 0; t < T; ++t) {
       const Index col = t * B + r.begin;
       MatMap<float> hp(tr.h_prev + col * H, H, nb);
       hp = ConstMatMap<float>(t == 0 ? h0 + r.begin * H : tr.h + (col - B) * H, H, nb);
       if (mask) hp.array() *= ConstMatMap<float>(mask + r.begin * H, H, nb).array();  // h_{t-1} * m
-      to_bf16_columns(H, nb, hp.data(), H, hb, ldh);
-      bf16_gemm(4 * H, nb, H, wpack, hb, ldh, tr.gates + col * 4 * H, 4 * H, true);  // a_t += W_hh (h_{t-1} * m)
+      bf16_pack_b(H, nb, hp.data(), 1, H, hb);
+      bf16_gemm(4 * H, nb, H, wpack, hb, tr.gates + col * 4 * H, 4 * H, true);  // a_t += W_hh (h_{t-1} * m)
       lstm_cell_forward(H, Index(0), H, nb, tr.gates + col * 4 * H, t == 0 ? c0 + r.begin * H : tr.c + (col - B) * H,
                         tr.c + col * H, tr.tanh_c + col * H, tr.h + col * H);
     }
@@ -127,22 +124,21 @@ inline void lstm_backward_bf16(ThreadPool& pool, Index I, Index H, Index T, Inde
   bf16* dgates = step + size.step;
   bf16* dgates_t = dgates + size.dgates;
   bf16* factor = dgates_t + size.dgates_t;
-  const Index ld4 = bf16_ldb(4 * H);
 
   // W_hh^T (H x 4H): element (i, k) is w_hh[k H + i]
   detail::bf16_pack_a_parallel(pool, H, 4 * H, w.w_hh, 1, H, wpack);
-  // dA in bf16 twice, both written step by step while da_t is in cache: column-major (the B of dX,
-  // kept when dX is wanted from bf16 products) and transposed (the B of the weight gradients).
-  const Index ldn = bf16_ldb(N);
+  // dA packed twice, both written step by step while da_t is in cache: as the B of dX (panels of 16
+  // columns; kept when dX is wanted from bf16 products) and as the B of the weight gradients (dA^T:
+  // panels of 16 gate rows, each tile row 32 columns of dA). Parts write their own columns of both.
   const bool small_input = I < kTileK;  // as in the forward: W_ih's products in float
   const bool keep_columns = dx && !small_input;
+  // dX's B is written where the parts' products read da_t when every part starts at a panel
+  bool in_place = B % kTileN == 0;
+  for (Index p = 0; p < parts; ++p) in_place = in_place && split(B, parts, p).begin % kTileN == 0;
   pool.run(parts, [&](Index p) {
     const Range r = split(B, parts, p);
     const Index nb = r.size();
-    // A part of whole 32-column blocks converts da_t straight into dgates, where its product
-    // reads it; otherwise into the part's own padded block, then copied.
-    const bool in_place = nb % (2 * kTileN) == 0;
-    bf16* own = step + p * bf16_b_size(4 * H, (B + parts - 1) / parts);
+    bf16* own = step + p * bf16_packed_b_size(4 * H, (B + parts - 1) / parts);
     MatMap<float> dh(scratch.dh + r.begin * H, H, nb), dh_next(scratch.dh_next + r.begin * H, H, nb);
     MatMap<float> dc_next(scratch.dc_next + r.begin * H, H, nb);
     dh_next.setZero();
@@ -153,22 +149,29 @@ inline void lstm_backward_bf16(ThreadPool& pool, Index I, Index H, Index T, Inde
       float* da = scratch.da + col * 4 * H;
       lstm_cell_backward(H, nb, tr.gates + col * 4 * H, t == 0 ? c0 + r.begin * H : tr.c + (col - B) * H,
                          tr.tanh_c + col * H, dh.data(), dc_next.data(), da);
-      bf16* dab = in_place ? dgates + col * ld4 : own;
-      to_bf16_columns(4 * H, nb, da, 4 * H, dab, ld4);
-      to_bf16_transposed_block(4 * H, nb, da, 4 * H, dgates_t + col, ldn);
-      bf16_gemm(H, nb, 4 * H, wpack, dab, ld4, dh_next.data(), H, false);  // dh_next = W_hh^T da_t
-      if (!in_place && keep_columns) std::copy(own, own + nb * ld4, dgates + col * ld4);
+      bf16* dab = own;
+      if (in_place) {  // columns col..col + nb of dX's B: also this step's B
+        bf16_pack_b_part(4 * H, N, 0, 4 * H, col, col + nb, scratch.da, 1, 4 * H, dgates);
+        dab = dgates + bf16_packed_b_offset(4 * H, col);
+      } else {
+        bf16_pack_b(4 * H, nb, da, 1, 4 * H, own);
+      }
+      bf16_pack_b_part(N, 4 * H, col, col + nb, 0, 4 * H, scratch.da, 4 * H, 1, dgates_t);  // rows of dA^T
+      bf16_gemm(H, nb, 4 * H, wpack, dab, dh_next.data(), H, false);  // dh_next = W_hh^T da_t
       if (mask) dh_next.array() *= ConstMatMap<float>(mask + r.begin * H, H, nb).array();
     }
     if (dh0) MatMap<float>(dh0 + r.begin * H, H, nb) = dh_next;
     if (dc0) MatMap<float>(dc0 + r.begin * H, H, nb) = dc_next;
   });
 
-  if (keep_columns) std::fill(dgates + N * ld4, dgates + round_up(N, 2 * kTileN) * ld4, bf16(0));  // padding
-  zero_transposed_padding(4 * H, N, dgates_t, ldn);
+  // dX's B, when the parts could not write it in place: packed from dA after the sweep
+  if (keep_columns && !in_place)
+    detail::bf16_columns(pool, N, [&](Range r) {
+      bf16_pack_b_part(4 * H, N, 0, 4 * H, r.begin, r.end, scratch.da, 1, 4 * H, dgates);
+    });
   // dW_hh^T (H x 4H, column-major: the row-major gradient) += (H_prev * m) dA^T; the same for dW_ih.
   detail::bf16_pack_a_parallel(pool, H, N, tr.h_prev, 1, H, factor);
-  detail::bf16_gemm_parallel(pool, H, 4 * H, N, factor, dgates_t, ldn, grad.w_hh, H, true);
+  detail::bf16_gemm_parallel(pool, H, 4 * H, N, factor, dgates_t, grad.w_hh, H, true);
   // db = dA 1, summed column after column (contiguous) over each part's band of gate rows; for a
   // small input dW_ih += dA X^T in the same pass.
   const Index row_parts = std::min<Index>(pool.size(), std::max<Index>(1, 4 * H / kRowAlign));
@@ -190,11 +193,11 @@ inline void lstm_backward_bf16(ThreadPool& pool, Index I, Index H, Index T, Inde
     return;
   }
   detail::bf16_pack_a_parallel(pool, I, N, x, 1, I, factor);
-  detail::bf16_gemm_parallel(pool, I, 4 * H, N, factor, dgates_t, ldn, grad.w_ih, I, true);
+  detail::bf16_gemm_parallel(pool, I, 4 * H, N, factor, dgates_t, grad.w_ih, I, true);
   if (!dx) return;
   // dX = W_ih^T dA; W_ih^T (I x 4H): element (i, k) is w_ih[k I + i]
   detail::bf16_pack_a_parallel(pool, I, 4 * H, w.w_ih, 1, I, wpack);
-  detail::bf16_gemm_parallel(pool, I, N, 4 * H, wpack, dgates, ld4, dx, I, false);
+  detail::bf16_gemm_parallel(pool, I, N, 4 * H, wpack, dgates, dx, I, false);
 }
 
 // ---- The generation step: T = 1, a small batch, weights packed once (they do not change) ----
