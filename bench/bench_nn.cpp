@@ -8,7 +8,8 @@
 // GFLOP/s counts the matrix products only: Model::forward_flops for a forward, 2x for a backward,
 // 3x for a training step (3.15 GFLOP per recipe sequence). BM_Gemm: the three large products of
 // an LSTM 512 layer's training step over T B = 6400 columns, on one thread, by Eigen 3.4 and by
-// backend/cpu's gemm_blocked (float, AVX-512). See docs/nn.md.
+// backend/cpu's gemm_blocked (float, AVX-512); BM_Bf16Gemm: the bf16 products of such a layer, on
+// AMX tiles and on AVX512-BF16 vectors. See docs/nn.md.
 #include <benchmark/benchmark.h>
 
 #include <atomic>
@@ -23,6 +24,7 @@
 #include <immintrin.h>
 #endif
 
+#include <symphonic/backend/cpu/bf16_gemm.hpp>
 #include <symphonic/backend/cpu/packed_gemm.hpp>
 #include <symphonic/nn/nn.hpp>
 
@@ -245,8 +247,40 @@ void BM_FmaPeak(benchmark::State& state) {
   state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// The bf16 products of an LSTM 512 layer's training step (batch 64, T B = 6400), one thread, each
+// operand packed as the LSTM packs it. shape 0: gates = W_ih X (2048 x 6400, k 512); 1: dW^T +=
+// X dA^T (512 x 2048, k 6400); 2: dX = W_ih^T dA (512 x 6400, k 2048); 3: one step's a_t += W_hh
+// h (2048 x 64, k 512); 4: one step's dh = W_hh^T da_t (512 x 64, k 2048). kernel 0: AMX tiles,
+// 1: AVX512-BF16 vectors (bf16_vector_gemm).
+void BM_Bf16Gemm(benchmark::State& state) {
+  using namespace backend::cpu;
+  const int shape = static_cast<int>(state.range(0));
+  const bool amx = state.range(1) == 0;
+  if (amx ? !amx_usable() : !SYMPHONIC_HAVE_BF16_VECTOR) {
+    state.SkipWithError(amx ? "no AMX tiles here" : "no AVX512-BF16 in this build");
+    return;
+  }
+  const Index shapes[5][3] = {{2048, 6400, 512}, {512, 2048, 6400}, {512, 6400, 2048}, {2048, 64, 512}, {512, 64, 2048}};
+  const Index m = shapes[shape][0], n = shapes[shape][1], k = shapes[shape][2];
+  const Eigen::MatrixXf a = Eigen::MatrixXf::Random(m, k), b = Eigen::MatrixXf::Random(k, n);
+  Eigen::MatrixXf c = Eigen::MatrixXf::Zero(m, n);
+  std::vector<bf16> ap(static_cast<std::size_t>(bf16_packed_a_size(m, k)));
+  std::vector<bf16> bp(static_cast<std::size_t>(bf16_packed_b_size(k, n)));
+  bf16_pack_a(m, k, a.data(), 1, m, ap.data());
+  bf16_pack_b(k, n, b.data(), 1, k, bp.data());
+  for (auto _ : state) {
+    if (amx)
+      amx_gemm(m, n, k, ap.data(), bp.data(), c.data(), m, true);
+    else
+      bf16_vector_gemm(m, n, k, ap.data(), bp.data(), c.data(), m, true);
+    benchmark::DoNotOptimize(c.data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * m * n * k / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 }  // namespace
 
+BENCHMARK(BM_Bf16Gemm)->ArgsProduct({{0, 1, 2, 3, 4}, {0, 1}})->ArgNames({"shape", "kernel(0=amx,1=vector)"})->Unit(benchmark::kMillisecond)->Repetitions(5)->ReportAggregatesOnly(true)->UseRealTime();
 BENCHMARK(BM_Gemm)->ArgsProduct({{0, 1, 2}, {0, 1}})->ArgNames({"shape", "blocked"})->Unit(benchmark::kMillisecond)->Repetitions(5)->ReportAggregatesOnly(true)->UseRealTime();
 BENCHMARK(BM_FmaPeak)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 BENCHMARK(BM_Recipe_Forward)->ArgsProduct({{64, 128}, {1, 2}, {0, 1}})->ArgNames({"batch", "threads", "bf16"})->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
