@@ -59,7 +59,7 @@ constexpr Index kTileN = 16;  ///< columns of C per tile
 
 /// bf16 elements of A (M x K) once packed: M rounded up to 32 (two tiles), K up to 32.
 inline Index bf16_packed_a_size(Index m, Index k) { return round_up(m, 2 * kTileM) * round_up(k, kTileK); }
-/// Leading dimension and bf16 elements of a B operand of K rows and N columns.
+/// Leading dimension and bf16 elements of the column-major x of bf16_matvec, K rows by N columns.
 inline Index bf16_ldb(Index k) { return round_up(k, kTileK); }
 inline Index bf16_b_size(Index k, Index n) { return bf16_ldb(k) * round_up(n, 2 * kTileN); }
 
