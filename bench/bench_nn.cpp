@@ -260,7 +260,8 @@ void BM_Bf16Gemm(benchmark::State& state) {
     state.SkipWithError(amx ? "no AMX tiles here" : "no AVX512-BF16 in this build");
     return;
   }
-  const Index shapes[5][3] = {{2048, 6400, 512}, {512, 2048, 6400}, {512, 6400, 2048}, {2048, 64, 512}, {512, 64, 2048}};
+  const Index shapes[5][3] = {
+      {2048, 6400, 512}, {512, 2048, 6400}, {512, 6400, 2048}, {2048, 64, 512}, {512, 64, 2048}};
   const Index m = shapes[shape][0], n = shapes[shape][1], k = shapes[shape][2];
   const Eigen::MatrixXf a = Eigen::MatrixXf::Random(m, k), b = Eigen::MatrixXf::Random(k, n);
   Eigen::MatrixXf c = Eigen::MatrixXf::Zero(m, n);

@@ -119,8 +119,8 @@ inline void amx_gemm(Index m, Index n, Index k, const bf16* ap, const bf16* bp, 
   detail::amx_configure();
   const Index kb = round_up(k, kTileK) / kTileK, mp = round_up(m, 2 * kTileM), panel = kb * kTileM * kTileK;
   alignas(64) float edge[2 * kTileN * 2 * kTileM];
-  // Blocked so that a kKc-tile slice of kMc rows of the packed A stays in L2 while every column of
-  // B passes, and the slice of two B panels (2 x 32 KiB) is read from L1 by each A block after the first.
+  // Blocked so that a slice of kKc tiles of k by kMc rows of the packed A (512 KiB) stays in L2
+  // while every column of B passes (slices of 8 to 32 tiles and 32 to 4,096 rows measured alike).
   constexpr Index kKc = 32, kMc = 256;  // in tiles of k (32 x 32 = 1024) and in rows of C
   for (Index q0 = 0; q0 < kb; q0 += kKc) {
     const Index qn = std::min(kKc, kb - q0);

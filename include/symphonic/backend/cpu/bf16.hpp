@@ -76,9 +76,13 @@ inline __m512i round_bf16_lanes(__m512 v) {
 inline __m512 load_or_zero(const float* p, Index n) {
   return n >= 16 ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1u), p);
 }
+// Bits lo..hi of 32 (0 <= lo < 32, hi <= 32): a mask of lanes.
+inline std::uint32_t lanes_between(Index lo, Index hi) {
+  return (hi >= 32 ? ~0u : (1u << hi) - 1u) & ~((1u << lo) - 1u);
+}
 // p[lo..hi) of 32 floats (zero elsewhere, nothing else read) -> 32 bf16, in order.
 inline __m512i round_bf16_row(const float* p, Index lo, Index hi) {
-  const std::uint32_t bits = (hi >= 32 ? ~0u : (1u << hi) - 1u) & ~((1u << lo) - 1u);
+  const std::uint32_t bits = lanes_between(lo, hi);
   const __m512 first = _mm512_maskz_loadu_ps(static_cast<__mmask16>(bits), p);
   const __m512 second = _mm512_maskz_loadu_ps(static_cast<__mmask16>(bits >> 16), p + 16);
   const __m256i a = _mm512_cvtepi32_epi16(round_bf16_lanes(first)), b = _mm512_cvtepi32_epi16(round_bf16_lanes(second));
@@ -197,23 +201,24 @@ inline void bf16_pack_b_part(Index k, Index n, Index k0, Index k1, Index j0, Ind
       const Index kn = std::max<Index>(0, std::min(kTileK, k - kq));                  // rows of B that exist
       const Index lo = std::max(k0, kq) - kq, hi = std::min(k_end, kq + kTileK) - kq;  // rows this call writes
 #if SYMPHONIC_HAVE_BF16_VECTOR
-      const __mmask32 mine = static_cast<__mmask32>((hi == 32 ? ~0u : (1u << hi) - 1u) & ~((1u << lo) - 1u));
+      const __mmask32 mine = static_cast<__mmask32>(detail::lanes_between(lo, hi));
       if (rs == 1) {  // columns of B contiguous: 32 consecutive k of column j are row j of the tile
         for (Index j = 0; j < kTileN; ++j) {
-          const __m512i row = j < cols ? detail::round_bf16_row(b + (g * kTileN + j) * cs + kq, lo, std::min(hi, kn))
-                                       : _mm512_setzero_si512();
+          const float* column = b + (g * kTileN + j) * cs + kq;
+          const __m512i row = j < cols ? detail::round_bf16_row(column, lo, std::min(hi, kn)) : _mm512_setzero_si512();
           _mm512_mask_storeu_epi16(tile + j * kTileK, mine, row);
         }
         continue;
       }
       if (cs == 1) {  // rows of B contiguous: 16 columns at each k, transposed in two 16 x 16 blocks
-        __m512i r[16], s[16];
+        __m512i r[16], s[16];  // r[i]: row kq + i of B (its 16 columns of panel g), s[i]: row kq + 16 + i
+        auto row = [&](Index i) {  // only the rows this call writes are read
+          if (i < lo || i >= hi || i >= kn) return _mm512_setzero_si512();
+          return detail::round_bf16_lanes(detail::load_or_zero(b + (kq + i) * rs + g * kTileN, cols));
+        };
         for (Index i = 0; i < 16; ++i) {
-          r[i] = i >= lo && i < hi && i < kn ? detail::round_bf16_lanes(detail::load_or_zero(b + (kq + i) * rs + g * kTileN, cols))
-                                             : _mm512_setzero_si512();
-          s[i] = i + 16 >= lo && i + 16 < hi && i + 16 < kn
-                     ? detail::round_bf16_lanes(detail::load_or_zero(b + (kq + 16 + i) * rs + g * kTileN, cols))
-                     : _mm512_setzero_si512();
+          r[i] = row(i);
+          s[i] = row(i + 16);
         }
         detail::transpose16(r);  // r[j] lane i: B(kq + i, 16 g + j)
         detail::transpose16(s);

@@ -7,8 +7,8 @@
 //   c[i] += a[i, 0] b[0] + a[i, 1] b[1]
 // One 64-byte line of the packed A is 16 rows' pair of k; a pair of one column of B (two adjacent
 // bf16 of a tile row of the packed B) is broadcast, so a 32 x 8 tile of C lives in 16 registers
-// and each line pair costs 2 loads, 8 broadcasts and 16 products over two k. Blocked so that a k-slice of two A panels (kLines lines of 64 bytes) stays in L1
-// while kNc columns of B pass from L2.
+// and each line pair costs 2 loads, 8 broadcasts and 16 products over two k. Blocked so that a
+// k-slice of two A panels (kLines lines of 64 bytes) stays in L1 while kNc columns of B pass from L2.
 #pragma once
 
 #include <algorithm>
