@@ -52,18 +52,21 @@ inline Index column_parts(const ThreadPool& pool, Index columns, Index min_colum
 
 /// Runs a product whose output is rows x cols on the pool, cut by output columns when every part
 /// keeps at least `min_columns` of them, else by bands of rows: by_columns(Range) or by_rows(Range)
-/// is called once per part, each writing only its own piece of the output. Uncut (one part: one
-/// thread, or a product too small to share), by_columns does the whole: it is the callers'
-/// preferred kernel, by_rows only their way to share a product with few columns.
+/// is called once per part, each writing only its own piece of the output. Uncut (one thread, or a
+/// product too small to share), by_columns does the whole when it has at least `min_columns`
+/// columns (the callers' kernel for wide products) and by_rows otherwise (theirs for a few
+/// columns: a generated token's product is a matrix times one vector, which a blocked kernel
+/// would first pack whole).
 template <class ByColumns, class ByRows>
 void cut_product(ThreadPool& pool, Index rows, Index cols, Index min_columns, ByColumns&& by_columns, ByRows&& by_rows) {
   const Index col_parts = column_parts(pool, cols, min_columns);
   const Index row_parts = std::min<Index>(pool.size(), rows / kRowAlign);
-  if (col_parts > 1 || row_parts < 2) {
+  if (col_parts > 1 || (row_parts < 2 && cols >= min_columns)) {
     pool.run(col_parts, [&](Index p) { by_columns(split(cols, col_parts, p)); });
     return;
   }
-  pool.run(row_parts, [&](Index p) { by_rows(split(rows, row_parts, p, kRowAlign)); });
+  const Index parts = std::max<Index>(1, row_parts);
+  pool.run(parts, [&](Index p) { by_rows(split(rows, parts, p, kRowAlign)); });
 }
 
 }  // namespace cpu
